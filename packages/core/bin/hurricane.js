@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Entry point of the `hurricane` CLI: loads reflect-metadata once, stops every running vendor
+// tool's process tree on Ctrl-C / SIGTERM, and runs the compiled CLI.
+import 'reflect-metadata';
+
+let cli;
+try {
+  cli = await import('../dist/cli/main.js');
+} catch (error) {
+  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist')) {
+    process.stderr.write("hurricane: @hurricane/core is not built: run 'npm run build' in the repository (npm ci does it)\n");
+    process.exit(1);
+  }
+  throw error;
+}
+const { killAllTools } = await import('../dist/tools/execa-tool-runner.js');
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.once(signal, () => {
+    killAllTools('SIGKILL');
+    process.stderr.write(`hurricane: stopped by ${signal}\n`);
+    process.exit(code);
+  });
+}
+
+process.exitCode = await cli.main(process.argv.slice(2));

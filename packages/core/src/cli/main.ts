@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { createSession, type HurricaneSession } from '../api/session.js';
+import type { ConfigOverrides } from '../config/resolve.js';
+import { PRESET_NAMES } from '../config/schema.js';
+import { ExitCode, HurricaneError, describeError } from '../errors.js';
+import { processIO, type CliIO } from './output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+interface GlobalFlags {
+  config?: string;
+  hardware?: string;
+  preset?: string;
+  seed?: string;
+  workDir?: string;
+  plugin?: string[];
+  logLevel?: string;
+}
+
+function overridesFrom(flags: GlobalFlags): ConfigOverrides {
+  return {
+    ...(flags.plugin ? { plugins: flags.plugin } : {}),
+    ...(flags.hardware !== undefined ? { hardware: flags.hardware } : {}),
+    ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.workDir !== undefined ? { workDir: flags.workDir } : {}),
+    ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
+  };
+}
+
+/**
+ * Runs the `hurricane` CLI with `argv` (without `node` and the script) and returns the exit code:
+ * 0 success, 1 the run failed, 2 bad usage or config. Never calls `process.exit`.
+ */
+export async function main(argv: readonly string[], io: CliIO = processIO, cwd: string = process.cwd()): Promise<number> {
+  let exitCode: number = ExitCode.Success;
+  const program = new Command('hurricane');
+  program
+    .description('Hardware-aware one-shot neural architecture search (HURRICANE)')
+    .version(pkg.version, '-v, --version', 'print the version of @hurricane/core')
+    .option('-c, --config <file>', 'config file (default: search hurricane.config.*, .hurricanerc*, package.json#hurricane)')
+    .option('--hardware <id>', 'adapter id to use, e.g. arm-cpu, snpe-dsp, openvino')
+    .addOption(new Option('--preset <name>', 'search-space preset').choices([...PRESET_NAMES]))
+    .option('--seed <n>', 'random seed of the run')
+    .option('--work-dir <dir>', 'folder for run state (default .hurricane)')
+    .option('--plugin <spec...>', "plugins to load instead of the config's (package name, short name or path)")
+    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
+    .showHelpAfterError('(run hurricane --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  const withSession =
+    (fn: (session: HurricaneSession, opts: { json?: boolean }) => number | Promise<number>) => async (opts: { json?: boolean }) => {
+      const session = await createSession({
+        cwd,
+        configPath: program.opts<GlobalFlags>().config,
+        overrides: overridesFrom(program.opts<GlobalFlags>()),
+      });
+      try {
+        exitCode = await fn(session, opts);
+      } finally {
+        await session.dispose();
+      }
+    };
+
+  program
+    .command('plugins')
+    .description('list the loaded plugins and the adapters, scorers and predictors they provide')
+    .option('--json', 'print JSON')
+    .action(withSession(async (s, o) => (await import('./commands/plugins.js')).pluginsCommand(s, io, o)));
+  program
+    .command('doctor')
+    .description("check each adapter's vendor tools, SDK and devices; exit 1 when the selected hardware is not ready")
+    .option('--json', 'print JSON')
+    .action(withSession(async (s, o) => (await import('./commands/doctor.js')).doctorCommand(s, io, o)));
+  program
+    .command('config')
+    .description('print the resolved config and where each value came from')
+    .option('--json', 'print JSON')
+    .action(withSession(async (s, o) => (await import('./commands/config.js')).configCommand(s, io, o)));
+
+  program.action(() => {
+    program.outputHelp({ error: true });
+    exitCode = ExitCode.BadUsage;
+  });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return error.exitCode === 0 ? ExitCode.Success : ExitCode.BadUsage;
+      }
+      return ExitCode.BadUsage;
+    }
+    if (error instanceof HurricaneError) {
+      io.err(`hurricane: ${error.message}`);
+      for (const d of error.details) io.err(`hurricane: ${d}`);
+      if (process.env.HURRICANE_DEBUG && error.stack) io.err(error.stack);
+      return error.exitCode;
+    }
+    io.err(`hurricane: unexpected error: ${describeError(error)} (set HURRICANE_DEBUG=1 for the stack trace and report it)`);
+    if (process.env.HURRICANE_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
+    return ExitCode.RunFailed;
+  }
+}

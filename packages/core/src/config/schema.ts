@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Names of the search-space presets (SPEC §3; the operators arrive with the search-space work). */
+export const PRESET_NAMES = ['imagenet', 'spos', 'cifar', 'mnist'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** Schema of the core keys of a Hurricane config. Plugin blocks are validated by each plugin. */
+export const coreConfigSchema = z
+  .object({
+    plugins: z.array(z.string().min(1, 'a plugin name cannot be empty')),
+    hardware: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'an adapter id such as "arm-cpu" or "snpe-dsp"'),
+    preset: z.enum(PRESET_NAMES),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    workDir: z.string().min(1),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+    scoring: z
+      .object({
+        name: z.string().min(1),
+        alpha: z.number().min(0),
+        beta: z.number().min(0),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** The core part of a resolved config, every key present. */
+export type CoreConfig = z.infer<typeof coreConfigSchema>;
+
+/** Top-level keys owned by core; every other top-level key must belong to a loaded plugin. */
+export const CORE_KEYS = Object.keys(coreConfigSchema.shape) as (keyof CoreConfig)[];
+
+/** What a user writes in a config file: every core key optional, plugin blocks by their key. */
+export type UserConfig = Partial<Omit<CoreConfig, 'scoring'>> & {
+  scoring?: Partial<CoreConfig['scoring']>;
+  /** Plugin blocks, e.g. `snpe: { serial: '3a7c328c' }`, `openvino: { device: 'MYRIAD' }`. */
+  [pluginKey: string]: unknown;
+};
+
+/** Typed identity helper for `hurricane.config.ts` / `.mjs`: `export default defineConfig({...})`. */
+export function defineConfig(config: UserConfig): UserConfig {
+  return config;
+}
+
+/** Defaults of the core keys (`plugins` is filled by discovery when the file gives none). */
+export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
+  return {
+    hardware: 'arm-cpu',
+    preset: 'cifar',
+    seed: 0,
+    workDir: '.hurricane',
+    logLevel: 'info',
+    scoring: { name: 'eq4', alpha: 0, beta: 0 },
+  };
+}

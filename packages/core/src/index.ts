@@ -1,0 +1,37 @@
+/**
+ * `@hurricane/core`: the programmatic API the `hurricane` CLI is built on. Plugin authors import
+ * from `@hurricane/core/plugin`; tests of plugins from `@hurricane/core/testing`.
+ */
+export { createSession, HurricaneSession } from './api/session.js';
+export type { DoctorReport, PluginSummary, SessionOptions } from './api/session.js';
+export { resolveConfig } from './config/resolve.js';
+export type { ConfigOverrides, ConfiguredPlugin, ResolvedConfig, ValueSource } from './config/resolve.js';
+export { defineConfig, coreDefaults, PRESET_NAMES } from './config/schema.js';
+export type { CoreConfig, PresetName, UserConfig } from './config/schema.js';
+export { CONFIG_SEARCH_PLACES } from './config/load-file.js';
+export { OFFICIAL_PLUGINS, discoverPlugins } from './plugins/discover.js';
+export { HurricaneConfig } from './di/tokens.js';
+export { Eq4Scoring, Eq4Options } from './scoring/eq4.js';
+export { ExecaToolRunner, killAllTools } from './tools/execa-tool-runner.js';
+export { ExitCode, HurricaneError, ConfigError, PluginError, ToolError, UnsupportedError, describeError } from './errors.js';
+export {
+  HardwareAdapter,
+  ScoringFunction,
+  Predictor,
+  PredictorFactory,
+  Logger,
+  ToolRunner,
+  Environment,
+  PLUGIN_API_VERSION,
+} from './plugin/index.js';
+export type {
+  HardwareDescription,
+  HealthCheck,
+  HealthReport,
+  HurricanePlugin,
+  LatencyMeasurement,
+  MeasureOptions,
+  OnnxModel,
+  OperatorProfile,
+  PreparedModel,
+} from './plugin/index.js';

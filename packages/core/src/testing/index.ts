@@ -1,0 +1,10 @@
+/**
+ * `@hurricane/core/testing`: fakes and the shared conformance suite for plugin authors' tests.
+ * The suite needs vitest (an optional peer dependency of core).
+ */
+export { FakeHardwareAdapter, MemoryLogger, RecordingToolRunner } from './fakes.js';
+export type { FakeAdapterOptions, ToolScript } from './fakes.js';
+export { createPluginHarness } from './harness.js';
+export type { PluginHarness, PluginHarnessOptions } from './harness.js';
+export { describeHardwarePlugin, expectValidHealthReport, expectValidMeasurement } from './adapter-suite.js';
+export type { HardwarePluginSuiteSpec, SuiteSetting } from './adapter-suite.js';

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // One copy of core in a test process: packages and plugins (even built ones) import core's sources.
+    alias: [
+      { find: /^@hurricane\/core\/plugin$/, replacement: src('./packages/core/src/plugin/index.ts') },
+      { find: /^@hurricane\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@hurricane\/core$/, replacement: src('./packages/core/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: [src('./test/setup.ts')],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
