@@ -4,7 +4,7 @@ import { discoverPlugins } from '../plugins/discover.js';
 import { loadPluginModule, type LoadedPluginModule } from '../plugins/load-module.js';
 import { problemsFromIssues, suggestion, type ConfigProblem } from './format-issues.js';
 import { loadConfigFile } from './load-file.js';
-import { CORE_KEYS, coreConfigSchema, coreDefaults, type CoreConfig } from './schema.js';
+import { CORE_KEYS, coreConfigSchema, coreDefaults, partialCoreSchema, type CoreConfig } from './schema.js';
 
 /** Settings given on the command line; each wins over the file. */
 export interface ConfigOverrides {
@@ -157,7 +157,7 @@ export async function resolveConfig(options: {
   const defaults = coreDefaults();
   const fileCore: Record<string, unknown> = {};
   for (const key of CORE_KEYS) if (key !== 'plugins' && key in content) fileCore[key] = content[key];
-  const fileCheck = coreConfigSchema.omit({ plugins: true }).partial().safeParse(fileCore);
+  const fileCheck = partialCoreSchema.safeParse(fileCore);
   if (!fileCheck.success) {
     problems.push(
       ...problemsFromIssues(fileCheck.error.issues, fileCore, [], (p) =>
@@ -172,7 +172,7 @@ export async function resolveConfig(options: {
     if (key === 'plugins' || value === undefined) continue;
     flagCore[key] = key === 'seed' && typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   }
-  const flagCheck = coreConfigSchema.omit({ plugins: true }).partial().safeParse(flagCore);
+  const flagCheck = partialCoreSchema.safeParse(flagCore);
   if (!flagCheck.success) {
     const flagProblems = problemsFromIssues(flagCheck.error.issues, flagCore, []).map((p) => {
       const flag = OVERRIDE_FLAGS[p.path.split('.')[0] as keyof ConfigOverrides] ?? p.path;

@@ -4,6 +4,15 @@ import { z } from 'zod';
 export const PRESET_NAMES = ['imagenet', 'spos', 'cifar', 'mnist'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/** Schema of the `scoring` block. */
+export const scoringSchema = z
+  .object({
+    name: z.string().min(1),
+    alpha: z.number().min(0),
+    beta: z.number().min(0),
+  })
+  .strict();
+
 /** Schema of the core keys of a Hurricane config. Plugin blocks are validated by each plugin. */
 export const coreConfigSchema = z
   .object({
@@ -17,13 +26,7 @@ export const coreConfigSchema = z
       .max(2 ** 32 - 1),
     workDir: z.string().min(1),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']),
-    scoring: z
-      .object({
-        name: z.string().min(1),
-        alpha: z.number().min(0),
-        beta: z.number().min(0),
-      })
-      .strict(),
+    scoring: scoringSchema,
   })
   .strict();
 
@@ -56,3 +59,6 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
     scoring: { name: 'eq4', alpha: 0, beta: 0 },
   };
 }
+
+/** Schema of the core keys as a file or the command line gives them: everything optional, `scoring` partial. */
+export const partialCoreSchema = coreConfigSchema.omit({ plugins: true }).extend({ scoring: scoringSchema.partial() }).partial();

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, FAKE_BIN, FAKE_SNPE_ROOT, REPO, makeProject, pathWith, pkgDir } from './helpers.js';
+
+const exec = promisify(execFile);
+
+/** Runs the real `hurricane` bin as a user would; returns its exit code and output. */
+async function hurricane(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+  try {
+    const r = await exec(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, ...opts.env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+
+describe('hurricane CLI', () => {
+  it('--version prints the version of @hurricane/core and exits 0', async () => {
+    const version = JSON.parse(readFileSync(path.join(REPO, 'packages/core/package.json'), 'utf8')).version;
+    const r = await hurricane(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('--help lists the commands and exits 0', async () => {
+    const r = await hurricane(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['plugins', 'doctor', 'config']) expect(r.stdout).toContain(cmd);
+  });
+
+  it('exits 2 on an unknown command, an unknown flag and no command', async () => {
+    expect((await hurricane(['serach'])).code).toBe(2);
+    const flag = await hurricane(['plugins', '--jsno']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("unknown option '--jsno'");
+    expect((await hurricane([])).code).toBe(2);
+  });
+
+  it('plugins lists the adapters of the three hw packages installed in the repository', async () => {
+    const r = await hurricane(['plugins']);
+    expect(r.code).toBe(0);
+    for (const id of ['snpe-dsp', 'snpe-gpu', 'snpe-cpu', 'openvino', 'arm-cpu'])
+      expect(r.stdout).toMatch(new RegExp(`adapter\\s+${id}\\s`));
+    const j = JSON.parse((await hurricane(['plugins', '--json'])).stdout);
+    expect(j.selected).toBe('arm-cpu');
+    expect(j.plugins.flatMap((p: { adapters: { id: string }[] }) => p.adapters.map((a) => a.id)).sort()).toEqual([
+      'arm-cpu',
+      'openvino',
+      'snpe-cpu',
+      'snpe-dsp',
+      'snpe-gpu',
+    ]);
+  });
+
+  it('exits 2 naming the misspelt key and the file', async () => {
+    const dir = makeProject({ 'hurricane.config.json': json({ hardwre: 'snpe-dsp' }) });
+    const r = await hurricane(['plugins'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `hurricane: ${dir}/hurricane.config.json: unknown key 'hardwre' — did you mean 'hardware'?; remove it, fix its spelling, or add the plugin that owns it to 'plugins'\n`,
+    );
+  });
+
+  it('exits 2 when a listed plugin is not installed, with the install command', async () => {
+    const dir = makeProject({ '.hurricanerc.yaml': 'plugins: [openvino]\n' });
+    const r = await hurricane(['doctor'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`run 'npm install -D @hurricane/hw-openvino' in ${dir}`);
+  });
+
+  it('doctor exits 0 when the selected adapter is ready and explains what the others miss', async () => {
+    const r = await hurricane(['doctor'], { env: { PATH: pathWith(), SNPE_ROOT: '' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^arm-cpu \(selected\): ready$/m);
+    expect(r.stdout).toMatch(/^snpe-dsp: NOT READY$/m);
+    expect(r.stdout).toContain("fix: install Android platform-tools (Debian: 'apt-get install adb')");
+    expect(r.stdout).toMatch(/^openvino: NOT READY$/m);
+  });
+
+  it('doctor exits 1 when the selected adapter is not ready, and 0 once its tools and device are there', async () => {
+    const notReady = await hurricane(['doctor', '--hardware', 'snpe-dsp'], { env: { PATH: pathWith(), SNPE_ROOT: '' } });
+    expect(notReady.code).toBe(1);
+    expect(notReady.stdout).toContain("The selected hardware 'snpe-dsp' is not ready");
+    const ready = await hurricane(['doctor', '--hardware', 'snpe-dsp', '--json'], {
+      env: { PATH: pathWith(FAKE_BIN), SNPE_ROOT: FAKE_SNPE_ROOT, FAKE_ADB_STATE: 'device' },
+    });
+    expect(ready.code).toBe(0);
+    const report = JSON.parse(ready.stdout);
+    const dsp = report.reports.find((x: { adapterId: string }) => x.adapterId === 'snpe-dsp');
+    expect(dsp.ready).toBe(true);
+    expect(dsp.checks.find((c: { name: string }) => c.name === 'snpe-net-run').detail).toContain('version 2.14.2.230905160328_61726');
+  });
+
+  it('doctor exits 2 for a hardware id no plugin provides', async () => {
+    const r = await hurricane(['doctor', '--hardware', 'snpe-dps']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("hardware 'snpe-dps' (from --hardware) is not provided by any loaded plugin — did you mean 'snpe-dsp'?");
+  });
+
+  it('config prints each value with its source: default < file < flag', async () => {
+    const dir = makeProject({ 'hurricane.config.yaml': `plugins: ['${pkgDir('hw-openvino')}']\nseed: 3\nopenvino:\n  device: MYRIAD\n` });
+    const r = await hurricane(['config', '--seed', '7'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^seed\s+7\s+flag --seed$/m);
+    expect(r.stdout).toMatch(/^preset\s+"cifar"\s+default$/m);
+    expect(r.stdout).toMatch(/^openvino\.device\s+"MYRIAD"\s+file hurricane\.config\.yaml$/m);
+    const j = JSON.parse((await hurricane(['config', '--json'], { cwd: dir })).stdout);
+    expect(j.config.seed).toBe(3);
+    expect(j.sources.seed).toEqual({ kind: 'file', file: path.join(dir, 'hurricane.config.yaml') });
+  });
+
+  it('exits 2 with the flag named for a bad flag value', async () => {
+    const r = await hurricane(['config', '--seed', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hurricane: command line: --seed expected number, found the string "x"\n');
+  });
+});
