@@ -15,8 +15,10 @@ function blocks(file: string): Record<string, string> {
   let cur = '';
   for (const l of lines) {
     const m = /^=== (.*) ===$/.exec(l);
-    if (m?.[1]) out[(cur = m[1])] = [];
-    else out[cur]?.push(l);
+    if (m?.[1]) {
+      cur = m[1];
+      out[cur] = [];
+    } else out[cur]?.push(l);
   }
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.join('\n')]));
 }

@@ -18,10 +18,10 @@ describe('LassoPredictor', () => {
       const p = new LassoPredictor({ alpha: c.alpha, tol: 1e-12, maxIter: 100_000 });
       await p.fit(ref.X, ref.y);
       const { coef, intercept } = p.coefficients();
-      coef.forEach((w, j) => expect(w).toBeCloseTo(c.coef[j] ?? Number.NaN, 5));
+      for (const [j, w] of coef.entries()) expect(w).toBeCloseTo(c.coef[j] ?? Number.NaN, 5);
       expect(intercept).toBeCloseTo(c.intercept, 5);
       const { mean, variance } = p.predict(ref.X_test);
-      mean.forEach((m, i) => expect(m).toBeCloseTo(c.predict[i] ?? Number.NaN, 5));
+      for (const [i, m] of mean.entries()) expect(m).toBeCloseTo(c.predict[i] ?? Number.NaN, 5);
       expect(variance.every((v) => v === 0)).toBe(true);
     });
   }
