@@ -2,6 +2,8 @@
  * `@hurricane/core`: the programmatic API the `hurricane` CLI is built on. Plugin authors import
  * from `@hurricane/core/plugin`; tests of plugins from `@hurricane/core/testing`.
  */
+// tsyringe needs the Reflect metadata polyfill before it loads; an entry point loads it once.
+import 'reflect-metadata';
 export { createSession, HurricaneSession } from './api/session.js';
 export type { DoctorReport, PluginSummary, SessionOptions } from './api/session.js';
 export { resolveConfig } from './config/resolve.js';

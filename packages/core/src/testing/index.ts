@@ -2,6 +2,8 @@
  * `@hurricane/core/testing`: fakes and the shared conformance suite for plugin authors' tests.
  * The suite needs vitest (an optional peer dependency of core).
  */
+// tsyringe needs the Reflect metadata polyfill before it loads; an entry point loads it once.
+import 'reflect-metadata';
 export { FakeHardwareAdapter, MemoryLogger, RecordingToolRunner } from './fakes.js';
 export type { FakeAdapterOptions, ToolScript } from './fakes.js';
 export { createPluginHarness } from './harness.js';
