@@ -124,3 +124,37 @@ describe('hurricane CLI', () => {
     expect(r.stderr).toBe('hurricane: command line: --seed expected number, found the string "x"\n');
   });
 });
+
+describe('hurricane CLI and Ctrl-C', () => {
+  it('stops a hanging vendor tool and its process tree on SIGINT, exiting 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync, mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hurricane-sigint-')), 'adb.pid');
+    const child = spawn(process.execPath, [CLI, 'doctor', '--hardware', 'snpe-dsp'], {
+      cwd: REPO,
+      env: { ...process.env, PATH: pathWith(FAKE_BIN), SNPE_ROOT: FAKE_SNPE_ROOT, FAKE_ADB_STATE: 'hang', FAKE_ADB_PIDFILE: pidFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const adbPid = Number(readFileSync(pidFile, 'utf8'));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('hurricane: stopped by SIGINT');
+    let alive = true;
+    for (let i = 0; i < 40 && alive; i++) {
+      try {
+        process.kill(adbPid, 0);
+        await new Promise((r) => setTimeout(r, 50));
+      } catch {
+        alive = false;
+      }
+    }
+    expect(alive).toBe(false);
+  });
+});
