@@ -1,10 +1,16 @@
 /** Summary statistics of latency samples, as a {@link LatencyMeasurement} carries them. */
 export interface SampleSummary {
+  /** Median: the figure Hurricane ranks by. */
   readonly medianMs: number;
+  /** Arithmetic mean. */
   readonly meanMs: number;
+  /** 10th percentile. */
   readonly p10Ms: number;
+  /** 90th percentile. */
   readonly p90Ms: number;
+  /** Coefficient of variation (sample standard deviation ÷ mean). */
   readonly cov: number;
+  /** Indices of samples flagged as outliers (reported, never dropped silently). */
   readonly outlierIndices: readonly number[];
 }
 

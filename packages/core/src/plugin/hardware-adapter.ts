@@ -1,3 +1,4 @@
+import type { SampleSummary } from '../measurement/statistics.js';
 import { token } from './token.js';
 
 /** An ONNX model on disk, as Hurricane exports it (NCHW float32 input named `input`, output `output`). */
@@ -60,22 +61,10 @@ export interface MeasurementProvenance {
   readonly settings: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** A latency measurement with its raw samples. All times in milliseconds. */
-export interface LatencyMeasurement {
-  /** Every timed sample, in the order taken. */
+/** A latency measurement with its raw samples and their statistics. All times in milliseconds. */
+export interface LatencyMeasurement extends SampleSummary {
+  /** Every timed sample, in the order taken; the statistics are computed from these. */
   readonly samplesMs: readonly number[];
-  /** Median of the samples: the figure Hurricane ranks by. */
-  readonly medianMs: number;
-  /** Arithmetic mean of the samples. */
-  readonly meanMs: number;
-  /** 10th percentile. */
-  readonly p10Ms: number;
-  /** 90th percentile. */
-  readonly p90Ms: number;
-  /** Coefficient of variation (standard deviation ÷ mean). */
-  readonly cov: number;
-  /** Indices into `samplesMs` of samples flagged as outliers (reported, never dropped silently). */
-  readonly outlierIndices: readonly number[];
   /** Where and how it was measured. */
   readonly provenance: MeasurementProvenance;
 }
