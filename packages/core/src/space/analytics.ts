@@ -1,0 +1,68 @@
+import type { Graph } from './ir.js';
+
+/** What a graph costs. */
+export interface GraphCost {
+  /** Multiply-adds of convolutions and fully connected layers (SPEC §5), batch 1. */
+  readonly flops: number;
+  /** Trainable parameters: conv and fc weights and biases, BatchNorm scale and shift. */
+  readonly params: number;
+  /** Largest sum of live activation bytes (float32, batch 1) at any step, the input included. */
+  readonly peakActivationBytes: number;
+}
+
+/** FLOPs, params and peak activation memory of a graph, from its nodes alone. */
+export function graphCost(graph: Graph): GraphCost {
+  let flops = 0;
+  let params = 0;
+  for (const n of graph.nodes) {
+    if (n.op === 'conv') {
+      flops += n.k * n.k * (n.cin / n.groups) * n.cout * n.outH * n.outW;
+      params += n.k * n.k * (n.cin / n.groups) * n.cout + (n.bias ? n.cout : 0);
+    } else if (n.op === 'fc') {
+      flops += n.cin * n.cout;
+      params += n.cin * n.cout + n.cout;
+    } else if (n.op === 'bn') {
+      params += 2 * n.channels;
+    }
+  }
+  return { flops, params, peakActivationBytes: peakActivations(graph) };
+}
+
+function size(graph: Graph, id: string): number {
+  const v = graph.values.get(id);
+  if (!v) throw new Error(`graph has no value ${id}`);
+  return v.shape.reduce((a, b) => a * b, 1) * 4;
+}
+
+function inputsOf(n: Graph['nodes'][number]): readonly string[] {
+  return 'inputs' in n ? n.inputs : [n.input];
+}
+function outputsOf(n: Graph['nodes'][number]): readonly string[] {
+  return 'outputs' in n ? n.outputs : [n.output];
+}
+
+/** Peak of live activation bytes when the nodes run in order and each value is freed after its last use. */
+function peakActivations(graph: Graph): number {
+  const lastUse = new Map<string, number>();
+  graph.nodes.forEach((n, i) => {
+    for (const id of inputsOf(n)) lastUse.set(id, i);
+  });
+  lastUse.set(graph.output.id, graph.nodes.length);
+  const live = new Map<string, number>([[graph.input.id, size(graph, graph.input.id)]]);
+  let current = size(graph, graph.input.id);
+  let peak = current;
+  graph.nodes.forEach((n, i) => {
+    for (const id of outputsOf(n)) {
+      live.set(id, size(graph, id));
+      current += size(graph, id);
+    }
+    peak = Math.max(peak, current);
+    for (const id of [...inputsOf(n), ...outputsOf(n)]) {
+      if ((lastUse.get(id) ?? -1) <= i && live.has(id)) {
+        current -= live.get(id) as number;
+        live.delete(id);
+      }
+    }
+  });
+  return peak;
+}

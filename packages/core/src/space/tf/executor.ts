@@ -1,0 +1,106 @@
+import type { Graph } from '../ir.js';
+import type { ParameterStore } from './parameters.js';
+import { tf } from './tf.js';
+
+/** How a graph runs. */
+export interface RunOptions {
+  /** Training mode: BatchNorm uses batch statistics and updates its running statistics; dropout is applied. */
+  readonly training: boolean;
+  /** BatchNorm running-statistics momentum (PyTorch's convention). */
+  readonly bnMomentum?: number;
+  /** Seed of this step's dropout mask (training only). */
+  readonly dropoutSeed?: number;
+}
+
+/** BatchNorm epsilon (PyTorch's default; the ONNX export writes the same). */
+export const BN_EPSILON = 1e-5;
+
+/**
+ * Runs a graph on an NHWC batch with the parameters of `store` and returns the output tensor
+ * (NHWC feature map or `[N, F]` logits). Call it inside `tf.tidy` (the networks do).
+ */
+export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D, options: RunOptions): tf.Tensor {
+  const values = new Map<string, tf.Tensor>([[graph.input.id, input]]);
+  const get = (id: string) => {
+    const t = values.get(id);
+    if (!t) throw new Error(`graph value ${id} used before it is computed`);
+    return t;
+  };
+  const momentum = options.bnMomentum ?? 0.1;
+  for (const n of graph.nodes) {
+    switch (n.op) {
+      case 'conv': {
+        const x = get(n.input) as tf.Tensor4D;
+        const w = store.get(`${n.param}.weight`) as tf.Tensor4D;
+        const pad = Math.floor(n.k / 2);
+        let y = n.groups === 1 ? tf.conv2d(x, w, n.stride, pad) : tf.depthwiseConv2d(x, w, n.stride, pad);
+        if (n.bias) y = tf.add(y, store.get(`${n.param}.bias`));
+        values.set(n.output, y);
+        break;
+      }
+      case 'bn': {
+        const x = get(n.input);
+        const gamma = store.get(`${n.param}.gamma`);
+        const beta = store.get(`${n.param}.beta`);
+        const runMean = store.get(`${n.param}.mean`);
+        const runVar = store.get(`${n.param}.var`);
+        if (options.training) {
+          const { mean, variance } = tf.moments(x, [0, 1, 2]);
+          const count = x.shape[0] * (x.shape[1] ?? 1) * (x.shape[2] ?? 1);
+          values.set(n.output, tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON));
+          const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+          runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(mean, momentum)));
+          runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(unbiased, momentum)));
+        } else {
+          values.set(n.output, tf.batchNorm(x, runMean, runVar, beta, gamma, BN_EPSILON));
+        }
+        break;
+      }
+      case 'relu':
+        values.set(n.output, tf.relu(get(n.input)));
+        break;
+      case 'relu6':
+        values.set(n.output, tf.relu6(get(n.input)));
+        break;
+      case 'hsigmoid':
+        values.set(n.output, tf.div(tf.relu6(tf.add(get(n.input), 3)), 6));
+        break;
+      case 'add':
+        values.set(n.output, tf.add(get(n.inputs[0]), get(n.inputs[1])));
+        break;
+      case 'scale':
+        values.set(n.output, tf.mul(get(n.inputs[0]), get(n.inputs[1])));
+        break;
+      case 'concat':
+        values.set(n.output, tf.concat(n.inputs.map(get), 3));
+        break;
+      case 'shuffle_split': {
+        const x = get(n.input);
+        const [b, h, w, c] = x.shape as [number, number, number, number];
+        const [even, odd] = tf.split(tf.reshape(x, [b, h, w, c / 2, 2]), 2, 4) as [tf.Tensor, tf.Tensor];
+        values.set(n.outputs[0], tf.reshape(even, [b, h, w, c / 2]));
+        values.set(n.outputs[1], tf.reshape(odd, [b, h, w, c / 2]));
+        break;
+      }
+      case 'gap':
+        values.set(n.output, tf.mean(get(n.input), [1, 2], true));
+        break;
+      case 'flatten': {
+        const x = get(n.input);
+        values.set(n.output, tf.reshape(x, [x.shape[0], -1]));
+        break;
+      }
+      case 'dropout': {
+        const x = get(n.input);
+        values.set(n.output, options.training && n.rate > 0 ? tf.dropout(x, n.rate, undefined, options.dropoutSeed ?? 0) : x);
+        break;
+      }
+      case 'fc': {
+        const x = get(n.input) as tf.Tensor2D;
+        values.set(n.output, tf.add(tf.matMul(x, store.get(`${n.param}.weight`) as tf.Tensor2D), store.get(`${n.param}.bias`)));
+        break;
+      }
+    }
+  }
+  return get(graph.output.id);
+}

@@ -1,0 +1,12 @@
+// The one place core imports TF.js: tfjs-core with the plain cpu backend registered. Faster
+// engines (native, WebAssembly) are chosen at run time by the engine selection.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+
+export { tf };
+
+/** Makes sure a TF.js backend is ready (the cpu backend unless another one was set). */
+export async function ensureBackend(): Promise<string> {
+  await tf.ready();
+  return tf.getBackend();
+}
