@@ -80,6 +80,32 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
     .option('--json', 'print JSON')
     .action(withSession(async (s, o) => (await import('./commands/config.js')).configCommand(s, io, o)));
 
+  program
+    .command('inspect')
+    .description('FLOPs, params, peak activation memory and a per-layer table of an architecture')
+    .requiredOption('--arch <arch>', 'operators, comma-separated (Choice_3,MB_5_3_SE,...), a JSON array, or @file')
+    .option('--json', 'print JSON')
+    .action(
+      withSession(async (s, o) => (await import('./commands/inspect.js')).inspectCommand(s, io, o as { arch: string; json?: boolean })),
+    );
+  program
+    .command('export')
+    .description('write an architecture (or one operator in a layer context) as an ONNX model')
+    .option('--arch <arch>', 'operators, comma-separated, a JSON array, or @file')
+    .requiredOption('-o, --output <file>', 'ONNX file to write')
+    .option('--weights <file>', 'trained weights (safetensors) instead of the seeded initialisation')
+    .option('--layer <n>', 'export one operator in the context of layer n (1-based)')
+    .option('--operator <name>', 'the operator for --layer')
+    .action(
+      withSession(async (s, o) =>
+        (await import('./commands/export.js')).exportCommand(
+          s,
+          io,
+          o as { arch?: string; output: string; weights?: string; layer?: string; operator?: string },
+        ),
+      ),
+    );
+
   program.action(() => {
     program.outputHelp({ error: true });
     exitCode = ExitCode.BadUsage;

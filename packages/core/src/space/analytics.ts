@@ -12,20 +12,8 @@ export interface GraphCost {
 
 /** FLOPs, params and peak activation memory of a graph, from its nodes alone. */
 export function graphCost(graph: Graph): GraphCost {
-  let flops = 0;
-  let params = 0;
-  for (const n of graph.nodes) {
-    if (n.op === 'conv') {
-      flops += n.k * n.k * (n.cin / n.groups) * n.cout * n.outH * n.outW;
-      params += n.k * n.k * (n.cin / n.groups) * n.cout + (n.bias ? n.cout : 0);
-    } else if (n.op === 'fc') {
-      flops += n.cin * n.cout;
-      params += n.cin * n.cout + n.cout;
-    } else if (n.op === 'bn') {
-      params += 2 * n.channels;
-    }
-  }
-  return { flops, params, peakActivationBytes: peakActivations(graph) };
+  const all = costByGroup(graph, () => 'all').get('all') ?? { flops: 0, params: 0 };
+  return { ...all, peakActivationBytes: peakActivations(graph) };
 }
 
 function size(graph: Graph, id: string): number {
@@ -65,4 +53,25 @@ function peakActivations(graph: Graph): number {
     }
   });
   return peak;
+}
+
+/** FLOPs and params of the nodes of each group, where `groupOf` maps a parameter prefix to a group name. */
+export function costByGroup(graph: Graph, groupOf: (param: string) => string): Map<string, { flops: number; params: number }> {
+  const out = new Map<string, { flops: number; params: number }>();
+  const bump = (param: string, flops: number, params: number) => {
+    const key = groupOf(param);
+    const cur = out.get(key) ?? { flops: 0, params: 0 };
+    out.set(key, { flops: cur.flops + flops, params: cur.params + params });
+  };
+  for (const n of graph.nodes) {
+    if (n.op === 'conv')
+      bump(
+        n.param,
+        n.k * n.k * (n.cin / n.groups) * n.cout * n.outH * n.outW,
+        n.k * n.k * (n.cin / n.groups) * n.cout + (n.bias ? n.cout : 0),
+      );
+    else if (n.op === 'fc') bump(n.param, n.cin * n.cout, n.cin * n.cout + n.cout);
+    else if (n.op === 'bn') bump(n.param, 0, 2 * n.channels);
+  }
+  return out;
 }

@@ -124,7 +124,9 @@ export function exportOnnx(graph: Graph, weights: OnnxWeights, options: ExportOp
         node('Concat', n.inputs.map(name), [name(n.output)], [int('axis', 1)]);
         break;
       case 'shuffle_split': {
-        const [c, h, w] = graph.values.get(n.input)?.shape as [number, number, number];
+        const source = graph.values.get(n.input);
+        if (!source) throw new Error(`graph has no value ${n.input}`);
+        const [c, h, w] = source.shape as [number, number, number];
         const grouped = `${name(n.input)}.pairs`;
         node('Reshape', [name(n.input), int64(`const.shape.${c / 2}x2x${h * w}`, [batch, c / 2, 2, h * w])], [grouped]);
         const halves = [`${grouped}.even`, `${grouped}.odd`];

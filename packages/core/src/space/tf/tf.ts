@@ -3,6 +3,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
+// Production mode: skips TF.js debug checks and its console banners (Hurricane reports the engine itself).
+tf.enableProdMode();
+
 export { tf };
 
 /** Makes sure a TF.js backend is ready (the cpu backend unless another one was set). */
