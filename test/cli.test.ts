@@ -158,3 +158,83 @@ describe('hurricane CLI and Ctrl-C', () => {
     expect(alive).toBe(false);
   });
 });
+
+describe('hurricane inspect and export', () => {
+  const spos20 = ['Choice_3', 'Choice_5', 'Choice_7', 'ChoiceX'].flatMap((op) => Array(5).fill(op)).join(',');
+
+  it('inspect --json prints FLOPs and params as plain integers', async () => {
+    const r = await hurricane(['inspect', '--preset', 'spos', '--arch', Array(20).fill('Choice_3').join(','), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.flops).toBe(295_842_496);
+    expect(j.params).toBe(3_155_880);
+    expect(j.layers).toHaveLength(20);
+  });
+
+  it('inspect prints a per-layer table and the totals', async () => {
+    const r = await hurricane(['inspect', '--preset', 'spos', '--arch', spos20]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^20\s+4\s+7x7\s+640→640\s+1\s+ChoiceX\s/m);
+    expect(r.stdout).toMatch(/^FLOPs \(multiply-adds\): [\d,]+ \([\d.]+ M\)$/m);
+  });
+
+  it('inspect exits 2 naming the layer of a bad operator', async () => {
+    const r = await hurricane(['inspect', '--preset', 'spos', '--arch', spos20.replace('ChoiceX', 'MB_3_3')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "hurricane: --arch: layer 16: 'MB_3_3' is not in the 'spos' space (allowed: Choice_3, Choice_5, Choice_7, ChoiceX)\n",
+    );
+  });
+
+  it('reads --arch @file (JSON)', async () => {
+    const dir = makeProject({ 'arch.json': JSON.stringify(spos20.split(',')) });
+    const r = await hurricane(['inspect', '--preset', 'spos', '--arch', `@${path.join(dir, 'arch.json')}`, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).arch).toEqual(spos20.split(','));
+  });
+
+  it('export writes an ONNX model that ONNX Runtime loads with input "input" and output "output"', async () => {
+    const dir = makeProject();
+    const file = path.join(dir, 'out', 'model.onnx');
+    const r = await hurricane(['export', '--preset', 'mnist', '--arch', Array(20).fill('MB_3_3_SE').join(','), '-o', file]);
+    expect(r.code).toBe(0);
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(file);
+    expect(session.inputNames).toEqual(['input']);
+    expect(session.outputNames).toEqual(['output']);
+    const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(28 * 28), [1, 1, 28, 28]) });
+    expect((out.output as { dims: readonly number[] }).dims).toEqual([1, 10]);
+    await session.release();
+  });
+
+  it('export of one operator in a layer context, and the errors of a mixed or missing request', async () => {
+    const dir = makeProject();
+    const ok = await hurricane([
+      'export',
+      '--preset',
+      'cifar',
+      '--layer',
+      '5',
+      '--operator',
+      'ChoiceX_SE',
+      '-o',
+      path.join(dir, 'op.onnx'),
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ChoiceX_SE in layer 5 (32x32, 16→40, stride 2)');
+    expect((await hurricane(['export', '--preset', 'cifar', '-o', path.join(dir, 'x.onnx')])).code).toBe(2);
+    const weights = await hurricane([
+      'export',
+      '--preset',
+      'mnist',
+      '--arch',
+      Array(20).fill('MB_3_3').join(','),
+      '--weights',
+      path.join(dir, 'nope.safetensors'),
+      '-o',
+      path.join(dir, 'y.onnx'),
+    ]);
+    expect(weights.code).toBe(2);
+    expect(weights.stderr).toMatch(/^hurricane: weights file .*nope\.safetensors cannot be read: ENOENT/);
+  });
+});

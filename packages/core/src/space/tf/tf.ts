@@ -1,7 +1,7 @@
-// The one place core imports TF.js: tfjs-core with the plain cpu backend registered. Faster
-// engines (native, WebAssembly) are chosen at run time by the engine selection.
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// The one place core imports TF.js. The union package registers the plain cpu backend and every
+// gradient (tfjs-core alone registers no gradients); faster engines (native, WebAssembly) are
+// chosen at run time by the engine selection.
+import * as tf from '@tensorflow/tfjs';
 
 // Production mode: skips TF.js debug checks and its console banners (Hurricane reports the engine itself).
 tf.enableProdMode();
