@@ -37,3 +37,21 @@ export type {
   OperatorProfile,
   PreparedModel,
 } from './plugin/index.js';
+
+// Search space (SPEC §3–5): operators, backbone presets, architectures, analytics, TF.js networks, ONNX export.
+export { OPERATOR_NAMES, parseOperator, seChannels } from './space/operators.js';
+export type { OperatorContext, OperatorSpec } from './space/operators.js';
+export { PRESETS, layerContexts, makeBackbone, networkGraph, operatorGraph, preset } from './space/backbone.js';
+export type { Backbone, BackboneOptions, LayerContext, PresetId, StageConfig } from './space/backbone.js';
+export { ArchitectureError, formatArchitecture, parseArchitecture, validateArchitecture } from './space/architecture.js';
+export type { Architecture } from './space/architecture.js';
+export { graphCost } from './space/analytics.js';
+export type { GraphCost } from './space/analytics.js';
+export { exportArchitecture, exportOperator, inspectArchitecture, loadNetworkWeights, saveNetworkWeights } from './space/api.js';
+export type { InspectReport, LayerReport } from './space/api.js';
+export { ONNX_OPSET, exportOnnx } from './space/onnx-export.js';
+export { WeightsError, readWeights, writeWeights } from './space/weights.js';
+export { SpaceNetwork, StandaloneNetwork, Supernet } from './space/tf/network.js';
+export { ParameterStore } from './space/tf/parameters.js';
+export type { RunOptions } from './space/tf/executor.js';
+export type { Graph } from './space/ir.js';
