@@ -1,16 +1,22 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import {
   type HardwareAdapter,
   type HardwareDescription,
   type HealthCheck,
   type HealthReport,
-  type LatencyMeasurement,
-  type PreparedModel,
   HurricaneError,
-  UnsupportedError,
+  type LatencyMeasurement,
+  type MeasureOptions,
+  type OnnxModel,
+  type PreparedModel,
+  Rng,
+  callFloorModel,
+  summarizeSamples,
 } from '@hurricane/core/plugin';
 import type { ArmCpuOptions } from './options.js';
-import { loadOrt, ortVersion } from './runtime.js';
+import { type ProtocolOptions, type TimedTarget, runProtocol } from './protocol.js';
+import { type OrtModule, loadOrt, ortVersion } from './runtime.js';
 
 /** The host CPU as Node sees it. */
 export function hostCpu(): { model: string; cores: number; arch: string } {
@@ -18,16 +24,45 @@ export function hostCpu(): { model: string; cores: number; arch: string } {
   return { model: cpus[0]?.model.trim() || 'unknown CPU', cores: cpus.length, arch: os.arch() };
 }
 
+interface OrtSession {
+  run(feeds: Record<string, unknown>): Promise<Record<string, unknown>>;
+  release(): Promise<void>;
+}
+interface OrtApi extends OrtModule {
+  readonly InferenceSession: { create(model: string | Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
+  readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+}
+
 /**
  * Measures latency with ONNX Runtime (onnxruntime-node) in-process on the host CPU (`arm-cpu`).
- * ARM CPUs are the target, but it runs on any host. This release implements the health check;
- * the measurement protocol arrives with the profiling work and reports that plainly until then.
+ * ARM CPUs are the target, but it runs on any host. The protocol (see docs/adapters/arm-cpu.md)
+ * groups calls so each timed sample lasts ≥ 1 ms, subtracts the per-call floor of a do-nothing
+ * model measured in the same rounds, interleaves rounds across the models of a batch, and stops
+ * when every estimate is within 2 % (95 %) or after 20 rounds.
  */
 export class ArmCpuAdapter implements HardwareAdapter {
   readonly id = 'arm-cpu';
   readonly description = 'ARM (or host) CPU via ONNX Runtime, in-process';
 
-  constructor(private readonly options: ArmCpuOptions) {}
+  constructor(
+    private readonly options: ArmCpuOptions,
+    private readonly protocol: Partial<ProtocolOptions> = {},
+  ) {}
+
+  private fingerprint(): string {
+    const cpu = hostCpu();
+    return `${cpu.model}|${cpu.cores} cores|${cpu.arch}|threads=${this.options.threads}`;
+  }
+
+  private async ort(): Promise<OrtApi> {
+    const ort = await loadOrt(this.options.runtimeModule);
+    if (ort instanceof Error) {
+      throw new HurricaneError(
+        `arm-cpu: ONNX Runtime ('${this.options.runtimeModule}') cannot be loaded: run 'npm install ${this.options.runtimeModule}'`,
+      );
+    }
+    return ort as OrtApi;
+  }
 
   async describe(): Promise<HardwareDescription> {
     const cpu = hostCpu();
@@ -37,6 +72,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
       device: `${cpu.model} (${cpu.arch}, ${cpu.cores} cores)`,
       runtime: 'ONNX Runtime',
       runtimeVersion: ort instanceof Error ? 'unknown' : ortVersion(ort),
+      deviceFingerprint: this.fingerprint(),
     };
   }
 
@@ -76,23 +112,85 @@ export class ArmCpuAdapter implements HardwareAdapter {
     return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok' || c.status === 'warn'), checks };
   }
 
-  async prepare(): Promise<PreparedModel> {
-    const ort = await loadOrt(this.options.runtimeModule);
-    if (ort instanceof Error) {
-      throw new HurricaneError(
-        `arm-cpu: ONNX Runtime ('${this.options.runtimeModule}') cannot be loaded: run 'npm install ${this.options.runtimeModule}'`,
-      );
+  /** ONNX Runtime runs the ONNX file itself: preparing checks that it exists and loads. */
+  async prepare(model: OnnxModel): Promise<PreparedModel> {
+    const ort = await this.ort();
+    if (!existsSync(model.path)) throw new HurricaneError(`arm-cpu: model ${model.path} does not exist; export it first`);
+    const session = await ort.InferenceSession.create(model.path, this.sessionOptions()).catch((error: unknown) => {
+      throw new HurricaneError(`arm-cpu: ONNX Runtime cannot load ${model.path}: ${(error as Error).message.split('\n')[0]}`);
+    });
+    await session.release();
+    return { adapterId: this.id, source: model, artifactPath: model.path, format: 'onnx', commands: [] };
+  }
+
+  private sessionOptions(): Record<string, unknown> {
+    return { intraOpNumThreads: this.options.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+  }
+
+  async measure(model: PreparedModel, options: MeasureOptions = {}): Promise<LatencyMeasurement> {
+    const [m] = await this.measureBatch([model], options);
+    if (!m) throw new Error('unreachable');
+    return m;
+  }
+
+  async measureBatch(models: readonly PreparedModel[], options: MeasureOptions = {}): Promise<LatencyMeasurement[]> {
+    const ort = await this.ort();
+    for (const m of models)
+      if (m.adapterId !== this.id) throw new HurricaneError(`arm-cpu: ${m.artifactPath} was prepared by ${m.adapterId}, not arm-cpu`);
+    const sessions: OrtSession[] = [];
+    try {
+      const targets: TimedTarget[] = [];
+      const rng = new Rng(this.protocol.seed ?? 0);
+      for (const m of models) {
+        const session = await ort.InferenceSession.create(m.artifactPath, this.sessionOptions());
+        sessions.push(session);
+        const size = m.source.inputShape.reduce((a, b) => a * b, 1);
+        const data = Float32Array.from({ length: size }, () => rng.next() * 2 - 1);
+        const feeds = { [m.source.inputName]: new ort.Tensor('float32', data, m.source.inputShape) };
+        targets.push(timed(session, feeds));
+      }
+      const floorSession = await ort.InferenceSession.create(callFloorModel(), this.sessionOptions());
+      sessions.push(floorSession);
+      const floor = timed(floorSession, { input: new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1]) });
+      const results = await runProtocol(targets, floor, {
+        ...this.protocol,
+        ...(options.minRuns !== undefined
+          ? { minRounds: Math.max(2, Math.ceil(options.minRuns / (this.protocol.samplesPerRound ?? 5))) }
+          : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        signal: options.signal,
+      });
+      const description = await this.describe();
+      const timestamp = new Date().toISOString();
+      return results.map((r) => ({
+        samplesMs: r.samplesMs,
+        ...summarizeSamples(r.samplesMs),
+        runs: r.runs,
+        uncertaintyMs: r.uncertaintyMs,
+        timedMs: r.timedMs,
+        provenance: {
+          adapterId: this.id,
+          device: description.device,
+          deviceFingerprint: description.deviceFingerprint,
+          runtime: description.runtime,
+          runtimeVersion: description.runtimeVersion,
+          commands: [],
+          timestamp,
+          settings: { threads: this.options.threads, groupSize: r.groupSize, floorMs: r.floorMs, rounds: r.roundMedians.length },
+        },
+      }));
+    } finally {
+      for (const s of sessions) await s.release();
     }
-    throw this.notYet('preparing models');
   }
+}
 
-  async measure(): Promise<LatencyMeasurement> {
-    throw this.notYet('measuring latency');
-  }
-
-  private notYet(what: string): UnsupportedError {
-    return new UnsupportedError(
-      `${this.id}: ${what} is not available in @hurricane/hw-arm-cpu 0.1.0 (this release checks ONNX Runtime and the CPU only)`,
-    );
-  }
+function timed(session: OrtSession, feeds: Record<string, unknown>): TimedTarget {
+  return {
+    async runGroup(n: number): Promise<number> {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await session.run(feeds);
+      return performance.now() - t0;
+    },
+  };
 }

@@ -41,6 +41,7 @@ export class OpenvinoAdapter implements HardwareAdapter {
       runtime: 'Intel OpenVINO',
       // benchmark_app prints its build ('[ INFO ] Build ..... 2024.4.0-…') only when it runs a model.
       runtimeVersion: 'unknown',
+      deviceFingerprint: 'unknown',
     };
   }
 

@@ -64,6 +64,7 @@ export class SnpeAdapter implements HardwareAdapter {
       device: device?.status === 'ok' ? `${device.detail} (${SNPE_RUNTIMES[this.runtime].label})` : 'unknown',
       runtime: 'Qualcomm SNPE',
       runtimeVersion: version?.status === 'ok' ? (/version (\S+)/.exec(version.detail)?.[1] ?? 'unknown') : 'unknown',
+      deviceFingerprint: device?.status === 'ok' ? `${device.detail.split(' ')[0]}|${this.runtime}|${this.options.perfProfile}` : 'unknown',
     };
   }
 

@@ -106,6 +106,31 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
       ),
     );
 
+  program
+    .command('profile')
+    .description('measure every candidate operator of the preset on the hardware (resumable; finished measurements are kept)')
+    .option('--force', 're-measure what the latency store already has')
+    .option('--json', 'print JSON')
+    .action(
+      withSession(async (s, o) => (await import('./commands/profile.js')).profileCommand(s, io, o as { force?: boolean; json?: boolean })),
+    );
+  program
+    .command('space')
+    .description("score the profiled operators, keep the best per layer, write space.json and print the hardware's Table 1")
+    .option('--json', 'print space.json instead of the Markdown table')
+    .action(withSession(async (s, o) => (await import('./commands/profile.js')).spaceCommand(s, io, o)));
+  program
+    .command('latency')
+    .description('measure the latency of one whole network now')
+    .requiredOption('--arch <arch>', 'operators, comma-separated, a JSON array, or @file')
+    .option('--weights <file>', 'weights to export with (latency does not depend on them on most hardware)')
+    .option('--json', 'print JSON (median_ms, mean_ms, p10_ms, p90_ms, cov, runs, provenance)')
+    .action(
+      withSession(async (s, o) =>
+        (await import('./commands/profile.js')).latencyCommand(s, io, o as { arch: string; weights?: string; json?: boolean }),
+      ),
+    );
+
   program.action(() => {
     program.outputHelp({ error: true });
     exitCode = ExitCode.BadUsage;

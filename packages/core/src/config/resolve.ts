@@ -161,7 +161,7 @@ export async function resolveConfig(options: {
   if (!fileCheck.success) {
     problems.push(
       ...problemsFromIssues(fileCheck.error.issues, fileCore, [], (p) =>
-        p.length === 1 && p[0] === 'scoring' ? Object.keys(defaults.scoring) : [],
+        p.length === 1 && (p[0] === 'scoring' || p[0] === 'reduction') ? Object.keys(defaults[p[0]]) : [],
       ),
     );
   }
@@ -182,11 +182,13 @@ export async function resolveConfig(options: {
   }
 
   const fileScoring = isPlainObject(fileCore.scoring) ? fileCore.scoring : {};
+  const fileReduction = isPlainObject(fileCore.reduction) ? fileCore.reduction : {};
   const core: CoreConfig = {
     ...defaults,
     ...fileCore,
     ...flagCore,
     scoring: { ...defaults.scoring, ...fileScoring },
+    reduction: { ...defaults.reduction, ...fileReduction },
     plugins: pluginSpecs,
   } as CoreConfig;
   for (const leaf of leaves(core, '', [])) {

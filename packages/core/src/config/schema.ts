@@ -13,6 +13,15 @@ export const scoringSchema = z
   })
   .strict();
 
+/** Schema of the `reduction` block (Algorithm 1 lines 1–5). */
+export const reductionSchema = z
+  .object({
+    keep: z.number().int().min(1),
+    exploringIndex: z.number().int().min(1),
+    exploringLayers: z.number().int().min(0),
+  })
+  .strict();
+
 /** Schema of the core keys of a Hurricane config. Plugin blocks are validated by each plugin. */
 export const coreConfigSchema = z
   .object({
@@ -27,6 +36,7 @@ export const coreConfigSchema = z
     workDir: z.string().min(1),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']),
     scoring: scoringSchema,
+    reduction: reductionSchema,
   })
   .strict();
 
@@ -37,8 +47,9 @@ export type CoreConfig = z.infer<typeof coreConfigSchema>;
 export const CORE_KEYS = Object.keys(coreConfigSchema.shape) as (keyof CoreConfig)[];
 
 /** What a user writes in a config file: every core key optional, plugin blocks by their key. */
-export type UserConfig = Partial<Omit<CoreConfig, 'scoring'>> & {
+export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction'>> & {
   scoring?: Partial<CoreConfig['scoring']>;
+  reduction?: Partial<CoreConfig['reduction']>;
   /** Plugin blocks, e.g. `snpe: { serial: '3a7c328c' }`, `openvino: { device: 'MYRIAD' }`. */
   [pluginKey: string]: unknown;
 };
@@ -57,8 +68,12 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
     workDir: '.hurricane',
     logLevel: 'info',
     scoring: { name: 'eq4', alpha: 0, beta: 0 },
+    reduction: { keep: 4, exploringIndex: 10, exploringLayers: 4 },
   };
 }
 
 /** Schema of the core keys as a file or the command line gives them: everything optional, `scoring` partial. */
-export const partialCoreSchema = coreConfigSchema.omit({ plugins: true }).extend({ scoring: scoringSchema.partial() }).partial();
+export const partialCoreSchema = coreConfigSchema
+  .omit({ plugins: true })
+  .extend({ scoring: scoringSchema.partial(), reduction: reductionSchema.partial() })
+  .partial();

@@ -65,6 +65,12 @@ export interface MeasurementProvenance {
 export interface LatencyMeasurement extends SampleSummary {
   /** Every timed sample, in the order taken; the statistics are computed from these. */
   readonly samplesMs: readonly number[];
+  /** Inference calls timed in all (a sample may time a group of calls). */
+  readonly runs?: number;
+  /** Half-width of an approximate 95 % interval of `medianMs`, from the spread between rounds. */
+  readonly uncertaintyMs?: number;
+  /** Wall time spent inside timed inference calls, for overhead accounting. */
+  readonly timedMs?: number;
   /** Where and how it was measured. */
   readonly provenance: MeasurementProvenance;
 }
@@ -79,6 +85,8 @@ export interface HardwareDescription {
   readonly runtime: string;
   /** Engine version, or `unknown` when it cannot be read without a measurement. */
   readonly runtimeVersion: string;
+  /** Stable identifier of the device and the settings that change its latencies (part of latency-store keys), or `unknown`. */
+  readonly deviceFingerprint: string;
 }
 
 /** One check of a health report. */
@@ -124,6 +132,12 @@ export interface HardwareAdapter {
   prepare(model: OnnxModel, options?: { readonly workDir: string; readonly signal?: AbortSignal }): Promise<PreparedModel>;
   /** Measures the latency of a prepared model on the device. */
   measure(model: PreparedModel, options?: MeasureOptions): Promise<LatencyMeasurement>;
+  /**
+   * Optional: measures several prepared models together, interleaving their rounds so that drift
+   * of a noisy device affects all of them alike (better rankings). Results in the order given.
+   * Profilers use it when present and fall back to {@link measure} one model at a time.
+   */
+  measureBatch?(models: readonly PreparedModel[], options?: MeasureOptions): Promise<LatencyMeasurement[]>;
 }
 
 /** Injection token of {@link HardwareAdapter}; plugins register any number of adapters under it. */

@@ -32,3 +32,5 @@ export { checkAdbDevice, checkExecutable } from '../tools/checks.js';
 export type { AdbDevice } from '../tools/adb.js';
 export { summarizeSamples, percentile } from '../measurement/statistics.js';
 export type { SampleSummary } from '../measurement/statistics.js';
+export { callFloorModel } from '../space/onnx-export.js';
+export { Rng } from '../random.js';

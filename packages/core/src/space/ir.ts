@@ -5,6 +5,9 @@
  * feature maps, `[F]` for vectors.
  */
 
+/** BatchNorm epsilon (PyTorch's default), used by TF.js execution and the ONNX export alike. */
+export const BN_EPSILON = 1e-5;
+
 /** Shape of a value without the batch dimension. */
 export type Shape = readonly number[];
 

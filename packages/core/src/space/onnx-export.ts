@@ -1,7 +1,5 @@
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import type { Graph } from './ir.js';
-import { BN_EPSILON } from './tf/executor.js';
-import { graphParams } from './ir.js';
+import { BN_EPSILON, GraphBuilder, graphParams, type Graph } from './ir.js';
 
 const { onnx } = onnxProto;
 
@@ -169,4 +167,13 @@ export function exportOnnx(graph: Graph, weights: OnnxWeights, options: ExportOp
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+}
+
+/**
+ * A do-nothing model (`output = Relu(input)` on one value): what a runtime costs per call with no
+ * work, so adapters can subtract it from tiny operators' latencies.
+ */
+export function callFloorModel(): Uint8Array {
+  const g = new GraphBuilder([1, 1, 1]);
+  return exportOnnx(g.finish(g.act('relu', g.input)), { onnxValues: () => new Float32Array(0) }, { name: 'call_floor' });
 }

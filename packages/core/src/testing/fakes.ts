@@ -87,7 +87,7 @@ export class FakeHardwareAdapter implements HardwareAdapter {
   }
   async describe(): Promise<HardwareDescription> {
     this.calls.push('describe');
-    return { adapterId: this.id, device: 'fake device', runtime: 'fake runtime', runtimeVersion: '1.0.0' };
+    return { adapterId: this.id, device: 'fake device', runtime: 'fake runtime', runtimeVersion: '1.0.0', deviceFingerprint: 'fake' };
   }
   async healthCheck(): Promise<HealthReport> {
     this.calls.push('healthCheck');

@@ -1,4 +1,4 @@
-import type { Graph } from '../ir.js';
+import { BN_EPSILON, type Graph } from '../ir.js';
 import type { ParameterStore } from './parameters.js';
 import { tf } from './tf.js';
 
@@ -11,9 +11,6 @@ export interface RunOptions {
   /** Seed of this step's dropout mask (training only). */
   readonly dropoutSeed?: number;
 }
-
-/** BatchNorm epsilon (PyTorch's default; the ONNX export writes the same). */
-export const BN_EPSILON = 1e-5;
 
 /**
  * Runs a graph on an NHWC batch with the parameters of `store` and returns the output tensor

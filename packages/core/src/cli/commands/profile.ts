@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { HurricaneSession } from '../../api/session.js';
+import { ExitCode } from '../../errors.js';
+import { buildSpace, measureNetwork, profile } from '../../profile/api.js';
+import { spaceTable } from '../../profile/reduction.js';
+import { preset } from '../../space/backbone.js';
+import type { CliIO } from '../output.js';
+import { cliProgress } from '../progress.js';
+import { backboneAndArch } from './inspect.js';
+
+const rel = (p: string) => path.relative(process.cwd(), p) || p;
+
+/** `hurricane profile`: measure every operator of the preset on the hardware (resumable). */
+export async function profileCommand(session: HurricaneSession, io: CliIO, opts: { force?: boolean; json?: boolean }): Promise<number> {
+  const controller = new AbortController();
+  const s = await profile(session, { force: Boolean(opts.force), progress: cliProgress(io), signal: controller.signal });
+  if (opts.json) {
+    const { results, ...summary } = s;
+    io.out(JSON.stringify({ ...summary, measurements: results.length }, null, 2));
+    return ExitCode.Success;
+  }
+  io.out(
+    `profiled ${s.adapterId} (${s.device}, runtime ${s.runtimeVersion}) for preset ${session.config.core.preset}: ` +
+      `${s.total} operator measurements, ${s.measured} new, ${s.reused} reused from ${rel(path.join(session.config.workDir, 'latency.sqlite'))}, in ${(s.wallMs / 1000).toFixed(1)} s`,
+  );
+  return ExitCode.Success;
+}
+
+/** `hurricane space`: reduce the space from the stored latencies, write space.json, print Table 1. */
+export async function spaceCommand(session: HurricaneSession, io: CliIO, opts: { json?: boolean }): Promise<number> {
+  const { space, file } = await buildSpace(session);
+  if (opts.json) io.out(JSON.stringify(space, null, 2));
+  else io.out(`${spaceTable(space, preset(session.config.core.preset))}\n\nwritten to ${rel(file)}`);
+  return ExitCode.Success;
+}
+
+/** `hurricane latency`: measure one whole network now. */
+export async function latencyCommand(
+  session: HurricaneSession,
+  io: CliIO,
+  opts: { arch: string; weights?: string; json?: boolean },
+): Promise<number> {
+  const { arch } = backboneAndArch(session, opts.arch);
+  const m = await measureNetwork(session, arch, opts.weights ? { weightsFile: opts.weights } : {});
+  if (opts.json) {
+    io.out(
+      JSON.stringify(
+        {
+          median_ms: m.medianMs,
+          mean_ms: m.meanMs,
+          p10_ms: m.p10Ms,
+          p90_ms: m.p90Ms,
+          cov: m.cov,
+          uncertainty_ms: m.uncertaintyMs ?? null,
+          runs: m.runs ?? m.samplesMs.length,
+          outliers: m.outlierIndices.length,
+          provenance: m.provenance,
+        },
+        null,
+        2,
+      ),
+    );
+    return ExitCode.Success;
+  }
+  io.out(
+    `${session.config.core.hardware} (${m.provenance.device}, ${m.provenance.runtime} ${m.provenance.runtimeVersion}): median ${m.medianMs.toFixed(3)} ms` +
+      `${m.uncertaintyMs !== undefined ? ` ± ${m.uncertaintyMs.toFixed(3)}` : ''}, mean ${m.meanMs.toFixed(3)}, p10 ${m.p10Ms.toFixed(3)}, p90 ${m.p90Ms.toFixed(3)}, CoV ${m.cov.toFixed(3)}, ` +
+      `${m.runs ?? m.samplesMs.length} runs, ${m.outlierIndices.length} outlier samples`,
+  );
+  return ExitCode.Success;
+}

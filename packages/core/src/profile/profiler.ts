@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { HurricaneError } from '../errors.js';
+import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../plugin/hardware-adapter.js';
+import { exportOperator } from '../space/api.js';
+import { layerContexts, type Backbone, type LayerContext } from '../space/backbone.js';
+import type { LatencyStore, OperatorKey } from './latency-store.js';
+import { type ProgressReporter, silentProgress } from './progress.js';
+
+/** Options of {@link profileOperators}. */
+export interface ProfileOptions {
+  readonly backbone: Backbone;
+  readonly adapter: HardwareAdapter;
+  readonly store: LatencyStore;
+  /** Folder for the exported operator models. */
+  readonly workDir: string;
+  /** Re-measure what the store already has. */
+  readonly force?: boolean;
+  /** Seed of the exported operators' weights. */
+  readonly seed: number;
+  /** Operators measured together (interleaved) at most; smaller batches lose less when killed. */
+  readonly batchSize?: number;
+  readonly progress?: ProgressReporter;
+  readonly signal?: AbortSignal;
+}
+
+/** What a profiling run did. */
+export interface ProfileSummary {
+  readonly adapterId: string;
+  readonly device: string;
+  readonly deviceFingerprint: string;
+  readonly runtimeVersion: string;
+  /** Distinct (operator, context) pairs of the preset. */
+  readonly total: number;
+  readonly measured: number;
+  readonly reused: number;
+  readonly wallMs: number;
+  /** Time inside timed inference calls of this run (0 when nothing was measured or the adapter does not say). */
+  readonly timedMs: number;
+  /** The measurements of this run. */
+  readonly results: readonly { readonly key: OperatorKey; readonly measurement: LatencyMeasurement }[];
+}
+
+/** Distinct layer contexts of a backbone, in layer order. */
+export function distinctContexts(backbone: Backbone): LayerContext[] {
+  const seen = new Map<string, LayerContext>();
+  for (const c of layerContexts(backbone)) if (!seen.has(c.contextId)) seen.set(c.contextId, c);
+  return [...seen.values()];
+}
+
+/**
+ * Algorithm 1's profiling: every allowed operator in every distinct layer context is exported to
+ * ONNX, prepared by the adapter and measured (interleaved in batches when the adapter supports
+ * it), and each result is committed to the store as soon as its batch finishes. What the store
+ * already holds for this device and runtime version is skipped, so a killed run resumes.
+ */
+export async function profileOperators(o: ProfileOptions): Promise<ProfileSummary> {
+  const started = performance.now();
+  const progress = o.progress ?? silentProgress;
+  const health = await o.adapter.healthCheck();
+  if (!health.ready) {
+    const bad = health.checks.filter((c) => c.status === 'missing' || c.status === 'error');
+    throw new HurricaneError(
+      `${o.adapter.id} is not ready to measure: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')} (run 'hurricane doctor' for the fixes)`,
+    );
+  }
+  const d = await o.adapter.describe();
+  if (d.deviceFingerprint === 'unknown' || d.runtimeVersion === 'unknown') {
+    throw new HurricaneError(
+      `${o.adapter.id} cannot name its device or runtime version, so its measurements could not be stored under a stable key`,
+    );
+  }
+  const contexts = distinctContexts(o.backbone);
+  const keyOf = (operator: string, contextId: string): OperatorKey => ({
+    adapterId: o.adapter.id,
+    deviceFingerprint: d.deviceFingerprint,
+    runtimeVersion: d.runtimeVersion,
+    operator,
+    contextId,
+  });
+  const todo: { ctx: LayerContext; operator: string }[] = [];
+  for (const ctx of contexts) {
+    for (const operator of o.backbone.operators) {
+      if (o.force || !o.store.getOperator(keyOf(operator, ctx.contextId))) todo.push({ ctx, operator });
+    }
+  }
+  const total = contexts.length * o.backbone.operators.length;
+  const results: { key: OperatorKey; measurement: LatencyMeasurement }[] = [];
+  let timedMs = 0;
+  progress.start(total, total - todo.length, `profiling ${o.adapter.id} (${d.device}), preset ${o.backbone.name}`);
+  try {
+    const batchSize = o.batchSize ?? 8;
+    for (const ctx of contexts) {
+      const mine = todo.filter((t) => t.ctx.contextId === ctx.contextId);
+      for (let i = 0; i < mine.length; i += batchSize) {
+        if (o.signal?.aborted) throw new HurricaneError('profiling aborted; finished measurements are kept, run it again to resume');
+        const batch = mine.slice(i, i + batchSize);
+        const prepared: PreparedModel[] = [];
+        for (const t of batch) {
+          const file = path.join(o.workDir, 'models', ctx.contextId, `${t.operator}.onnx`);
+          exportOperator({ backbone: o.backbone, layer: ctx.layer, operator: t.operator, output: file, seed: o.seed });
+          prepared.push(
+            await o.adapter.prepare(
+              { path: file, inputName: 'input', inputShape: [1, ctx.cin, ctx.h, ctx.w], outputName: 'output' },
+              { workDir: o.workDir, ...(o.signal ? { signal: o.signal } : {}) },
+            ),
+          );
+        }
+        const measurements = o.adapter.measureBatch
+          ? await o.adapter.measureBatch(prepared, o.signal ? { signal: o.signal } : {})
+          : await sequential(o.adapter, prepared, o.signal);
+        batch.forEach((t, j) => {
+          const m = measurements[j];
+          if (!m) throw new HurricaneError(`${o.adapter.id} returned ${measurements.length} measurements for ${batch.length} models`);
+          const key = keyOf(t.operator, ctx.contextId);
+          o.store.putOperator(key, m);
+          results.push({ key, measurement: m });
+          timedMs += m.timedMs ?? 0;
+        });
+        progress.advance(
+          batch.length,
+          `${ctx.contextId}: ${batch.map((t, j) => `${t.operator} ${measurements[j]?.medianMs.toFixed(3)} ms`).join(', ')}`,
+        );
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return {
+    adapterId: o.adapter.id,
+    device: d.device,
+    deviceFingerprint: d.deviceFingerprint,
+    runtimeVersion: d.runtimeVersion,
+    total,
+    measured: todo.length,
+    reused: total - todo.length,
+    wallMs: performance.now() - started,
+    timedMs,
+    results,
+  };
+}
+
+async function sequential(adapter: HardwareAdapter, models: readonly PreparedModel[], signal?: AbortSignal): Promise<LatencyMeasurement[]> {
+  const out: LatencyMeasurement[] = [];
+  for (const m of models) out.push(await adapter.measure(m, signal ? { signal } : {}));
+  return out;
+}

@@ -1,0 +1,156 @@
+import { HurricaneError, Rng, percentile } from '@hurricane/core/plugin';
+
+/** Something that can be timed: runs `n` consecutive inference calls and returns the elapsed milliseconds. */
+export interface TimedTarget {
+  runGroup(n: number): Promise<number>;
+}
+
+/** Knobs of the measurement protocol (defaults tuned on a shared, noisy 2-core host). */
+export interface ProtocolOptions {
+  /** Each timed sample groups consecutive calls until it lasts at least this long. */
+  readonly targetSampleMs: number;
+  /** Untimed warm-up per target before calibration. */
+  readonly warmupMs: number;
+  /** Timed samples per target per round. */
+  readonly samplesPerRound: number;
+  readonly minRounds: number;
+  readonly maxRounds: number;
+  /** Stop once every target's 95 % uncertainty is at most this fraction of its estimate. */
+  readonly relUncertainty: number;
+  /** Seed of the per-round interleaving order. */
+  readonly seed: number;
+  /** Wall-clock limit for the whole protocol. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export const DEFAULT_PROTOCOL: ProtocolOptions = {
+  targetSampleMs: 1,
+  warmupMs: 20,
+  samplesPerRound: 5,
+  minRounds: 5,
+  maxRounds: 20,
+  relUncertainty: 0.02,
+  seed: 0,
+  timeoutMs: 600_000,
+};
+
+/** What the protocol found for one target. */
+export interface ProtocolResult {
+  /** Per-call latency of every timed sample, call floor subtracted (clamped at 0). */
+  readonly samplesMs: number[];
+  /** Median of each round's samples. */
+  readonly roundMedians: number[];
+  /** Calls per timed sample. */
+  readonly groupSize: number;
+  /** Median per-call cost of the do-nothing model over the rounds (subtracted). */
+  readonly floorMs: number;
+  /** Inference calls timed. */
+  readonly runs: number;
+  /** Wall time inside timed groups. */
+  readonly timedMs: number;
+  /** Median of round medians. */
+  readonly estimateMs: number;
+  /** Approximate 95 % half-width of the estimate. */
+  readonly uncertaintyMs: number;
+}
+
+const median = (xs: readonly number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+
+/** ≈95 % half-width of the median of `xs`: 1.96 · 1.2533 · 1.4826 · MAD / √n. */
+export function medianUncertainty(xs: readonly number[]): number {
+  if (xs.length < 2) return Number.POSITIVE_INFINITY;
+  const m = median(xs);
+  const mad = median(xs.map((x) => Math.abs(x - m)));
+  return (1.96 * 1.2533 * 1.4826 * mad) / Math.sqrt(xs.length);
+}
+
+/**
+ * Times `targets` together with `floor` (a do-nothing model): warm-up, per-target group sizes so
+ * each sample lasts ≥ `targetSampleMs`, then rounds in a fresh seeded order each time (targets and
+ * floor interleaved, so drift hits all alike). Each round's floor median is subtracted from that
+ * round's samples. Stops when every estimate's uncertainty is within `relUncertainty`, or at
+ * `maxRounds`.
+ */
+export async function runProtocol(
+  targets: readonly TimedTarget[],
+  floor: TimedTarget,
+  options: Partial<ProtocolOptions> = {},
+): Promise<ProtocolResult[]> {
+  const o = { ...DEFAULT_PROTOCOL, ...options };
+  const started = performance.now();
+  const check = () => {
+    if (o.signal?.aborted) throw new HurricaneError('measurement aborted');
+    if (performance.now() - started > o.timeoutMs)
+      throw new HurricaneError(`measurement exceeded its ${o.timeoutMs} ms limit; raise the timeout or measure fewer models at once`);
+  };
+  const all = [...targets, floor];
+  const groups: number[] = [];
+  for (const t of all) {
+    // warm-up: untimed calls until warmupMs has passed (at least 3)
+    let spent = 0;
+    for (let i = 0; i < 3 || spent < o.warmupMs; i++) {
+      spent += await t.runGroup(1);
+      check();
+      if (i > 10_000) break;
+    }
+    const singles: number[] = [];
+    for (let i = 0; i < 5; i++) singles.push(await t.runGroup(1));
+    const perCall = Math.max(median(singles), 1e-4);
+    groups.push(Math.max(1, Math.ceil(o.targetSampleMs / perCall)));
+  }
+  const rng = new Rng(o.seed);
+  const samples = targets.map(() => [] as number[]);
+  const roundMedians = targets.map(() => [] as number[]);
+  const floors: number[] = [];
+  const runs = targets.map(() => 0);
+  const timed = targets.map(() => 0);
+  for (let round = 0; round < o.maxRounds; round++) {
+    const raw = all.map(() => [] as number[]);
+    for (const i of rng.shuffle(all.map((_, j) => j))) {
+      const g = groups[i] as number;
+      for (let s = 0; s < o.samplesPerRound; s++) {
+        const ms = await all[i]?.runGroup(g);
+        if (ms === undefined) throw new Error('unreachable');
+        raw[i]?.push(ms / g);
+        if (i < targets.length) {
+          runs[i] = (runs[i] as number) + g;
+          timed[i] = (timed[i] as number) + ms;
+        }
+      }
+      check();
+    }
+    const floorRound = median(raw[targets.length] as number[]);
+    floors.push(floorRound);
+    targets.forEach((_, i) => {
+      const adjusted = (raw[i] as number[]).map((x) => Math.max(0, x - floorRound));
+      samples[i]?.push(...adjusted);
+      roundMedians[i]?.push(median(adjusted));
+    });
+    if (round + 1 >= o.minRounds) {
+      const stable = roundMedians.every((rm) => {
+        const est = median(rm);
+        return est > 0 ? medianUncertainty(rm) <= o.relUncertainty * est : medianUncertainty(rm) === 0;
+      });
+      if (stable) break;
+    }
+  }
+  const floorMs = median(floors);
+  return targets.map((_, i) => {
+    const rm = roundMedians[i] as number[];
+    return {
+      samplesMs: samples[i] as number[],
+      roundMedians: rm,
+      groupSize: groups[i] as number,
+      floorMs,
+      runs: runs[i] as number,
+      timedMs: timed[i] as number,
+      estimateMs: median(rm),
+      uncertaintyMs: medianUncertainty(rm),
+    };
+  });
+}
