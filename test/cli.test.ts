@@ -238,3 +238,79 @@ describe('hurricane inspect and export', () => {
     expect(weights.stderr).toMatch(/^hurricane: weights file .*nope\.safetensors cannot be read: ENOENT/);
   });
 });
+
+describe('hurricane profile: kill -9 and resume', () => {
+  it('keeps every finished measurement after kill -9 and measures only the rest on the next run', async () => {
+    const { spawn } = await import('node:child_process');
+    const Database = (await import('better-sqlite3')).default;
+    const plugin = `
+      import { HardwareAdapter, PLUGIN_API_VERSION, summarizeSamples } from '@hurricane/core/plugin';
+      class Slow {
+        id = 'slow'; description = 'sleeps 10 ms per measurement';
+        async describe() { return { adapterId: 'slow', device: 'test device', runtime: 'none', runtimeVersion: '1', deviceFingerprint: 'slow-1' }; }
+        async healthCheck() { return { adapterId: 'slow', ready: true, checks: [{ name: 'always', status: 'ok', detail: 'ok' }] }; }
+        async prepare(source) { return { adapterId: 'slow', source, artifactPath: source.path, format: 'onnx', commands: [] }; }
+        async measure() {
+          await new Promise((r) => setTimeout(r, 10));
+          const samplesMs = [1, 1.1, 0.9];
+          return { samplesMs, ...summarizeSamples(samplesMs), provenance: { adapterId: 'slow', device: 'test device', deviceFingerprint: 'slow-1', runtime: 'none', runtimeVersion: '1', commands: [], timestamp: new Date().toISOString(), settings: {} } };
+        }
+      }
+      export default { name: 'slow-plugin', apiVersion: PLUGIN_API_VERSION, register(c) { c.register(HardwareAdapter, { useValue: new Slow() }); } };
+    `;
+    const dir = makeProject(
+      { 'slow.mjs': plugin, 'hurricane.config.json': JSON.stringify({ plugins: ['./slow.mjs'], hardware: 'slow', preset: 'mnist' }) },
+      { '@hurricane/core': pkgDir('core') },
+    );
+    const db = path.join(dir, '.hurricane', 'latency.sqlite');
+    const count = () => {
+      try {
+        const d = new Database(db, { readonly: true, fileMustExist: true });
+        try {
+          return (d.prepare('SELECT COUNT(*) AS n FROM operator_latency').get() as { n: number }).n;
+        } finally {
+          d.close();
+        }
+      } catch {
+        return 0;
+      }
+    };
+    const child = spawn(process.execPath, [CLI, 'profile'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    for (let i = 0; i < 400 && count() < 24; i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGKILL');
+    await exited;
+    const kept = count();
+    expect(kept).toBeGreaterThanOrEqual(24);
+    expect(kept).toBeLessThan(256);
+    const resumed = await hurricane(['profile', '--json'], { cwd: dir });
+    expect(resumed.code).toBe(0);
+    const summary = JSON.parse(resumed.stdout);
+    expect(summary).toMatchObject({ total: 256, reused: kept, measured: 256 - kept });
+    expect(count()).toBe(256);
+    const again = JSON.parse((await hurricane(['profile', '--json'], { cwd: dir })).stdout);
+    expect(again).toMatchObject({ measured: 0, reused: 256 });
+    const space = await hurricane(['space', '--json'], { cwd: dir });
+    expect(space.code).toBe(0);
+    expect(JSON.parse(space.stdout).candidates.flat()).toHaveLength(84);
+  }, 60_000);
+
+  it('space without a complete profile says what is missing and exits 1', async () => {
+    const dir = makeProject({ 'hurricane.config.json': JSON.stringify({ plugins: [pkgDir('hw-arm-cpu')], preset: 'mnist' }) });
+    const r = await hurricane(['space'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^hurricane: 256 of 256 operator latencies of preset 'mnist' are missing for arm-cpu on .*: run 'hurricane profile' first\n$/,
+    );
+  });
+
+  it('latency --json measures a whole network for real', async () => {
+    const dir = makeProject({ 'hurricane.config.json': JSON.stringify({ plugins: [pkgDir('hw-arm-cpu')], preset: 'mnist' }) });
+    const r = await hurricane(['latency', '--arch', Array(20).fill('MB_3_1').join(','), '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.median_ms).toBeGreaterThan(0);
+    expect(j.provenance.runtime).toBe('ONNX Runtime');
+    expect(j.runs).toBeGreaterThan(0);
+  }, 60_000);
+});

@@ -55,3 +55,4 @@ export { SpaceNetwork, StandaloneNetwork, Supernet } from './space/tf/network.js
 export { ParameterStore } from './space/tf/parameters.js';
 export type { RunOptions } from './space/tf/executor.js';
 export type { Graph } from './space/ir.js';
+export { Rng } from './random.js';

@@ -157,3 +157,22 @@ describe('plugin loading', () => {
     await session.dispose();
   });
 });
+
+describe('scoring functions', () => {
+  it('a plugin registers another scorer and the config selects it by name; an unknown name is an error', async () => {
+    const plugin = `export default { name: 'my-scorer', apiVersion: 1, register(c) {
+      c.register(Symbol.for('@hurricane/core:ScoringFunction'), { useValue: { name: 'macs-per-ms', description: 'multiply-adds per ms', score: (p) => p.flops / p.latencyMs } });
+    } };`;
+    const dir = makeProject({ 's.mjs': plugin, 'hurricane.config.json': json({ plugins: ['./s.mjs'], scoring: { name: 'macs-per-ms' } }) });
+    const session = await createSession({ cwd: dir });
+    expect(session.scorer().score({ operator: 'x', flops: 100, params: 1, latencyMs: 2 })).toBe(50);
+    expect(session.scorers().map((s) => [s.name, s.owner])).toEqual([
+      ['eq4', '@hurricane/core'],
+      ['macs-per-ms', 'my-scorer'],
+    ]);
+    expect(() => session.scorer('macs_per_ms')).toThrow(
+      "scoring function 'macs_per_ms' is not registered — did you mean 'macs-per-ms'?; available: eq4, macs-per-ms",
+    );
+    await session.dispose();
+  });
+});

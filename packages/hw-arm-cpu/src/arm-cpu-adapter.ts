@@ -16,7 +16,7 @@ import {
 } from '@hurricane/core/plugin';
 import type { ArmCpuOptions } from './options.js';
 import { type ProtocolOptions, type TimedTarget, runProtocol } from './protocol.js';
-import { type OrtModule, loadOrt, ortVersion } from './runtime.js';
+import { type OrtModule, loadNativeBinding, loadOrt, ortVersion } from './runtime.js';
 
 /** The host CPU as Node sees it. */
 export function hostCpu(): { model: string; cores: number; arch: string } {
@@ -137,21 +137,35 @@ export class ArmCpuAdapter implements HardwareAdapter {
     const ort = await this.ort();
     for (const m of models)
       if (m.adapterId !== this.id) throw new HurricaneError(`arm-cpu: ${m.artifactPath} was prepared by ${m.adapterId}, not arm-cpu`);
-    const sessions: OrtSession[] = [];
+    const native = loadNativeBinding(this.options.runtimeModule);
+    const cleanup: (() => Promise<void> | void)[] = [];
+    const open = async (
+      model: string | Uint8Array,
+      inputName: string,
+      shape: readonly number[],
+      data: Float32Array,
+      what: string,
+    ): Promise<TimedTarget> => {
+      const feeds = { [inputName]: new ort.Tensor('float32', data, shape) };
+      if (native) {
+        const s = native.createSession(model, this.sessionOptions());
+        cleanup.push(() => s.dispose?.());
+        const fetches = Object.fromEntries(s.outputMetadata.map((o) => [o.name, null]));
+        return syncTimed(() => s.run(feeds, fetches, {}), what);
+      }
+      const s = await ort.InferenceSession.create(model, this.sessionOptions());
+      cleanup.push(() => s.release());
+      return timed(s, feeds, what);
+    };
     try {
       const targets: TimedTarget[] = [];
       const rng = new Rng(this.protocol.seed ?? 0);
       for (const m of models) {
-        const session = await ort.InferenceSession.create(m.artifactPath, this.sessionOptions());
-        sessions.push(session);
         const size = m.source.inputShape.reduce((a, b) => a * b, 1);
         const data = Float32Array.from({ length: size }, () => rng.next() * 2 - 1);
-        const feeds = { [m.source.inputName]: new ort.Tensor('float32', data, m.source.inputShape) };
-        targets.push(timed(session, feeds));
+        targets.push(await open(m.artifactPath, m.source.inputName, m.source.inputShape, data, m.artifactPath));
       }
-      const floorSession = await ort.InferenceSession.create(callFloorModel(), this.sessionOptions());
-      sessions.push(floorSession);
-      const floor = timed(floorSession, { input: new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1]) });
+      const floor = await open(callFloorModel(), 'input', [1, 1, 1, 1], new Float32Array(1), 'the call-floor model');
       const results = await runProtocol(targets, floor, {
         ...this.protocol,
         ...(options.minRuns !== undefined
@@ -176,20 +190,44 @@ export class ArmCpuAdapter implements HardwareAdapter {
           runtimeVersion: description.runtimeVersion,
           commands: [],
           timestamp,
-          settings: { threads: this.options.threads, groupSize: r.groupSize, floorMs: r.floorMs, rounds: r.roundMedians.length },
+          settings: {
+            threads: this.options.threads,
+            timing: native ? 'synchronous native run' : 'InferenceSession.run (async)',
+            groupSize: r.groupSize,
+            floorMs: r.floorMs,
+            rounds: r.roundMedians.length,
+          },
         },
       }));
     } finally {
-      for (const s of sessions) await s.release();
+      for (const c of cleanup) await c();
     }
   }
 }
 
-function timed(session: OrtSession, feeds: Record<string, unknown>): TimedTarget {
+function syncTimed(run: () => unknown, what: string): TimedTarget {
   return {
     async runGroup(n: number): Promise<number> {
       const t0 = performance.now();
-      for (let i = 0; i < n; i++) await session.run(feeds);
+      try {
+        for (let i = 0; i < n; i++) run();
+      } catch (error) {
+        throw new HurricaneError(`arm-cpu: ONNX Runtime failed running ${what}: ${(error as Error).message.split('\n')[0]}`);
+      }
+      return performance.now() - t0;
+    },
+  };
+}
+
+function timed(session: OrtSession, feeds: Record<string, unknown>, what: string): TimedTarget {
+  return {
+    async runGroup(n: number): Promise<number> {
+      const t0 = performance.now();
+      try {
+        for (let i = 0; i < n; i++) await session.run(feeds);
+      } catch (error) {
+        throw new HurricaneError(`arm-cpu: ONNX Runtime failed running ${what}: ${(error as Error).message.split('\n')[0]}`);
+      }
       return performance.now() - t0;
     },
   };

@@ -27,9 +27,9 @@ export interface ProtocolOptions {
 export const DEFAULT_PROTOCOL: ProtocolOptions = {
   targetSampleMs: 1,
   warmupMs: 20,
-  samplesPerRound: 5,
-  minRounds: 5,
-  maxRounds: 20,
+  samplesPerRound: 3,
+  minRounds: 10,
+  maxRounds: 30,
   relUncertainty: 0.02,
   seed: 0,
   timeoutMs: 600_000,
@@ -43,7 +43,7 @@ export interface ProtocolResult {
   readonly roundMedians: number[];
   /** Calls per timed sample. */
   readonly groupSize: number;
-  /** Median per-call cost of the do-nothing model over the rounds (subtracted). */
+  /** Median per-call cost of the do-nothing model over all its samples (subtracted). */
   readonly floorMs: number;
   /** Inference calls timed. */
   readonly runs: number;
@@ -72,8 +72,8 @@ export function medianUncertainty(xs: readonly number[]): number {
 /**
  * Times `targets` together with `floor` (a do-nothing model): warm-up, per-target group sizes so
  * each sample lasts ≥ `targetSampleMs`, then rounds in a fresh seeded order each time (targets and
- * floor interleaved, so drift hits all alike). Each round's floor median is subtracted from that
- * round's samples. Stops when every estimate's uncertainty is within `relUncertainty`, or at
+ * floor interleaved, so drift hits all alike). The floor's median over all its samples is
+ * subtracted from every sample. Stops when every estimate's uncertainty is within `relUncertainty`, or at
  * `maxRounds`.
  */
 export async function runProtocol(
@@ -104,7 +104,7 @@ export async function runProtocol(
     groups.push(Math.max(1, Math.ceil(o.targetSampleMs / perCall)));
   }
   const rng = new Rng(o.seed);
-  const samples = targets.map(() => [] as number[]);
+  const rawSamples = targets.map(() => [] as number[][]);
   const roundMedians = targets.map(() => [] as number[]);
   const floors: number[] = [];
   const runs = targets.map(() => 0);
@@ -124,12 +124,14 @@ export async function runProtocol(
       }
       check();
     }
-    const floorRound = median(raw[targets.length] as number[]);
-    floors.push(floorRound);
+    floors.push(...(raw[targets.length] as number[]));
     targets.forEach((_, i) => {
-      const adjusted = (raw[i] as number[]).map((x) => Math.max(0, x - floorRound));
-      samples[i]?.push(...adjusted);
-      roundMedians[i]?.push(median(adjusted));
+      rawSamples[i]?.push(raw[i] as number[]);
+    });
+    // The floor is estimated from every floor sample so far (one noisy round must not shift all models).
+    const floorNow = median(floors);
+    targets.forEach((_, i) => {
+      roundMedians[i] = (rawSamples[i] as number[][]).map((r) => Math.max(0, median(r) - floorNow));
     });
     if (round + 1 >= o.minRounds) {
       const stable = roundMedians.every((rm) => {
@@ -143,7 +145,7 @@ export async function runProtocol(
   return targets.map((_, i) => {
     const rm = roundMedians[i] as number[];
     return {
-      samplesMs: samples[i] as number[],
+      samplesMs: (rawSamples[i] as number[][]).flat().map((x) => Math.max(0, x - floorMs)),
       roundMedians: rm,
       groupSize: groups[i] as number,
       floorMs,

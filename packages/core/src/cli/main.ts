@@ -20,7 +20,7 @@ interface GlobalFlags {
 
 function overridesFrom(flags: GlobalFlags): ConfigOverrides {
   return {
-    ...(flags.plugin ? { plugins: flags.plugin } : {}),
+    ...(flags.plugin && flags.plugin.length > 0 ? { plugins: flags.plugin } : {}),
     ...(flags.hardware !== undefined ? { hardware: flags.hardware } : {}),
     ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
@@ -44,7 +44,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
     .addOption(new Option('--preset <name>', 'search-space preset').choices([...PRESET_NAMES]))
     .option('--seed <n>', 'random seed of the run')
     .option('--work-dir <dir>', 'folder for run state (default .hurricane)')
-    .option('--plugin <spec...>', "plugins to load instead of the config's (package name, short name or path)")
+    .option(
+      '--plugin <spec>',
+      "a plugin to load instead of the config's (package, short name or path); repeat for several",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
     .showHelpAfterError('(run hurricane --help for usage)')
     .exitOverride()

@@ -19,6 +19,8 @@ export const reductionSchema = z
     keep: z.number().int().min(1),
     exploringIndex: z.number().int().min(1),
     exploringLayers: z.number().int().min(0),
+    /** Which statistic of a measurement ranks operators: p10 (default: noise only adds time), median or mean. */
+    statistic: z.enum(['p10', 'median', 'mean']),
   })
   .strict();
 
@@ -68,7 +70,7 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
     workDir: '.hurricane',
     logLevel: 'info',
     scoring: { name: 'eq4', alpha: 0, beta: 0 },
-    reduction: { keep: 4, exploringIndex: 10, exploringLayers: 4 },
+    reduction: { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10' },
   };
 }
 

@@ -10,7 +10,7 @@ import { hash32 } from '../space/tf/seed.js';
 import { SqliteLatencyStore } from './latency-store.js';
 import { type ProfileSummary, distinctContexts, profileOperators } from './profiler.js';
 import type { ProgressReporter } from './progress.js';
-import { type ReducedSpace, reduceSpace } from './reduction.js';
+import { type ReducedSpace, latencyStatistic, reduceSpace } from './reduction.js';
 
 /** The run's latency store: `<workDir>/latency.sqlite`. */
 export function openLatencyStore(session: HurricaneSession): SqliteLatencyStore {
@@ -56,7 +56,7 @@ export async function buildSpace(session: HurricaneSession): Promise<{ space: Re
     latencies = new Map(
       store
         .listOperators({ adapterId: adapter.id, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion })
-        .map((r) => [`${r.key.operator}@${r.key.contextId}`, r.measurement.medianMs]),
+        .map((r) => [`${r.key.operator}@${r.key.contextId}`, latencyStatistic(r.measurement, session.config.core.reduction.statistic)]),
     );
   } finally {
     store.close();

@@ -17,7 +17,7 @@ export interface ProfileOptions {
   readonly force?: boolean;
   /** Seed of the exported operators' weights. */
   readonly seed: number;
-  /** Operators measured together (interleaved) at most; smaller batches lose less when killed. */
+  /** Operators measured together (interleaved) at most (default: all of a context; smaller batches lose less when killed, but rank worse on a noisy machine). */
   readonly batchSize?: number;
   readonly progress?: ProgressReporter;
   readonly signal?: AbortSignal;
@@ -88,7 +88,7 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
   let timedMs = 0;
   progress.start(total, total - todo.length, `profiling ${o.adapter.id} (${d.device}), preset ${o.backbone.name}`);
   try {
-    const batchSize = o.batchSize ?? 8;
+    const batchSize = o.batchSize ?? Number.POSITIVE_INFINITY;
     for (const ctx of contexts) {
       const mine = todo.filter((t) => t.ctx.contextId === ctx.contextId);
       for (let i = 0; i < mine.length; i += batchSize) {

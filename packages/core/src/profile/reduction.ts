@@ -10,9 +10,19 @@ export interface ReductionOptions {
   readonly exploringIndex: number;
   /** How many of the last layers get an exploring operator (paper: 4). */
   readonly exploringLayers: number;
+  /** The statistic of each measurement that is scored (`p10`: noise on a shared machine only adds time). */
+  readonly statistic: 'p10' | 'median' | 'mean';
 }
 
-export const DEFAULT_REDUCTION: ReductionOptions = { keep: 4, exploringIndex: 10, exploringLayers: 4 };
+export const DEFAULT_REDUCTION: ReductionOptions = { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10' };
+
+/** The figure of a measurement that {@link ReductionOptions.statistic} names. */
+export function latencyStatistic(
+  m: { readonly p10Ms: number; readonly medianMs: number; readonly meanMs: number },
+  statistic: ReductionOptions['statistic'],
+): number {
+  return statistic === 'p10' ? m.p10Ms : statistic === 'median' ? m.medianMs : m.meanMs;
+}
 
 /** One operator's place in its layer's ranking. */
 export interface RankedOperator {
@@ -70,14 +80,14 @@ export function reduceSpace(
   if (!(options.exploringIndex >= options.keep))
     throw new RangeError(`reduction.exploringIndex must be ≥ keep (${options.keep}), got ${options.exploringIndex}`);
   const ctxs = layerContexts(backbone);
-  const missing: string[] = [];
+  const missing = new Set<string>();
   const costs = new Map<string, { flops: number; params: number }>();
   const layers: ReducedLayer[] = ctxs.map((ctx) => {
     const ranking = backbone.operators
       .map((operator, order) => {
         const latencyMs = latencyOf(operator, ctx.contextId);
         if (latencyMs === undefined) {
-          missing.push(`${operator}@${ctx.contextId}`);
+          missing.add(`${operator}@${ctx.contextId}`);
           return null;
         }
         const key = `${operator}@${ctx.contextId}`;
@@ -99,8 +109,8 @@ export function reduceSpace(
     const exploring = isLast ? (ranking[options.exploringIndex]?.operator ?? null) : null;
     return { layer: ctx.layer, stage: ctx.stage, contextId: ctx.contextId, ranking, kept, exploring };
   });
-  if (missing.length > 0) {
-    throw new RangeError(`${missing.length} operator latencies are missing (e.g. ${missing.slice(0, 3).join(', ')})`);
+  if (missing.size > 0) {
+    throw new RangeError(`${missing.size} operator latencies are missing (e.g. ${[...missing].slice(0, 3).join(', ')})`);
   }
   return {
     format: 'hurricane-space',
@@ -124,7 +134,9 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
     `Scoring: ${space.scoring.name} (α = ${space.scoring.alpha}, β = ${space.scoring.beta}); top ${space.options.keep} per layer, exploring operator = rank ${space.options.exploringIndex + 1} in the last ${space.options.exploringLayers} layers.`,
   );
   rows.push('');
-  rows.push('| stage | layers | input | C_in→C_out | stride | kept operators (best first, median latency) | exploring |');
+  rows.push(
+    `| stage | layers | input | C_in→C_out | stride | kept operators (best first, ${space.options.statistic} latency) | exploring |`,
+  );
   rows.push('|---|---|---|---|---|---|---|');
   let i = 0;
   while (i < space.layers.length) {
@@ -138,7 +150,7 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
     const c = ctxs[first.layer];
     if (!c) throw new Error('unreachable');
     const kept = first.kept
-      .map((op) => `${op} (${(first.ranking.find((r) => r.operator === op)?.latencyMs ?? 0).toFixed(3)} ms)`)
+      .map((op) => `${op} (${(first.ranking.find((r) => r.operator === op)?.latencyMs ?? 0).toFixed(4)} ms)`)
       .join(', ');
     const layersText = i === j ? `${i + 1}` : `${i + 1}–${j + 1}`;
     rows.push(

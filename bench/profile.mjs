@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// npm run bench:profile — profiles the full 32-operator space of the `cifar` preset on this
+// machine twice, in two separate processes, and reports wall time, measurements per minute, the
+// median and worst coefficient of variation, the run-to-run agreement (per-operator differences
+// and per-layer top-4 overlap) and the overhead ratio (wall time ÷ time inside timed inference).
+// Usage: node bench/profile.mjs [--preset cifar] [--json]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const presetName = args.includes('--preset') ? args[args.indexOf('--preset') + 1] : 'cifar';
+const cli = fileURLToPath(new URL('../packages/core/bin/hurricane.js', import.meta.url));
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function run(workDir, extra) {
+  return execFileSync(process.execPath, [cli, '--preset', presetName, '--work-dir', workDir, '--plugin', 'arm-cpu', ...extra], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+}
+
+const runs = [];
+for (const label of ['A', 'B']) {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `hurricane-bench-${label}-`));
+  log(`run ${label}: profiling preset ${presetName} into ${workDir}`);
+  const t0 = performance.now();
+  const summary = JSON.parse(run(workDir, ['profile', '--json']));
+  const wallMs = performance.now() - t0;
+  const space = JSON.parse(run(workDir, ['space', '--json']));
+  const db = new Database(path.join(workDir, 'latency.sqlite'), { readonly: true });
+  const rows = db.prepare('SELECT operator, context_id, measurement FROM operator_latency').all();
+  db.close();
+  const m = new Map(rows.map((r) => [`${r.operator}@${r.context_id}`, JSON.parse(r.measurement)]));
+  runs.push({ label, wallMs, summary, space, m });
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo);
+};
+const [a, b] = runs;
+const statistic = a.space.options.statistic;
+const pick = (m, stat) => (stat === 'p10' ? m.p10Ms : stat === 'median' ? m.medianMs : m.meanMs);
+const diffsOf = (stat) => {
+  const out = [];
+  for (const [key, ma] of a.m) {
+    const mb = b.m.get(key);
+    if (mb)
+      out.push({
+        key,
+        rel: Math.abs(pick(ma, stat) - pick(mb, stat)) / ((pick(ma, stat) + pick(mb, stat)) / 2),
+        a: pick(ma, stat),
+        b: pick(mb, stat),
+      });
+  }
+  return out;
+};
+const diffs = diffsOf(statistic);
+const medianDiffs = diffsOf('median');
+const covs = runs.flatMap((r) => [...r.m.values()].map((x) => x.cov));
+const uncertainties = runs.flatMap((r) => [...r.m.values()].map((x) => (x.uncertaintyMs ?? 0) / x.medianMs));
+const layers = a.space.layers.map((la, i) => {
+  const lb = b.space.layers[i];
+  const sa = new Set(la.kept);
+  const overlap = lb.kept.filter((op) => sa.has(op)).length;
+  return { layer: i + 1, same: overlap === la.kept.length && la.kept.length === lb.kept.length, overlap, a: la.kept, b: lb.kept };
+});
+const distinctLayers = [...new Map(a.space.layers.map((l, i) => [l.contextId, layers[i]])).values()];
+const result = {
+  preset: presetName,
+  device: a.summary.device,
+  runtime: a.summary.runtimeVersion,
+  measurements_per_run: a.summary.total,
+  runs: runs.map((r) => ({
+    run: r.label,
+    wall_s: +(r.wallMs / 1000).toFixed(1),
+    measurements_per_min: +((r.summary.measured / r.wallMs) * 60_000).toFixed(0),
+    timed_inference_s: +(r.summary.timedMs / 1000).toFixed(1),
+    overhead_ratio: +(r.wallMs / r.summary.timedMs).toFixed(2),
+  })),
+  cov: { median: +quantile(covs, 0.5).toFixed(3), worst: +Math.max(...covs).toFixed(3) },
+  relative_uncertainty_95: { median: +quantile(uncertainties, 0.5).toFixed(4), worst: +Math.max(...uncertainties).toFixed(4) },
+  ranking_statistic: statistic,
+  run_to_run_median_statistic: {
+    median_rel_diff: +quantile(
+      medianDiffs.map((d) => d.rel),
+      0.5,
+    ).toFixed(4),
+    p90_rel_diff: +quantile(
+      medianDiffs.map((d) => d.rel),
+      0.9,
+    ).toFixed(4),
+    within_5pct: `${medianDiffs.filter((d) => d.rel <= 0.05).length}/${medianDiffs.length}`,
+  },
+  run_to_run: {
+    median_rel_diff: +quantile(
+      diffs.map((d) => d.rel),
+      0.5,
+    ).toFixed(4),
+    p90_rel_diff: +quantile(
+      diffs.map((d) => d.rel),
+      0.9,
+    ).toFixed(4),
+    max_rel_diff: +Math.max(...diffs.map((d) => d.rel)).toFixed(4),
+    within_5pct: `${diffs.filter((d) => d.rel <= 0.05).length}/${diffs.length}`,
+    worst: diffs
+      .sort((x, y) => y.rel - x.rel)
+      .slice(0, 5)
+      .map((d) => `${d.key}: ${d.a.toFixed(4)} vs ${d.b.toFixed(4)} ms`),
+    top4_identical_layers: `${layers.filter((l) => l.same).length}/${layers.length}`,
+    top4_identical_contexts: `${distinctLayers.filter((l) => l.same).length}/${distinctLayers.length}`,
+    top4_mean_overlap: +(layers.reduce((s, l) => s + l.overlap, 0) / layers.length).toFixed(2),
+    differing_layers: layers.filter((l) => !l.same).map((l) => `layer ${l.layer}: ${l.a.join(',')} vs ${l.b.join(',')}`),
+  },
+};
+if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+else {
+  const r = result;
+  const lines = [
+    `bench:profile — preset ${r.preset}, ${r.measurements_per_run} operator measurements per run, ${r.device}, ONNX Runtime ${r.runtime}`,
+    ...r.runs.map(
+      (x) =>
+        `run ${x.run}: wall ${x.wall_s} s, ${x.measurements_per_min} measurements/min, timed inference ${x.timed_inference_s} s, overhead ratio ${x.overhead_ratio}`,
+    ),
+    `CoV of samples: median ${r.cov.median}, worst ${r.cov.worst}`,
+    `95 % uncertainty of the median (relative): median ${r.relative_uncertainty_95.median}, worst ${r.relative_uncertainty_95.worst}`,
+    `run A vs run B per operator, medians: median |Δ| ${(r.run_to_run_median_statistic.median_rel_diff * 100).toFixed(2)} %, p90 ${(r.run_to_run_median_statistic.p90_rel_diff * 100).toFixed(2)} %, within 5 %: ${r.run_to_run_median_statistic.within_5pct}`,
+    `run A vs run B per operator, ${r.ranking_statistic} (the ranking statistic): median |Δ| ${(r.run_to_run.median_rel_diff * 100).toFixed(2)} %, p90 ${(r.run_to_run.p90_rel_diff * 100).toFixed(2)} %, max ${(r.run_to_run.max_rel_diff * 100).toFixed(2)} %, within 5 %: ${r.run_to_run.within_5pct}`,
+    `worst pairs: ${r.run_to_run.worst.join('; ')}`,
+    `top-4 sets identical: ${r.run_to_run.top4_identical_layers} layers (${r.run_to_run.top4_identical_contexts} distinct contexts), mean overlap ${r.run_to_run.top4_mean_overlap}/4`,
+    ...r.run_to_run.differing_layers.map((l) => `  differs: ${l}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

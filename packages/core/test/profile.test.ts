@@ -1,0 +1,229 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HurricaneError } from '../src/errors.js';
+import type { LatencyMeasurement, PreparedModel } from '../src/plugin/hardware-adapter.js';
+import { SqliteLatencyStore } from '../src/profile/latency-store.js';
+import { distinctContexts, profileOperators } from '../src/profile/profiler.js';
+import { reduceSpace, spaceTable } from '../src/profile/reduction.js';
+import { Eq4Scoring } from '../src/scoring/eq4.js';
+import { PRESETS, layerContexts, makeBackbone } from '../src/space/backbone.js';
+import { FakeHardwareAdapter } from '../src/testing/fakes.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hurricane-profile-'));
+const meta = {
+  adapterId: 'fake',
+  device: 'fake device',
+  deviceFingerprint: 'fake',
+  runtimeVersion: '1.0.0',
+  scoring: { name: 'eq4', alpha: 0, beta: 0 },
+};
+const fakeMeasurement = (ms: number): LatencyMeasurement =>
+  new FakeHardwareAdapter({ latencyMs: () => ms }).measure({
+    adapterId: 'fake',
+    source: { path: 'x', inputName: 'input', inputShape: [1], outputName: 'output' },
+    artifactPath: 'x',
+    format: 'onnx',
+    commands: [],
+  }) as unknown as LatencyMeasurement;
+
+describe('SqliteLatencyStore', () => {
+  it('round-trips operator and network measurements, replaces by key, and persists across reopening', async () => {
+    const file = path.join(tmp(), 'sub', 'latency.sqlite');
+    const store = new SqliteLatencyStore(file);
+    const key = {
+      adapterId: 'arm-cpu',
+      deviceFingerprint: 'cpu|2',
+      runtimeVersion: '1.30.0',
+      operator: 'MB_3_3',
+      contextId: '8x8_80_80_s1',
+    };
+    const m1 = await fakeMeasurement(1.5);
+    store.putOperator(key, m1);
+    expect(store.getOperator(key)).toEqual(m1);
+    expect(store.getOperator({ ...key, runtimeVersion: '1.29.0' })).toBeUndefined();
+    const m2 = await fakeMeasurement(2.5);
+    store.putOperator(key, m2);
+    store.putOperator({ ...key, operator: 'Choice_3' }, m1);
+    const net = { adapterId: 'arm-cpu', deviceFingerprint: 'cpu|2', runtimeVersion: '1.30.0', preset: 'cifar', arch: 'a,b' };
+    store.putNetwork(net, m1);
+    store.close();
+    const again = new SqliteLatencyStore(file);
+    expect(again.getOperator(key)?.medianMs).toBe(2.5);
+    expect(
+      again.listOperators({ adapterId: 'arm-cpu', deviceFingerprint: 'cpu|2', runtimeVersion: '1.30.0' }).map((r) => r.key.operator),
+    ).toEqual(['Choice_3', 'MB_3_3']);
+    expect(again.getNetwork(net)).toEqual(m1);
+    again.close();
+  });
+
+  it('refuses a file that is not a latency store, naming it', () => {
+    const file = path.join(tmp(), 'junk.sqlite');
+    require('node:fs').writeFileSync(file, 'x'.repeat(4096));
+    expect(() => new SqliteLatencyStore(file)).toThrow(
+      new RegExp(`^latency store ${file} cannot be opened: .*; move it aside to start a new one$`),
+    );
+  });
+});
+
+/** A fake adapter that dies (like a killed process) after `failAfter` measure calls. */
+class CrashingAdapter extends FakeHardwareAdapter {
+  measured = 0;
+  constructor(private readonly failAfter: number) {
+    super({ latencyMs: (m) => (m.path.includes('MB') ? 2 : 1) });
+  }
+  override async measure(model: PreparedModel): Promise<LatencyMeasurement> {
+    if (this.measured >= this.failAfter) throw new Error('simulated crash');
+    this.measured++;
+    return super.measure(model);
+  }
+}
+
+describe('profileOperators', () => {
+  const tiny = makeBackbone({
+    name: 'tiny',
+    inputSize: 8,
+    classes: 3,
+    widthMultiplier: 0.25,
+    stemStride: 1,
+    stageRepeats: [3, 1, 1, 1],
+    operators: ['MB_3_1', 'Choice_3', 'SEP_3'],
+  });
+  const total = distinctContexts(tiny).length * 3;
+
+  it('measures every operator in every distinct context once, and nothing on a second run', async () => {
+    const dir = tmp();
+    const store = new SqliteLatencyStore(path.join(dir, 'l.sqlite'));
+    const adapter = new FakeHardwareAdapter();
+    const first = await profileOperators({ backbone: tiny, adapter, store, workDir: dir, seed: 0 });
+    expect(first).toMatchObject({ total, measured: total, reused: 0 });
+    expect(distinctContexts(tiny).length).toBe(layerContexts(tiny).length - 1);
+    const second = await profileOperators({ backbone: tiny, adapter, store, workDir: dir, seed: 0 });
+    expect(second).toMatchObject({ total, measured: 0, reused: total });
+    const forced = await profileOperators({ backbone: tiny, adapter, store, workDir: dir, seed: 0, force: true });
+    expect(forced.measured).toBe(total);
+    store.close();
+  });
+
+  it('resumes after a crash mid-profile without losing or repeating finished measurements', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'l.sqlite');
+    let store = new SqliteLatencyStore(file);
+    const crashing = new CrashingAdapter(5);
+    await expect(profileOperators({ backbone: tiny, adapter: crashing, store, workDir: dir, seed: 0, batchSize: 2 })).rejects.toThrow(
+      'simulated crash',
+    );
+    store.close();
+    store = new SqliteLatencyStore(file);
+    const kept = store.listOperators({ adapterId: 'fake', deviceFingerprint: 'fake', runtimeVersion: '1.0.0' }).length;
+    // batches never cross a context: [2 ops] [1 op] of the first context, [2 ops] of the second, then the crash
+    expect(kept).toBe(5);
+    const healthy = new CrashingAdapter(1000);
+    const resumed = await profileOperators({ backbone: tiny, adapter: healthy, store, workDir: dir, seed: 0, batchSize: 2 });
+    expect(resumed).toMatchObject({ measured: total - kept, reused: kept });
+    expect(healthy.measured).toBe(total - kept);
+    store.close();
+  });
+
+  it('refuses an adapter that is not ready, with the failing checks', async () => {
+    const dir = tmp();
+    const store = new SqliteLatencyStore(path.join(dir, 'l.sqlite'));
+    const e = await profileOperators({
+      backbone: tiny,
+      adapter: new FakeHardwareAdapter({ ready: false }),
+      store,
+      workDir: dir,
+      seed: 0,
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(HurricaneError);
+    expect((e as Error).message).toBe(
+      "fake is not ready to measure: fake device: switched off for this test (run 'hurricane doctor' for the fixes)",
+    );
+    store.close();
+  });
+});
+
+describe('reduceSpace against a hand-made latency table', () => {
+  const four = makeBackbone({ name: 'four', inputSize: 8, classes: 3, widthMultiplier: 0.25, stemStride: 1, stageRepeats: [2, 2, 2, 2] });
+  const eq4 = new Eq4Scoring({ alpha: 0, beta: 0 });
+  const table =
+    (lat: Record<string, number>, fallback = 10) =>
+    (op: string) =>
+      lat[op] ?? fallback;
+
+  it('keeps the 4 fastest per layer, the rank-11 exploring operator in the last 4 layers, and the best as the initial architecture', () => {
+    // latency = position in OPERATOR_NAMES + 1, reversed for the last stage
+    const names = four.operators;
+    const lastStage = new Set(
+      layerContexts(four)
+        .filter((c) => c.stage === 3)
+        .map((c) => c.contextId),
+    );
+    const s = reduceSpace(
+      four,
+      (op, ctx) => {
+        const i = names.indexOf(op);
+        return lastStage.has(ctx) ? names.length - i : i + 1;
+      },
+      eq4,
+      meta,
+    );
+    expect(s.layers[0]?.kept).toEqual(names.slice(0, 4));
+    expect(s.layers[0]?.exploring).toBeNull();
+    expect(s.layers[3]?.exploring).toBeNull();
+    expect(s.layers[4]?.exploring).toBe(names[10]);
+    expect(s.layers[7]?.kept).toEqual([...names].reverse().slice(0, 4));
+    expect(s.layers[7]?.exploring).toBe([...names].reverse()[10]);
+    expect(s.candidates.map((c) => c.length)).toEqual([4, 4, 4, 4, 5, 5, 5, 5]);
+    expect(s.initialArch[0]).toBe(names[0]);
+  });
+
+  it('breaks ties by the space order', () => {
+    const s = reduceSpace(four, () => 1, eq4, meta);
+    expect(s.layers[2]?.kept).toEqual(four.operators.slice(0, 4));
+  });
+
+  it('keeps what there is when there are fewer candidates than asked', () => {
+    const spos = makeBackbone({
+      name: 'spos8',
+      inputSize: 8,
+      classes: 3,
+      widthMultiplier: 0.25,
+      stemStride: 1,
+      stageRepeats: [2, 2, 2, 2],
+      operators: ['Choice_3', 'Choice_5', 'Choice_7'],
+    });
+    const s = reduceSpace(spos, table({ Choice_7: 0.5, Choice_3: 1, Choice_5: 2 }), eq4, meta);
+    expect(s.layers[7]?.kept).toEqual(['Choice_7', 'Choice_3', 'Choice_5']);
+    expect(s.layers[7]?.exploring).toBeNull();
+  });
+
+  it('uses the configured exploring index, and capacity when alpha > 0', () => {
+    const s = reduceSpace(four, (op) => four.operators.indexOf(op) + 1, eq4, meta, { keep: 2, exploringIndex: 5, exploringLayers: 1 });
+    expect(s.layers.map((l) => l.exploring)).toEqual([null, null, null, null, null, null, null, four.operators[5]]);
+    // equal latencies: with alpha = 1 the operator with the most FLOPs·params^β wins
+    const big = reduceSpace(four, () => 1, new Eq4Scoring({ alpha: 1, beta: 0 }), meta);
+    expect(big.layers[2]?.kept[0]).toBe(big.layers[2]?.ranking.reduce((a, r) => (r.flops > a.flops ? r : a)).operator);
+    expect(() => reduceSpace(four, () => 1, eq4, meta, { keep: 4, exploringIndex: 2, exploringLayers: 4 })).toThrow(
+      'reduction.exploringIndex must be ≥ keep (4), got 2',
+    );
+  });
+
+  it('names missing latencies', () => {
+    const n = distinctContexts(four).length;
+    expect(() => reduceSpace(four, (op) => (op === 'MB_3_3' ? undefined : 1), eq4, meta)).toThrow(
+      new RegExp(`^${n} operator latencies are missing \\(e\\.g\\. MB_3_3@`),
+    );
+  });
+
+  it('prints the Table 1 analogue as Markdown, one row per stage and context', () => {
+    const s = reduceSpace(PRESETS.cifar(), (op) => PRESETS.cifar().operators.indexOf(op) + 1, eq4, meta);
+    const md = spaceTable(s, PRESETS.cifar());
+    expect(md).toContain('| stage | layers | input | C_in→C_out | stride | kept operators (best first, p10 latency) | exploring |');
+    expect(md).toMatch(
+      /^\| 1 \| 2–4 \| 32x32 \| 16→16 \| 1 \| SEP_3 \(1\.0000 ms\), SEP_5 \(2\.0000 ms\), SEP_7 \(3\.0000 ms\), SEP_3_SE \(4\.0000 ms\) \| — \|$/m,
+    );
+    expect(md).toContain('84 choices in 20 layers');
+  });
+});
