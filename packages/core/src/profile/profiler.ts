@@ -77,20 +77,20 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
     operator,
     contextId,
   });
-  const todo: { ctx: LayerContext; operator: string }[] = [];
+  const pending: { ctx: LayerContext; operator: string }[] = [];
   for (const ctx of contexts) {
     for (const operator of o.backbone.operators) {
-      if (o.force || !o.store.getOperator(keyOf(operator, ctx.contextId))) todo.push({ ctx, operator });
+      if (o.force || !o.store.getOperator(keyOf(operator, ctx.contextId))) pending.push({ ctx, operator });
     }
   }
   const total = contexts.length * o.backbone.operators.length;
   const results: { key: OperatorKey; measurement: LatencyMeasurement }[] = [];
   let timedMs = 0;
-  progress.start(total, total - todo.length, `profiling ${o.adapter.id} (${d.device}), preset ${o.backbone.name}`);
+  progress.start(total, total - pending.length, `profiling ${o.adapter.id} (${d.device}), preset ${o.backbone.name}`);
   try {
     const batchSize = o.batchSize ?? Number.POSITIVE_INFINITY;
     for (const ctx of contexts) {
-      const mine = todo.filter((t) => t.ctx.contextId === ctx.contextId);
+      const mine = pending.filter((t) => t.ctx.contextId === ctx.contextId);
       for (let i = 0; i < mine.length; i += batchSize) {
         if (o.signal?.aborted) throw new HurricaneError('profiling aborted; finished measurements are kept, run it again to resume');
         const batch = mine.slice(i, i + batchSize);
@@ -131,8 +131,8 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
     deviceFingerprint: d.deviceFingerprint,
     runtimeVersion: d.runtimeVersion,
     total,
-    measured: todo.length,
-    reused: total - todo.length,
+    measured: pending.length,
+    reused: total - pending.length,
     wallMs: performance.now() - started,
     timedMs,
     results,
