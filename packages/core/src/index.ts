@@ -56,3 +56,11 @@ export { ParameterStore } from './space/tf/parameters.js';
 export type { RunOptions } from './space/tf/executor.js';
 export type { Graph } from './space/ir.js';
 export { Rng } from './random.js';
+
+// Supernet training (SPEC §7).
+export { SPOS_TRAINING, trainSupernet } from './train/trainer.js';
+export type { StepInfo, SupernetTrainingOptions, TrainingResult } from './train/trainer.js';
+export type { TrainingData } from './train/data.js';
+export { BatchSampler } from './train/sampler.js';
+export { learningRate } from './train/schedule.js';
+export type { LrSchedule } from './train/schedule.js';

@@ -1,0 +1,202 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HurricaneError } from '../src/errors.js';
+import { Rng } from '../src/random.js';
+import { layerContexts, makeBackbone } from '../src/space/backbone.js';
+import { Supernet } from '../src/space/tf/network.js';
+import { tf } from '../src/space/tf/tf.js';
+import type { TrainingData } from '../src/train/data.js';
+import { BatchSampler } from '../src/train/sampler.js';
+import { learningRate } from '../src/train/schedule.js';
+import { SPOS_TRAINING, type StepInfo, trainSupernet } from '../src/train/trainer.js';
+
+const tiny = makeBackbone({
+  name: 'tiny',
+  inputSize: 8,
+  inputChannels: 1,
+  classes: 3,
+  widthMultiplier: 0.25,
+  stemStride: 1,
+  stageRepeats: [1, 1, 1, 1],
+});
+const OPS = ['MB_3_1', 'Choice_3', 'SEP_3'];
+const n = layerContexts(tiny).length;
+
+/** 3 separable classes of 8x8 images: a bright left half, right half, or nothing, plus seeded noise. */
+function separable(size: number, seed: number): TrainingData {
+  const r = new Rng(seed);
+  const labels = Int32Array.from({ length: size }, () => r.int(0, 2));
+  const images = Array.from({ length: size }, (_, i) =>
+    Float32Array.from({ length: 64 }, (_, p) => {
+      const col = p % 8;
+      const lit = (labels[i] === 0 && col < 4) || (labels[i] === 1 && col >= 4);
+      return (lit ? 1 : -1) + (r.next() - 0.5) * 0.4;
+    }),
+  );
+  return {
+    size,
+    inputShape: [1, 8, 8],
+    numClasses: 3,
+    batch(indices, augment) {
+      const x = new Float32Array(indices.length * 64);
+      indices.forEach((i, k) => {
+        const img = images[i] as Float32Array;
+        const flip = augment ? augment.next() < 0.5 : false;
+        for (let p = 0; p < 64; p++) x[k * 64 + p] = flip ? (img[p - (p % 8) + (7 - (p % 8))] as number) : (img[p] as number);
+      });
+      return { x, labels: Int32Array.from(indices, (i) => labels[i] as number) };
+    },
+  };
+}
+// Flipping swaps "left" and "right", so the test data is augmented with nothing label-changing:
+const data = (() => {
+  const base = separable(96, 1);
+  return { ...base, batch: (idx: readonly number[]) => base.batch(idx, null) } satisfies TrainingData;
+})();
+const options = { ...SPOS_TRAINING, batchSize: 16, seed: 3, steps: 30, lr: 0.05 };
+
+describe('supernet training (SPOS)', () => {
+  it('reduces the loss on a small separable dataset', async () => {
+    // One path (a supernet with one candidate per layer): 30 steps are enough to learn it.
+    const net = new Supernet(
+      tiny,
+      1,
+      layerContexts(tiny).map(() => ['MB_3_1']),
+    );
+    const steps: StepInfo[] = [];
+    const r = await trainSupernet(net, data, { ...options, onStep: (s) => steps.push(s) });
+    expect(r).toMatchObject({ steps: 30, stoppedBy: 'steps', resumedFrom: 0 });
+    const first = steps.slice(0, 5).reduce((a, s) => a + s.loss, 0) / 5;
+    const last = steps.slice(-5).reduce((a, s) => a + s.loss, 0) / 5;
+    expect(last).toBeLessThan(first * 0.8);
+    expect(steps.at(-1)?.lr).toBeCloseTo(0.05 / 30, 10);
+    net.dispose();
+  }, 120_000);
+
+  it('samples one path per step, uniformly over the candidates', async () => {
+    const net = new Supernet(
+      tiny,
+      1,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const archs: string[][] = [];
+    await trainSupernet(net, data, { ...options, steps: 12, onStep: (s) => archs.push([...s.arch]) });
+    expect(new Set(archs.map((a) => a.join())).size).toBeGreaterThan(8);
+    const counts = OPS.map((op) => archs.flat().filter((x) => x === op).length);
+    for (const c of counts) expect(c).toBeGreaterThan(8); // 60 draws over 3 operators
+    net.dispose();
+  }, 120_000);
+
+  it('keeps memory flat over many steps', async () => {
+    const net = new Supernet(
+      tiny,
+      2,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const before = tf.memory().numTensors;
+    await trainSupernet(net, data, { ...options, steps: 12 });
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  }, 120_000);
+
+  it('resumes from a checkpoint exactly: the same losses as an uninterrupted run', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-train-'));
+    const straight: number[] = [];
+    const a = new Supernet(
+      tiny,
+      4,
+      layerContexts(tiny).map(() => OPS),
+    );
+    await trainSupernet(a, data, { ...options, steps: 8, onStep: (s) => straight.push(s.loss) });
+    a.dispose();
+
+    const file = path.join(dir, 'ck.safetensors');
+    const resumed: number[] = [];
+    const controller = new AbortController();
+    const b = new Supernet(
+      tiny,
+      4,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const stopped = await trainSupernet(b, data, {
+      ...options,
+      steps: 8,
+      checkpointFile: file,
+      signal: controller.signal,
+      onStep: (s) => {
+        resumed.push(s.loss);
+        if (s.step === 5) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(stopped).toBeInstanceOf(HurricaneError);
+    expect((stopped as Error).message).toBe('training stopped at step 5; the checkpoint is saved, run again to resume');
+    b.dispose();
+    const c = new Supernet(
+      tiny,
+      4,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const r = await trainSupernet(c, data, { ...options, steps: 8, checkpointFile: file, onStep: (s) => resumed.push(s.loss) });
+    expect(r.resumedFrom).toBe(5);
+    expect(resumed).toEqual(straight);
+    c.dispose();
+  }, 120_000);
+
+  it('trains only the active layers and samples only paths the constraint accepts', async () => {
+    const net = new Supernet(
+      tiny,
+      5,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const fixed = Array(n).fill('MB_3_1');
+    const archs: string[][] = [];
+    await trainSupernet(net, data, {
+      ...options,
+      steps: 6,
+      activeLayers: [2, 3],
+      fixed,
+      accept: (a) => a[3] !== 'SEP_3',
+      onStep: (s) => archs.push([...s.arch]),
+    });
+    for (const a of archs) {
+      expect([a[0], a[1]]).toEqual(['MB_3_1', 'MB_3_1']);
+      expect(a[3]).not.toBe('SEP_3');
+    }
+    await expect(trainSupernet(net, data, { ...options, steps: 1, accept: () => false, maxRejections: 50 })).rejects.toThrow(
+      'no path satisfied the constraint in 50 draws: the latency budget is too tight for this space; raise the budget or allow faster operators',
+    );
+    net.dispose();
+  }, 120_000);
+
+  it('stops at a loss target and refuses data that does not fit the backbone', async () => {
+    const net = new Supernet(
+      tiny,
+      6,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const r = await trainSupernet(net, data, { ...options, steps: 200, lossTarget: 10 });
+    expect(r).toMatchObject({ steps: 1, stoppedBy: 'loss-target' });
+    await expect(trainSupernet(net, { ...data, inputShape: [3, 8, 8] }, options)).rejects.toThrow(
+      "the data's images are 8x8x3 but the 'tiny' backbone expects 8x8x1; pick the preset that matches the dataset",
+    );
+    net.dispose();
+  });
+});
+
+describe('schedules and sampling', () => {
+  it('decays linearly and by cosine to 0', () => {
+    expect([0, 50, 100].map((s) => learningRate('linear', 0.1, s, 100))).toEqual([0.1, 0.05, 0]);
+    expect(learningRate('cosine', 0.4, 50, 100)).toBeCloseTo(0.2, 12);
+    expect(learningRate('cosine', 0.4, 100, 100)).toBeCloseTo(0, 12);
+  });
+  it('visits every example once per epoch, in a seeded order, as a pure function of the step', () => {
+    const s = new BatchSampler(10, 3, 1);
+    const epoch0 = [0, 1, 2].flatMap((i) => s.indices(i));
+    expect(new Set(epoch0).size).toBe(9);
+    expect(new BatchSampler(10, 3, 1).indices(4)).toEqual(s.indices(4));
+    expect(s.indices(3)).not.toEqual(s.indices(0));
+    expect(() => new BatchSampler(2, 3, 1)).toThrow('batch size 3 must be between 1 and the 2 training examples');
+  });
+});
