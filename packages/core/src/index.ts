@@ -64,3 +64,8 @@ export type { TrainingData } from './train/data.js';
 export { BatchSampler } from './train/sampler.js';
 export { learningRate } from './train/schedule.js';
 export type { LrSchedule } from './train/schedule.js';
+
+// Datasets.
+export { DatasetError, channelStats, splitValidation, trainingView } from './data/dataset.js';
+export type { Augmentation, DatasetSplits, ImageSet } from './data/dataset.js';
+export { loadCifar10, loadMnist, readCifar10Batches, readImageFolder } from './data/loaders.js';
