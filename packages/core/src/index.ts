@@ -69,3 +69,5 @@ export type { LrSchedule } from './train/schedule.js';
 export { DatasetError, channelStats, splitValidation, trainingView } from './data/dataset.js';
 export type { Augmentation, DatasetSplits, ImageSet } from './data/dataset.js';
 export { loadCifar10, loadMnist, readCifar10Batches, readImageFolder } from './data/loaders.js';
+export { ENGINES, selectEngine } from './space/tf/engine.js';
+export type { EngineChoice, EngineName } from './space/tf/engine.js';

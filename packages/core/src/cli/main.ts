@@ -16,6 +16,7 @@ interface GlobalFlags {
   workDir?: string;
   plugin?: string[];
   logLevel?: string;
+  engine?: string;
 }
 
 function overridesFrom(flags: GlobalFlags): ConfigOverrides {
@@ -26,6 +27,7 @@ function overridesFrom(flags: GlobalFlags): ConfigOverrides {
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.workDir !== undefined ? { workDir: flags.workDir } : {}),
     ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
+    ...(flags.engine !== undefined ? { engine: flags.engine } : {}),
   };
 }
 
@@ -50,6 +52,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
+    .addOption(
+      new Option('--engine <name>', 'TF.js engine for training and evaluation (default auto)').choices([
+        'auto',
+        'tfjs-node-gpu',
+        'tfjs-node',
+        'wasm',
+        'cpu',
+      ]),
+    )
     .showHelpAfterError('(run hurricane --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -133,6 +144,19 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
       withSession(async (s, o) =>
         (await import('./commands/profile.js')).latencyCommand(s, io, o as { arch: string; weights?: string; json?: boolean }),
       ),
+    );
+
+  program
+    .command('engine')
+    .description('choose the TF.js engine (tfjs-node-gpu, tfjs-node, wasm, cpu) and say why')
+    .option('--json', 'print JSON')
+    .action(
+      withSession(async (s, o) => {
+        const { selectEngine } = await import('../space/tf/engine.js');
+        const choice = await selectEngine(s.config.core.engine);
+        io.out(o.json ? JSON.stringify(choice, null, 2) : `engine: ${choice.engine} (TF.js backend '${choice.backend}'): ${choice.reason}`);
+        return ExitCode.Success;
+      }),
     );
 
   program.action(() => {

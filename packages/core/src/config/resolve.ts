@@ -14,6 +14,7 @@ export interface ConfigOverrides {
   readonly seed?: number | string;
   readonly workDir?: string;
   readonly logLevel?: string;
+  readonly engine?: string;
 }
 
 /** The CLI flag of each overridable key, for messages and provenance. */
@@ -24,6 +25,7 @@ export const OVERRIDE_FLAGS: Readonly<Record<keyof ConfigOverrides, string>> = {
   seed: '--seed',
   workDir: '--work-dir',
   logLevel: '--log-level',
+  engine: '--engine',
 };
 
 /** Where a resolved value came from. */

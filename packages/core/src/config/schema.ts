@@ -37,6 +37,7 @@ export const coreConfigSchema = z
       .max(2 ** 32 - 1),
     workDir: z.string().min(1),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+    engine: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
     scoring: scoringSchema,
     reduction: reductionSchema,
   })
@@ -69,6 +70,7 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
     seed: 0,
     workDir: '.hurricane',
     logLevel: 'info',
+    engine: 'auto',
     scoring: { name: 'eq4', alpha: 0, beta: 0 },
     reduction: { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10' },
   };

@@ -1,4 +1,5 @@
 import { BN_EPSILON, type Graph } from '../ir.js';
+import { conv2dComposed, depthwiseComposed } from './composed-ops.js';
 import type { ParameterStore } from './parameters.js';
 import { tf } from './tf.js';
 
@@ -10,6 +11,8 @@ export interface RunOptions {
   readonly bnMomentum?: number;
   /** Seed of this step's dropout mask (training only). */
   readonly dropoutSeed?: number;
+  /** Convolutions with gradients composed from common kernels (default: on the wasm backend). */
+  readonly composedGradients?: boolean;
 }
 
 /**
@@ -24,13 +27,21 @@ export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D
     return t;
   };
   const momentum = options.bnMomentum ?? 0.1;
+  // The WebAssembly backend lacks some convolution gradient kernels: use ops whose gradients are composed.
+  const composed = options.composedGradients ?? tf.getBackend() === 'wasm';
   for (const n of graph.nodes) {
     switch (n.op) {
       case 'conv': {
         const x = get(n.input) as tf.Tensor4D;
         const w = store.get(`${n.param}.weight`) as tf.Tensor4D;
         const pad = Math.floor(n.k / 2);
-        let y = n.groups === 1 ? tf.conv2d(x, w, n.stride, pad) : tf.depthwiseConv2d(x, w, n.stride, pad);
+        let y = composed
+          ? n.groups === 1
+            ? conv2dComposed(x, w, n.stride, pad)
+            : depthwiseComposed(x, w, n.stride, pad)
+          : n.groups === 1
+            ? tf.conv2d(x, w, n.stride, pad)
+            : tf.depthwiseConv2d(x, w, n.stride, pad);
         if (n.bias) y = tf.add(y, store.get(`${n.param}.bias`));
         values.set(n.output, y);
         break;
