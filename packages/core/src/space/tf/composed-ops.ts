@@ -9,11 +9,28 @@ import { tf } from './tf.js';
  * Reshape, Reverse, Mul and Sum. 1x1 stride-1 convolutions run as matrix products.
  */
 
-/** `x · w` for a 1x1 stride-1 convolution: `[N·H·W, Ci] × [Ci, Co]`. */
+/**
+ * `x · w` for a 1x1 stride-1 convolution: `[N·H·W, Ci] × [Ci, Co]`. Its gradients transpose the
+ * operands explicitly (a fast native Transpose) and then run plain matrix products, because the
+ * wasm backend's transposed BatchMatMul falls back to a slow loop.
+ */
 function pointwise(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   const [n, h, wd, ci] = x.shape;
   const co = w.shape[3];
-  return tf.reshape(tf.matMul(tf.reshape(x, [n * h * wd, ci]), tf.reshape(w, [ci, co])), [n, h, wd, co]);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x2, w2, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x2, w2]);
+    return {
+      value: tf.matMul(x2, w2),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const d = dy as tf.Tensor2D;
+        return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d)];
+      },
+    };
+  });
+  const y = f(tf.reshape(x, [n * h * wd, ci]), tf.reshape(w, [ci, co])) as unknown as tf.Tensor2D;
+  return tf.reshape(y, [n, h, wd, co]);
 }
 
 /** Dense convolution (filter `[k, k, ci, co]`) with composed gradients. */
@@ -115,25 +132,80 @@ export function depthwiseComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number
           'valid',
         );
         const dx = tf.slice(full, [0, pad, pad, 0], [n, h, wd, c]);
-        // dw[i, j, c] = Σ x_pad[n, oh·s + i, ow·s + j, c] · dy[n, oh, ow, c]
-        const xp = tf.pad(sx, [
-          [0, 0],
-          [pad, pad + stride],
-          [pad, pad + stride],
-          [0, 0],
-        ]);
-        const taps: tf.Tensor[] = [];
-        for (let i = 0; i < k; i++) {
-          for (let j = 0; j < k; j++) {
-            let win: tf.Tensor = tf.slice(xp, [0, i, j, 0], [n, oh * stride, ow * stride, c]);
-            if (stride > 1) win = tf.slice(tf.reshape(win, [n, oh, stride, ow, stride, c]), [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]);
-            taps.push(tf.sum(tf.mul(tf.reshape(win, [n, oh, ow, c]), d), [0, 1, 2]));
-          }
-        }
-        const dw = tf.reshape(tf.stack(taps), [k, k, c, 1]);
+        // dw[i, j, c] = Σ x_pad[n, oh·s + i, ow·s + j, c] · dy[n, oh, ow, c]: one depthwise
+        // correlation of x_pad (channels = (n, c) pairs) with dy as the filter, dilated by the stride
+        const hp = (oh - 1) * stride + k;
+        const wp = (ow - 1) * stride + k;
+        const xp = tf.slice(
+          tf.pad(sx, [
+            [0, 0],
+            [pad, pad + stride],
+            [pad, pad + stride],
+            [0, 0],
+          ]),
+          [0, 0, 0, 0],
+          [n, hp, wp, c],
+        );
+        const xin = tf.reshape(tf.transpose(xp, [1, 2, 0, 3]), [1, hp, wp, n * c]);
+        const filt = tf.reshape(tf.transpose(d, [1, 2, 0, 3]), [oh, ow, n * c, 1]);
+        const corr = tf.depthwiseConv2d(xin as tf.Tensor4D, filt as tf.Tensor4D, 1, 'valid', 'NHWC', stride);
+        const dwSum = tf.sum(tf.reshape(corr, [k, k, n, c]), 2);
+        const dw = tf.reshape(dwSum, [k, k, c, 1]);
         return [dx, dw];
       },
     };
   });
   return f(x, w) as unknown as tf.Tensor4D;
+}
+
+/**
+ * Training-mode BatchNorm over the channels of an NHWC tensor, optionally fused with the ReLU or
+ * ReLU6 that follows it, with a closed-form gradient (`dx = γ/σ · (dz − mean(dz) − x̂ · mean(dz · x̂))`,
+ * `dz` = dy masked by the activation). Channel sums are matrix products with a ones vector, which
+ * the wasm backend runs natively, and the forward pass keeps only x̂ and the output alive (its
+ * other intermediates are freed at once), which halves the memory a training step holds.
+ * `onStats` receives the batch mean and (biased) variance, `[1, C]` each.
+ */
+export function batchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  onStats: (mean: tf.Tensor2D, variance: tf.Tensor2D, count: number) => void,
+  activation: 'relu' | 'relu6' | null = null,
+): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const m = n * h * w;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x2, g, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const [xhat, invStd, y] = tf.tidy(() => {
+      const ones = tf.ones([1, m]) as tf.Tensor2D;
+      const mean = tf.div(tf.matMul(ones, x2), m) as tf.Tensor2D;
+      const xc = tf.sub(x2, mean);
+      const variance = tf.div(tf.matMul(ones, tf.square(xc) as tf.Tensor2D), m) as tf.Tensor2D;
+      onStats(mean, variance, m);
+      const inv = tf.rsqrt(tf.add(variance, epsilon));
+      const xh = tf.mul(xc, inv);
+      const z = tf.add(tf.mul(xh, g), b);
+      const out = activation === 'relu' ? tf.relu(z) : activation === 'relu6' ? tf.relu6(z) : z;
+      return [xh, inv, out];
+    }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    save([xhat, invStd, g, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, sinv, sg, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        let d = dy as tf.Tensor2D;
+        if (activation === 'relu') d = tf.mul(d, tf.step(sy)) as tf.Tensor2D;
+        else if (activation === 'relu6') d = tf.mul(d, tf.mul(tf.step(sy), tf.step(tf.sub(6, sy)))) as tf.Tensor2D;
+        const o = tf.ones([1, m]) as tf.Tensor2D;
+        const dbeta = tf.matMul(o, d);
+        const dgamma = tf.matMul(o, tf.mul(d, sxhat) as tf.Tensor2D);
+        const dx = tf.mul(tf.div(tf.mul(sg, sinv), m), tf.sub(tf.sub(tf.mul(d, m), dbeta), tf.mul(sxhat, dgamma)));
+        return [dx, dgamma, dbeta];
+      },
+    };
+  });
+  const y = f(tf.reshape(x, [m, c]), tf.reshape(gamma, [1, c]), tf.reshape(beta, [1, c])) as unknown as tf.Tensor;
+  return tf.reshape(y, [n, h, w, c]);
 }

@@ -22,6 +22,28 @@ const PACKAGES: Record<EngineName, string | null> = {
   cpu: null,
 };
 
+let identityPatched = false;
+
+/**
+ * The wasm backend's Identity kernel copies its input; TF.js runs Identity on every tensor a custom
+ * gradient saves for the backward pass. This zero-copy version shares the data and counts a
+ * reference instead, as the cpu backend's does (tensors are immutable, so sharing is safe).
+ */
+function useZeroCopyIdentityOnWasm(): void {
+  if (identityPatched) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      (backend as unknown as { incRef(id: unknown): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+  identityPatched = true;
+}
+
 async function tryEngine(engine: EngineName): Promise<{ ok: true; backend: string } | { ok: false; why: string }> {
   const pkg = PACKAGES[engine];
   try {
@@ -35,6 +57,7 @@ async function tryEngine(engine: EngineName): Promise<{ ok: true; backend: strin
     const backend = engine === 'wasm' ? 'wasm' : engine === 'cpu' ? 'cpu' : 'tensorflow';
     if (!(await tf.setBackend(backend))) return { ok: false, why: `its '${backend}' backend did not initialise` };
     await tf.ready();
+    if (backend === 'wasm') useZeroCopyIdentityOnWasm();
     return { ok: true, backend };
   } catch (error) {
     const code = (error as { code?: string }).code;

@@ -1,5 +1,5 @@
 import { BN_EPSILON, type Graph } from '../ir.js';
-import { conv2dComposed, depthwiseComposed } from './composed-ops.js';
+import { batchNormTrain, conv2dComposed, depthwiseComposed } from './composed-ops.js';
 import type { ParameterStore } from './parameters.js';
 import { tf } from './tf.js';
 
@@ -19,6 +19,17 @@ export interface RunOptions {
  * Runs a graph on an NHWC batch with the parameters of `store` and returns the output tensor
  * (NHWC feature map or `[N, F]` logits). Call it inside `tf.tidy` (the networks do).
  */
+const consumerCache = new WeakMap<Graph, Map<string, number>>();
+function consumers(graph: Graph): Map<string, number> {
+  let m = consumerCache.get(graph);
+  if (!m) {
+    m = new Map();
+    for (const n of graph.nodes) for (const id of 'inputs' in n ? n.inputs : [n.input]) m.set(id, (m.get(id) ?? 0) + 1);
+    consumerCache.set(graph, m);
+  }
+  return m;
+}
+
 export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D, options: RunOptions): tf.Tensor {
   const values = new Map<string, tf.Tensor>([[graph.input.id, input]]);
   const get = (id: string) => {
@@ -29,7 +40,10 @@ export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D
   const momentum = options.bnMomentum ?? 0.1;
   // The WebAssembly backend lacks some convolution gradient kernels: use ops whose gradients are composed.
   const composed = options.composedGradients ?? tf.getBackend() === 'wasm';
-  for (const n of graph.nodes) {
+  const uses = composed && options.training ? consumers(graph) : null;
+  const fused = new Set<string>();
+  for (const [index, n] of graph.nodes.entries()) {
+    if ((n.op === 'relu' || n.op === 'relu6') && fused.has(n.output)) continue;
     switch (n.op) {
       case 'conv': {
         const x = get(n.input) as tf.Tensor4D;
@@ -52,7 +66,28 @@ export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D
         const beta = store.get(`${n.param}.beta`);
         const runMean = store.get(`${n.param}.mean`);
         const runVar = store.get(`${n.param}.var`);
-        if (options.training) {
+        if (options.training && composed) {
+          // Fuse the activation that alone consumes this BatchNorm's output.
+          const next = graph.nodes[index + 1];
+          const act =
+            next && (next.op === 'relu' || next.op === 'relu6') && next.input === n.output && uses?.get(n.output) === 1 ? next : null;
+          const y = batchNormTrain(
+            x as tf.Tensor4D,
+            gamma,
+            beta,
+            BN_EPSILON,
+            (mean, variance, count) => {
+              const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+              runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(tf.reshape(mean, runMean.shape), momentum)));
+              runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(tf.reshape(unbiased, runVar.shape), momentum)));
+            },
+            act ? (act.op as 'relu' | 'relu6') : null,
+          );
+          if (act) {
+            fused.add(act.output);
+            values.set(act.output, y);
+          } else values.set(n.output, y);
+        } else if (options.training) {
           const { mean, variance } = tf.moments(x, [0, 1, 2]);
           const count = x.shape[0] * (x.shape[1] ?? 1) * (x.shape[2] ?? 1);
           values.set(n.output, tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON));
