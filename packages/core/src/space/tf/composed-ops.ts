@@ -162,8 +162,8 @@ export function depthwiseComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number
  * Training-mode BatchNorm over the channels of an NHWC tensor, optionally fused with the ReLU or
  * ReLU6 that follows it, with a closed-form gradient (`dx = γ/σ · (dz − mean(dz) − x̂ · mean(dz · x̂))`,
  * `dz` = dy masked by the activation). Channel sums are matrix products with a ones vector, which
- * the wasm backend runs natively, and the forward pass keeps only x̂ and the output alive (its
- * other intermediates are freed at once), which halves the memory a training step holds.
+ * the wasm backend runs natively, and the forward pass keeps only the output alive (x̂ is recomputed
+ * in the backward pass), which cuts the memory a training step holds.
  * `onStats` receives the batch mean and (biased) variance, `[1, C]` each.
  */
 export function batchNormTrain(
@@ -178,23 +178,26 @@ export function batchNormTrain(
   const m = n * h * w;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x2, g, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    const [xhat, invStd, y] = tf.tidy(() => {
+    const [mean, invStd, y] = tf.tidy(() => {
       const ones = tf.ones([1, m]) as tf.Tensor2D;
-      const mean = tf.div(tf.matMul(ones, x2), m) as tf.Tensor2D;
-      const xc = tf.sub(x2, mean);
+      const mu = tf.div(tf.matMul(ones, x2), m) as tf.Tensor2D;
+      const xc = tf.sub(x2, mu);
       const variance = tf.div(tf.matMul(ones, tf.square(xc) as tf.Tensor2D), m) as tf.Tensor2D;
-      onStats(mean, variance, m);
+      onStats(mu, variance, m);
       const inv = tf.rsqrt(tf.add(variance, epsilon));
       const xh = tf.mul(xc, inv);
       const z = tf.add(tf.mul(xh, g), b);
       const out = activation === 'relu' ? tf.relu(z) : activation === 'relu6' ? tf.relu6(z) : z;
-      return [xh, inv, out];
+      return [mu, inv, out];
     }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    save([xhat, invStd, g, y]);
+    // x̂ is recomputed in the backward pass from x (alive anyway) rather than kept: one full-size
+    // tensor less per BatchNorm while a step's intermediates wait for the backward pass.
+    save([x2, mean, invStd, g, y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sxhat, sinv, sg, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const [sx, smean, sinv, sg, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const sxhat = tf.mul(tf.sub(sx, smean), sinv) as tf.Tensor2D;
         let d = dy as tf.Tensor2D;
         if (activation === 'relu') d = tf.mul(d, tf.step(sy)) as tf.Tensor2D;
         else if (activation === 'relu6') d = tf.mul(d, tf.mul(tf.step(sy), tf.step(tf.sub(6, sy)))) as tf.Tensor2D;
