@@ -58,18 +58,8 @@ export function conv2dComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, p
         // dw: Conv3DBackpropFilterV2 over a depth-1 volume of the explicitly padded input, at stride 1
         // with a dilated dy (the wasm kernel's strided variant gives wrong filter gradients)
         const [, oh, ow] = d.shape;
-        const hp = (oh - 1) * stride + kh;
-        const wp = (ow - 1) * stride + kw;
-        const xp = tf.slice(
-          tf.pad(sx, [
-            [0, 0],
-            [pad, pad + stride],
-            [pad, pad + stride],
-            [0, 0],
-          ]),
-          [0, 0, 0, 0],
-          [n, hp, wp, ci],
-        );
+        const xp = coveredInput(sx, pad, stride, oh, ow, kh, kw);
+        const [, hp, wp] = xp.shape;
         const dd = dilate(d, stride);
         const dw = tf
           .engine()
@@ -83,6 +73,21 @@ export function conv2dComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, p
     };
   });
   return f(x, w) as unknown as tf.Tensor4D;
+}
+
+/**
+ * The input zero-padded by `pad` and cropped to the rows and columns a `kh`×`kw` filter at
+ * `stride` reads to produce an `oh`×`ow` output (extra padding at the end keeps the crop in range).
+ */
+function coveredInput(x: tf.Tensor4D, pad: number, stride: number, oh: number, ow: number, kh: number, kw: number): tf.Tensor4D {
+  const [n, , , c] = x.shape;
+  const padded = tf.pad(x, [
+    [0, 0],
+    [pad, pad + stride],
+    [pad, pad + stride],
+    [0, 0],
+  ]);
+  return tf.slice(padded, [0, 0, 0, 0], [n, (oh - 1) * stride + kh, (ow - 1) * stride + kw, c]);
 }
 
 /** Inserts `stride − 1` zeros between the rows and columns of `t` (NHWC). */
@@ -134,18 +139,8 @@ export function depthwiseComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number
         const dx = tf.slice(full, [0, pad, pad, 0], [n, h, wd, c]);
         // dw[i, j, c] = Σ x_pad[n, oh·s + i, ow·s + j, c] · dy[n, oh, ow, c]: one depthwise
         // correlation of x_pad (channels = (n, c) pairs) with dy as the filter, dilated by the stride
-        const hp = (oh - 1) * stride + k;
-        const wp = (ow - 1) * stride + k;
-        const xp = tf.slice(
-          tf.pad(sx, [
-            [0, 0],
-            [pad, pad + stride],
-            [pad, pad + stride],
-            [0, 0],
-          ]),
-          [0, 0, 0, 0],
-          [n, hp, wp, c],
-        );
+        const xp = coveredInput(sx, pad, stride, oh, ow, k, k);
+        const [, hp, wp] = xp.shape;
         const xin = tf.reshape(tf.transpose(xp, [1, 2, 0, 3]), [1, hp, wp, n * c]);
         const filt = tf.reshape(tf.transpose(d, [1, 2, 0, 3]), [oh, ow, n * c, 1]);
         const corr = tf.depthwiseConv2d(xin as tf.Tensor4D, filt as tf.Tensor4D, 1, 'valid', 'NHWC', stride);
