@@ -175,6 +175,6 @@ else {
   );
   for (const r of results)
     process.stdout.write(
-      `| ${r.engine} | ${r.train_batch ?? 64} | ${r.train_images_per_s ?? '—'} | ${r.supernet_train_images_per_s ?? '—'} | ${r.eval_images_per_s} |\n`,
+      `| ${r.engine} | ${r.train_images_per_s === null ? '—' : (r.train_batch ?? 64)} | ${r.train_images_per_s ?? '—'} | ${r.supernet_train_images_per_s ?? '—'} | ${r.eval_images_per_s} |\n`,
     );
 }
