@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { type Backbone, makeBackbone } from '../src/space/backbone.js';
 import type { ParameterStore } from '../src/space/tf/parameters.js';
 import { tf } from '../src/space/tf/tf.js';
 
@@ -82,4 +83,17 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;
+}
+
+/** An 8x8x1, 3-class backbone with one layer per stage: small enough to train on the cpu backend in tests. */
+export function tinyBackbone(): Backbone {
+  return makeBackbone({
+    name: 'tiny',
+    inputSize: 8,
+    inputChannels: 1,
+    classes: 3,
+    widthMultiplier: 0.25,
+    stemStride: 1,
+    stageRepeats: [1, 1, 1, 1],
+  });
 }

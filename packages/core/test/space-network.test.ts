@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportArchitecture, loadNetworkWeights, saveNetworkWeights } from '../src/space/api.js';
-import { PRESETS, layerContexts, makeBackbone } from '../src/space/backbone.js';
+import { PRESETS, layerContexts } from '../src/space/backbone.js';
 import { StandaloneNetwork, Supernet } from '../src/space/tf/network.js';
 import { tf } from '../src/space/tf/tf.js';
 import { WeightsError } from '../src/space/weights.js';
-import { maxAbsDiff, nchwToNhwc, randomInput, rng, runOnnx } from './space-helpers.js';
+import { maxAbsDiff, nchwToNhwc, randomInput, rng, runOnnx, tinyBackbone } from './space-helpers.js';
 
 const mnist = PRESETS.mnist();
 const n = layerContexts(mnist).length;
@@ -60,21 +60,12 @@ describe('supernet', () => {
 
   it('updates BatchNorm running statistics in training mode only, and leaks no tensor over many steps', () => {
     // A tiny backbone: the plain cpu backend trains slowly, and this test is about state and memory.
-    const tiny = makeBackbone({
-      name: 'tiny',
-      inputSize: 8,
-      inputChannels: 1,
-      classes: 3,
-      widthMultiplier: 0.25,
-      stemStride: 1,
-      stageRepeats: [1, 1, 1, 1],
-    });
-    const small = new Supernet(
+    const tiny = tinyBackbone();
+    const supernet = new Supernet(
       tiny,
       5,
       layerContexts(tiny).map(() => SMALL),
     );
-    const supernet = small;
     const r = rng(3);
     const arch = layerContexts(tiny).map(() => SMALL[Math.floor(r() * SMALL.length)] as string);
     const mean = supernet.store.get('stem.conv.bn.mean');
@@ -94,7 +85,7 @@ describe('supernet', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(maxAbsDiff(mean.dataSync() as Float32Array, before)).toBeGreaterThan(0);
     x.dispose();
-    small.dispose();
+    supernet.dispose();
   });
 
   it('initialises deterministically from the seed, independent of creation order', () => {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HurricaneError } from '../src/errors.js';
 import { Rng } from '../src/random.js';
-import { layerContexts, makeBackbone } from '../src/space/backbone.js';
+import { layerContexts } from '../src/space/backbone.js';
+import { tinyBackbone } from './space-helpers.js';
 import { Supernet } from '../src/space/tf/network.js';
 import { tf } from '../src/space/tf/tf.js';
 import type { TrainingData } from '../src/train/data.js';
@@ -12,15 +13,7 @@ import { BatchSampler } from '../src/train/sampler.js';
 import { learningRate } from '../src/train/schedule.js';
 import { SPOS_TRAINING, type StepInfo, trainSupernet } from '../src/train/trainer.js';
 
-const tiny = makeBackbone({
-  name: 'tiny',
-  inputSize: 8,
-  inputChannels: 1,
-  classes: 3,
-  widthMultiplier: 0.25,
-  stemStride: 1,
-  stageRepeats: [1, 1, 1, 1],
-});
+const tiny = tinyBackbone();
 const OPS = ['MB_3_1', 'Choice_3', 'SEP_3'];
 const n = layerContexts(tiny).length;
 
