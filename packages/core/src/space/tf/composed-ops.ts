@@ -22,11 +22,11 @@ function pointwise(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
     save([x2, w2]);
     return {
       value: tf.matMul(x2, w2),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
         const d = dy as tf.Tensor2D;
         return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d)];
-      },
+      }),
     };
   });
   const y = f(tf.reshape(x, [n * h * wd, ci]), tf.reshape(w, [ci, co])) as unknown as tf.Tensor2D;
@@ -42,7 +42,7 @@ export function conv2dComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, p
     save([xs, ws]);
     return {
       value: tf.conv2d(xs, ws, stride, pad),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
         const d = dy as tf.Tensor4D;
         const [n, h, wd, ci] = sx.shape;
@@ -69,7 +69,7 @@ export function conv2dComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, p
             { strides: [1, 1, 1], pad: 'valid', filterShape: [1, kh, kw, ci, co] },
           ) as tf.Tensor;
         return [dx, tf.reshape(dw, [kh, kw, ci, co])];
-      },
+      }),
     };
   });
   return f(x, w) as unknown as tf.Tensor4D;
@@ -116,7 +116,7 @@ export function depthwiseComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number
     save([xs, ws]);
     return {
       value: tf.depthwiseConv2d(xs, ws, stride, pad),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
         const d = dy as tf.Tensor4D;
         const [n, h, wd, c] = sx.shape;
@@ -147,7 +147,7 @@ export function depthwiseComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number
         const dwSum = tf.sum(tf.reshape(corr, [k, k, n, c]), 2);
         const dw = tf.reshape(dwSum, [k, k, c, 1]);
         return [dx, dw];
-      },
+      }),
     };
   });
   return f(x, w) as unknown as tf.Tensor4D;
@@ -190,7 +190,7 @@ export function batchNormTrain(
     save([x2, mean, invStd, g, y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sx, smean, sinv, sg, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const sxhat = tf.mul(tf.sub(sx, smean), sinv) as tf.Tensor2D;
         let d = dy as tf.Tensor2D;
@@ -201,7 +201,7 @@ export function batchNormTrain(
         const dgamma = tf.matMul(o, tf.mul(d, sxhat) as tf.Tensor2D);
         const dx = tf.mul(tf.div(tf.mul(sg, sinv), m), tf.sub(tf.sub(tf.mul(d, m), dbeta), tf.mul(sxhat, dgamma)));
         return [dx, dgamma, dbeta];
-      },
+      }),
     };
   });
   const y = f(tf.reshape(x, [m, c]), tf.reshape(gamma, [1, c]), tf.reshape(beta, [1, c])) as unknown as tf.Tensor;
