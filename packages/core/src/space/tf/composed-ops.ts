@@ -1,4 +1,5 @@
 import { tf } from './tf.js';
+import { runWasmKernel, useWasmKernels } from './wasm-kernels.js';
 
 /**
  * Convolutions whose gradients are composed from kernels every TF.js backend has. The WebAssembly
@@ -25,7 +26,8 @@ function pointwise(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
         const d = dy as tf.Tensor2D;
-        return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d)];
+        const dw = useWasmKernels() ? runWasmKernel<tf.Tensor2D>('HurricaneMatMulTN', { a: sx, b: d }) : tf.matMul(tf.transpose(sx), d);
+        return [tf.matMul(d, tf.transpose(sw)), dw];
       }),
     };
   });
@@ -119,6 +121,8 @@ export function depthwiseComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
         const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
         const d = dy as tf.Tensor4D;
+        // Hurricane's SIMD kernel: both gradients in one sweep over dy.
+        if (useWasmKernels()) return runWasmKernel<tf.Tensor[]>('HurricaneDepthwiseGrad', { x: sx, filter: sw, dy: d }, { stride, pad });
         const [n, h, wd, c] = sx.shape;
         const [k] = sw.shape;
         const [, oh, ow] = d.shape;
@@ -171,6 +175,7 @@ export function batchNormTrain(
 ): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
+  if (useWasmKernels()) return batchNormTrainWasm(x, gamma, beta, epsilon, onStats, activation);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x2, g, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     const [mean, invStd, y] = tf.tidy(() => {
@@ -202,6 +207,43 @@ export function batchNormTrain(
         const dx = tf.mul(tf.div(tf.mul(sg, sinv), m), tf.sub(tf.sub(tf.mul(d, m), dbeta), tf.mul(sxhat, dgamma)));
         return [dx, dgamma, dbeta];
       }),
+    };
+  });
+  const y = f(tf.reshape(x, [m, c]), tf.reshape(gamma, [1, c]), tf.reshape(beta, [1, c])) as unknown as tf.Tensor;
+  return tf.reshape(y, [n, h, w, c]);
+}
+
+/** {@link batchNormTrain} on Hurricane's wasm kernels: one kernel forward, one backward. */
+function batchNormTrainWasm(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  onStats: (mean: tf.Tensor2D, variance: tf.Tensor2D, count: number) => void,
+  activation: 'relu' | 'relu6' | null,
+): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const m = n * h * w;
+  const act = activation ?? 'none';
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x2, g, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const [y, mean, variance, invStd] = runWasmKernel<tf.Tensor2D[]>(
+      'HurricaneBatchNormTrain',
+      { x: x2, gamma: g, beta: b },
+      { epsilon, activation: act },
+    ) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    onStats(mean, variance, m);
+    save([x2, y, mean, invStd, g]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sy, smean, sinv, sg] = saved as tf.Tensor2D[];
+        return runWasmKernel<tf.Tensor[]>(
+          'HurricaneBatchNormGrad',
+          { x: sx as tf.Tensor2D, y: sy as tf.Tensor2D, dy, mean: smean as tf.Tensor2D, invStd: sinv as tf.Tensor2D, gamma: sg as tf.Tensor2D },
+          { activation: act },
+        );
+      },
     };
   });
   const y = f(tf.reshape(x, [m, c]), tf.reshape(gamma, [1, c]), tf.reshape(beta, [1, c])) as unknown as tf.Tensor;
