@@ -60,51 +60,58 @@ static void flush(f64 *sum, f32 *acc, int c) {
 }
 
 /**
- * Training-mode BatchNorm forward over x [m, c]: batch mean and biased variance per channel
- * (two passes), then y = act((x − mean) · γ / sqrt(var + eps) + β). Writes y [m, c] and mean,
- * var, invstd [c]. scratch: 16·c bytes (float64 sums, then float32 block accumulators).
+ * Training-mode BatchNorm forward over x [m, c]: batch mean and biased variance per channel in one
+ * pass (sums of x − k and (x − k)² with k = the first row, which keeps the variance exact when the
+ * mean is large), then y = act((x − mean) · γ / sqrt(var + eps) + β). Writes y [m, c] and mean,
+ * var, invstd [c]. scratch: 32·c bytes.
  */
 EXPORT(bn_forward)
 void bn_forward(const f32 *x, int m, int c, const f32 *gamma, const f32 *beta, f32 eps, int act, f32 *y, f32 *mean,
                 f32 *var, f32 *invstd, void *scratch) {
-  f64 *sum = (f64 *)scratch;
-  f32 *acc = (f32 *)(sum + c);
+  f64 *s1 = (f64 *)scratch;
+  f64 *s2 = s1 + c;
+  f32 *a1 = (f32 *)(s2 + c);
+  f32 *a2 = a1 + c;
+  const f32 *k = x;  // the shift: row 0
   const int c4 = c & ~3;
-  // pass 1: mean
-  zero64(sum, c);
-  zero32(acc, c);
-  for (int r = 0; r < m; r++) {
-    const f32 *row = x + (intptr_t)r * c;
-    int j = 0;
-    for (; j < c4; j += 4) wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), wasm_v128_load(row + j)));
-    for (; j < c; j++) acc[j] += row[j];
-    if ((r + 1) % BLOCK == 0) flush(sum, acc, c);
-  }
-  flush(sum, acc, c);
-  for (int j = 0; j < c; j++) mean[j] = (f32)(sum[j] / m);
-  // pass 2: variance around the mean
-  zero64(sum, c);
-  for (int r = 0; r < m; r++) {
-    const f32 *row = x + (intptr_t)r * c;
+  zero64(s1, 2 * c);
+  zero32(a1, 2 * c);
+  for (int r0 = 0; r0 < m; r0 += BLOCK) {
+    const int r1 = r0 + BLOCK < m ? r0 + BLOCK : m;
     int j = 0;
     for (; j < c4; j += 4) {
-      v128_t d = wasm_f32x4_sub(wasm_v128_load(row + j), wasm_v128_load(mean + j));
-      wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), wasm_f32x4_mul(d, d)));
+      const v128_t kv = wasm_v128_load(k + j);
+      v128_t u = wasm_f32x4_splat(0.f), v = u;
+      for (int r = r0; r < r1; r++) {
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(x + (intptr_t)r * c + j), kv);
+        u = wasm_f32x4_add(u, d);
+        v = wasm_f32x4_add(v, wasm_f32x4_mul(d, d));
+      }
+      wasm_v128_store(a1 + j, u);
+      wasm_v128_store(a2 + j, v);
     }
     for (; j < c; j++) {
-      f32 d = row[j] - mean[j];
-      acc[j] += d * d;
+      f32 u = 0.f, v = 0.f;
+      for (int r = r0; r < r1; r++) {
+        const f32 d = x[(intptr_t)r * c + j] - k[j];
+        u += d;
+        v += d * d;
+      }
+      a1[j] = u;
+      a2[j] = v;
     }
-    if ((r + 1) % BLOCK == 0) flush(sum, acc, c);
+    flush(s1, a1, 2 * c);
   }
-  flush(sum, acc, c);
-  // scale and shift: y = x · s + t, s = γ·invstd, t = β − mean·s (acc holds s, var's slot t first)
-  f32 *s = acc;
-  f32 *t = (f32 *)(acc + c);  // the caller's scratch has room for 3·c floats after the sums
+  // scale and shift: y = x · s + t, s = γ·invstd, t = β − mean·s (in the float32 accumulators' place)
+  f32 *s = a1;
+  f32 *t = a2;
   for (int j = 0; j < c; j++) {
-    f32 v = (f32)(sum[j] / m);
-    var[j] = v;
-    f32 inv = 1.f / __builtin_sqrtf(v + eps);
+    const f64 d = s1[j] / m;
+    f64 v = s2[j] / m - d * d;
+    if (v < 0) v = 0;
+    mean[j] = (f32)(k[j] + d);
+    var[j] = (f32)v;
+    const f32 inv = 1.f / __builtin_sqrtf((f32)v + eps);
     invstd[j] = inv;
     s[j] = gamma[j] * inv;
     t[j] = beta[j] - mean[j] * s[j];
@@ -136,24 +143,35 @@ void bn_backward(const f32 *x, const f32 *y, const f32 *dy, int m, int c, const 
   const int c4 = c & ~3;
   zero64(sb, 2 * c);
   zero32(ab, 2 * c);
-  for (int r = 0; r < m; r++) {
-    const intptr_t o = (intptr_t)r * c;
+  for (int r0 = 0; r0 < m; r0 += BLOCK) {
+    const int r1 = r0 + BLOCK < m ? r0 + BLOCK : m;
     int j = 0;
     for (; j < c4; j += 4) {
-      v128_t d = mask_v(wasm_v128_load(dy + o + j), wasm_v128_load(y + o + j), act);
-      v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + o + j), wasm_v128_load(mean + j)), wasm_v128_load(invstd + j));
-      wasm_v128_store(ab + j, wasm_f32x4_add(wasm_v128_load(ab + j), d));
-      wasm_v128_store(ag + j, wasm_f32x4_add(wasm_v128_load(ag + j), wasm_f32x4_mul(d, xh)));
+      const v128_t mv = wasm_v128_load(mean + j), iv = wasm_v128_load(invstd + j);
+      v128_t u = wasm_f32x4_splat(0.f), v = u;
+      for (int r = r0; r < r1; r++) {
+        const intptr_t o = (intptr_t)r * c + j;
+        const v128_t d = mask_v(wasm_v128_load(dy + o), wasm_v128_load(y + o), act);
+        const v128_t xh = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + o), mv), iv);
+        u = wasm_f32x4_add(u, d);
+        v = wasm_f32x4_add(v, wasm_f32x4_mul(d, xh));
+      }
+      wasm_v128_store(ab + j, u);
+      wasm_v128_store(ag + j, v);
     }
     for (; j < c; j++) {
-      f32 d = mask_s(dy[o + j], y[o + j], act);
-      f32 xh = (x[o + j] - mean[j]) * invstd[j];
-      ab[j] += d;
-      ag[j] += d * xh;
+      f32 u = 0.f, v = 0.f;
+      for (int r = r0; r < r1; r++) {
+        const intptr_t o = (intptr_t)r * c + j;
+        const f32 d = mask_s(dy[o], y[o], act);
+        u += d;
+        v += d * (x[o] - mean[j]) * invstd[j];
+      }
+      ab[j] = u;
+      ag[j] = v;
     }
-    if ((r + 1) % BLOCK == 0) flush(sb, ab, 2 * c);
+    flush(sb, ab, 2 * c);
   }
-  flush(sb, ab, 2 * c);
   // dx = k1·d − k2 − x̂·k3 with k1 = γ·invstd, k2 = k1·dβ/m, k3 = k1·dγ/m (reusing ab/ag/… as floats)
   f32 *k1 = ab, *k2 = ag, *k3 = ag + c;
   for (int j = 0; j < c; j++) {

@@ -94,6 +94,65 @@ describe('supernet training (SPOS)', () => {
     net.dispose();
   }, 120_000);
 
+  it('trains data-parallel in two worker threads: the loss falls, runs repeat exactly, a checkpoint resumes exactly', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-train-workers-'));
+    const run = async (steps: number, extra: Partial<Parameters<typeof trainSupernet>[2]> = {}) => {
+      const losses: number[] = [];
+      const net = new Supernet(
+        tiny,
+        5,
+        layerContexts(tiny).map(() => ['MB_3_1']),
+      );
+      const r = await trainSupernet(net, data, {
+        ...options,
+        steps: 30,
+        workers: 2,
+        ...extra,
+        onStep: (s) => {
+          losses.push(s.loss);
+          extra.onStep?.(s);
+        },
+      }).catch((e: unknown) => e);
+      const weights = net.store.onnxValues(net.store.names()[3] as string);
+      net.dispose();
+      return { r, losses, weights, steps };
+    };
+    const a = await run(30);
+    const b = await run(30);
+    expect(a.r).toMatchObject({ steps: 30, stoppedBy: 'steps' });
+    expect(b.losses).toEqual(a.losses);
+    expect(b.weights).toEqual(a.weights);
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    expect(mean(a.losses.slice(-5))).toBeLessThan(mean(a.losses.slice(0, 5)) * 0.8);
+
+    const file = path.join(dir, 'ck.safetensors');
+    const controller = new AbortController();
+    const stopped = await run(30, {
+      checkpointFile: file,
+      signal: controller.signal,
+      onStep: (s) => {
+        if (s.step === 10) controller.abort();
+      },
+    });
+    expect((stopped.r as Error).message).toBe('training stopped at step 10; the checkpoint is saved, run again to resume');
+    const resumed = await run(30, { checkpointFile: file });
+    expect(resumed.r).toMatchObject({ resumedFrom: 10, steps: 30 });
+    expect([...stopped.losses, ...resumed.losses]).toEqual(a.losses);
+    expect(resumed.weights).toEqual(a.weights);
+  }, 120_000);
+
+  it('refuses a worker count outside 1 to the batch size', async () => {
+    const net = new Supernet(
+      tiny,
+      1,
+      layerContexts(tiny).map(() => OPS),
+    );
+    await expect(trainSupernet(net, data, { ...options, steps: 1, workers: 0 })).rejects.toThrow(
+      'workers must be a whole number from 1 to the batch size (16), got 0',
+    );
+    net.dispose();
+  });
+
   it('resumes from a checkpoint exactly: the same losses as an uninterrupted run', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-train-'));
     const straight: number[] = [];

@@ -4,10 +4,13 @@ import { Rng } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
 import { layerContexts } from '../space/backbone.js';
 import type { SpaceNetwork } from '../space/tf/network.js';
+import { currentEngine } from '../space/tf/engine.js';
 import { hash32 } from '../space/tf/seed.js';
 import { tf } from '../space/tf/tf.js';
 import { readWeights, writeWeights } from '../space/weights.js';
 import type { TrainingData } from './data.js';
+import { applySgd, pathGradients, pathParameterNames } from './gradients.js';
+import { averageReplies, WorkerPool } from './parallel.js';
 import { BatchSampler } from './sampler.js';
 import { type LrSchedule, learningRate } from './schedule.js';
 
@@ -51,6 +54,11 @@ export interface SupernetTrainingOptions {
   readonly maxRejections?: number;
   readonly onStep?: (info: StepInfo) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Data-parallel worker threads (default 1: train in this thread). TF.js runs one backend per
+   * thread, so 2 workers use both cores of a 2-core machine; each takes half of every batch.
+   */
+  readonly workers?: number;
 }
 
 /** SPOS / the paper's settings at batch 64 (SPEC §7). */
@@ -91,7 +99,7 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
 
   const sampler = new BatchSampler(data.size, o.batchSize, o.seed);
   let pathRng = new Rng(hash32(`${o.seed}:paths`));
-  const momentum = new Map<string, tf.Variable>();
+  const momentum = new Map<string, Float32Array>();
   let step = 0;
   let lossEma = Number.NaN;
   let resumedFrom = 0;
@@ -118,7 +126,7 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
     for (const [name, t] of ck.tensors) {
       if (!name.startsWith('momentum/')) continue;
       const param = name.slice('momentum/'.length);
-      momentum.set(param, tf.variable(tf.tensor(t.data, net.store.get(param).shape), false));
+      momentum.set(param, Float32Array.from(t.data));
     }
     step = state.step;
     lossEma = state.lossEma ?? Number.NaN;
@@ -131,7 +139,7 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
     const tensors: [string, { shape: readonly number[]; data: Float32Array }][] = net.store
       .names()
       .map((name) => [name, { shape: net.store.spec(name).shape, data: net.store.onnxValues(name) }]);
-    for (const [name, v] of momentum) tensors.push([`momentum/${name}`, { shape: v.shape, data: (v.dataSync() as Float32Array).slice() }]);
+    for (const [name, buf] of momentum) tensors.push([`momentum/${name}`, { shape: net.store.spec(name).shape, data: buf }]);
     writeWeights(o.checkpointFile, tensors, {
       preset: net.backbone.name,
       training: JSON.stringify({ step, lossEma: Number.isNaN(lossEma) ? null : lossEma, rng: pathRng.state(), seed: o.seed }),
@@ -149,60 +157,92 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
     );
   };
 
-  const paramOf = new Map<number, string>();
-  for (const name of net.store.names()) paramOf.set(net.store.get(name).id, name);
+  const workers = o.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > o.batchSize)
+    throw new HurricaneError(`workers must be a whole number from 1 to the batch size (${o.batchSize}), got ${workers}`);
+  const pool =
+    workers > 1
+      ? await WorkerPool.start({ backbone: net.backbone, candidates: net.candidates, seed: net.seed, engine: currentEngine() }, workers)
+      : null;
   let stoppedBy: TrainingResult['stoppedBy'] = 'steps';
-  while (step < o.steps) {
-    if (o.signal?.aborted) {
-      save();
-      throw new HurricaneError(`training stopped at step ${step}; the checkpoint is saved, run again to resume`);
-    }
-    const arch = samplePath();
-    const lr = learningRate(o.schedule, o.lr, step, o.steps);
-    const idx = sampler.indices(step);
-    const batch = data.batch(idx, new Rng(hash32(`${o.seed}:augment:${step}`)));
-    const loss = tf.tidy(() => {
-      const x = tf.tensor4d(batch.x, [idx.length, h, w, c]);
-      const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), data.numClasses);
-      const vars = net.trainableVariables(arch);
-      const { value, grads } = tf.variableGrads(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            y,
-            net.forward(x, arch, { training: true, dropoutSeed: hash32(`${o.seed}:dropout:${step}`) }),
-            undefined,
-            o.labelSmoothing,
-          ) as tf.Scalar,
-        vars,
-      );
-      for (const v of vars) {
-        const name = paramOf.get(v.id);
-        const g = grads[v.name];
-        if (!name || !g) continue;
-        const decayed = o.weightDecay > 0 && v.rank > 1 ? tf.add(g, tf.mul(v, o.weightDecay)) : g;
-        let buf = momentum.get(name);
-        if (!buf) {
-          buf = tf.variable(decayed, false);
-          momentum.set(name, buf);
-        } else buf.assign(tf.add(tf.mul(buf, o.momentum), decayed));
-        v.assign(tf.sub(v, tf.mul(buf, lr)));
+  // A batch is a pure function of (seed, step): the next one is prepared while workers compute.
+  const makeBatch = (s: number) => data.batch(sampler.indices(s), new Rng(hash32(`${o.seed}:augment:${s}`)));
+  let prefetched: { step: number; batch: ReturnType<typeof makeBatch> } | null = null;
+  try {
+    while (step < o.steps) {
+      if (o.signal?.aborted) {
+        save();
+        throw new HurricaneError(`training stopped at step ${step}; the checkpoint is saved, run again to resume`);
       }
-      return value.dataSync()[0] as number;
-    });
-    if (!Number.isFinite(loss)) {
-      save();
-      throw new HurricaneError(`training diverged at step ${step} (loss ${loss}); lower the learning rate (now ${o.lr})`);
+      const arch = samplePath();
+      const lr = learningRate(o.schedule, o.lr, step, o.steps);
+      const idx = sampler.indices(step);
+      const batch = prefetched?.step === step ? prefetched.batch : makeBatch(step);
+      const n = idx.length;
+      let loss: number;
+      const sgd = { momentum: o.momentum, weightDecay: o.weightDecay };
+      if (!pool) {
+        const grads = new Map<string, Float32Array>();
+        loss = tf.tidy(() => {
+          const r = pathGradients(
+            net,
+            arch,
+            tf.tensor4d(batch.x, [n, h, w, c]),
+            tf.tensor1d(batch.labels, 'int32'),
+            data.numClasses,
+            o.labelSmoothing,
+            hash32(`${o.seed}:dropout:${step}`),
+          );
+          for (const [name, g] of r.grads) grads.set(name, (g.dataSync() as Float32Array).slice());
+          return r.loss.dataSync()[0] as number;
+        });
+        applySgd(net, momentum, grads, lr, sgd);
+      } else {
+        // Data-parallel: shard k of W takes rows [k·n/W, (k+1)·n/W) of the batch.
+        const names = pathParameterNames(net, arch);
+        const params: Record<string, Float32Array> = {};
+        for (const name of [...names.trainable, ...names.statistics]) params[name] = net.store.get(name).dataSync() as Float32Array;
+        const bounds = Array.from({ length: pool.size + 1 }, (_, k) => Math.round((k * n) / pool.size));
+        const image = h * w * c;
+        const pending = pool.step(
+          bounds.slice(0, -1).map((lo, k) => ({
+            arch,
+            params,
+            statistics: names.statistics,
+            x: batch.x.slice(lo * image, (bounds[k + 1] as number) * image),
+            labels: batch.labels.slice(lo, bounds[k + 1]),
+            imageShape: [h, w, c] as const,
+            numClasses: data.numClasses,
+            labelSmoothing: o.labelSmoothing,
+            dropoutSeed: hash32(`${o.seed}:dropout:${step}:${k}`),
+          })),
+        );
+        if (step + 1 < o.steps) prefetched = { step: step + 1, batch: makeBatch(step + 1) };
+        const replies = await pending;
+        loss = replies.reduce((sum, r, k) => sum + (r.loss * ((bounds[k + 1] as number) - (bounds[k] as number))) / n, 0);
+        const avg = averageReplies(replies, bounds);
+        applySgd(net, momentum, avg.grads, lr, sgd);
+        for (const [name, st] of avg.statistics) {
+          const v = net.store.get(name);
+          tf.tidy(() => v.assign(tf.tensor(st, v.shape)));
+        }
+      }
+      if (!Number.isFinite(loss)) {
+        save();
+        throw new HurricaneError(`training diverged at step ${step} (loss ${loss}); lower the learning rate (now ${o.lr})`);
+      }
+      lossEma = Number.isNaN(lossEma) ? loss : EMA * lossEma + (1 - EMA) * loss;
+      step++;
+      o.onStep?.({ step, arch, loss, lossEma, lr });
+      if (o.checkpointEvery && step % o.checkpointEvery === 0) save();
+      if (o.lossTarget !== undefined && lossEma <= o.lossTarget) {
+        stoppedBy = 'loss-target';
+        break;
+      }
     }
-    lossEma = Number.isNaN(lossEma) ? loss : EMA * lossEma + (1 - EMA) * loss;
-    step++;
-    o.onStep?.({ step, arch, loss, lossEma, lr });
-    if (o.checkpointEvery && step % o.checkpointEvery === 0) save();
-    if (o.lossTarget !== undefined && lossEma <= o.lossTarget) {
-      stoppedBy = 'loss-target';
-      break;
-    }
+  } finally {
+    await pool?.close();
   }
   save();
-  for (const v of momentum.values()) v.dispose();
   return { steps: step, lossEma, stoppedBy, resumedFrom };
 }

@@ -23,12 +23,13 @@ function pointwise(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
     save([x2, w2]);
     return {
       value: tf.matMul(x2, w2),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const d = dy as tf.Tensor2D;
-        const dw = useWasmKernels() ? runWasmKernel<tf.Tensor2D>('HurricaneMatMulTN', { a: sx, b: d }) : tf.matMul(tf.transpose(sx), d);
-        return [tf.matMul(d, tf.transpose(sw)), dw];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+          const d = dy as tf.Tensor2D;
+          const dw = useWasmKernels() ? runWasmKernel<tf.Tensor2D>('HurricaneMatMulTN', { a: sx, b: d }) : tf.matMul(tf.transpose(sx), d);
+          return [tf.matMul(d, tf.transpose(sw)), dw];
+        }),
     };
   });
   const y = f(tf.reshape(x, [n * h * wd, ci]), tf.reshape(w, [ci, co])) as unknown as tf.Tensor2D;
@@ -44,34 +45,35 @@ export function conv2dComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, p
     save([xs, ws]);
     return {
       value: tf.conv2d(xs, ws, stride, pad),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const d = dy as tf.Tensor4D;
-        const [n, h, wd, ci] = sx.shape;
-        const [kh, kw, , co] = sw.shape;
-        // dx: the transposed convolution, with explicit padding through Conv2DBackpropInput
-        const dx = tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropInput',
-            { dy: d, filter: sw },
-            { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: [n, h, wd, ci] },
-          ) as tf.Tensor4D;
-        // dw: Conv3DBackpropFilterV2 over a depth-1 volume of the explicitly padded input, at stride 1
-        // with a dilated dy (the wasm kernel's strided variant gives wrong filter gradients)
-        const [, oh, ow] = d.shape;
-        const xp = coveredInput(sx, pad, stride, oh, ow, kh, kw);
-        const [, hp, wp] = xp.shape;
-        const dd = dilate(d, stride);
-        const dw = tf
-          .engine()
-          .runKernel(
-            'Conv3DBackpropFilterV2',
-            { x: tf.reshape(xp, [n, 1, hp, wp, ci]), dy: tf.reshape(dd, [n, 1, dd.shape[1], dd.shape[2], co]) },
-            { strides: [1, 1, 1], pad: 'valid', filterShape: [1, kh, kw, ci, co] },
-          ) as tf.Tensor;
-        return [dx, tf.reshape(dw, [kh, kw, ci, co])];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
+          const d = dy as tf.Tensor4D;
+          const [n, h, wd, ci] = sx.shape;
+          const [kh, kw, , co] = sw.shape;
+          // dx: the transposed convolution, with explicit padding through Conv2DBackpropInput
+          const dx = tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy: d, filter: sw },
+              { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: [n, h, wd, ci] },
+            ) as tf.Tensor4D;
+          // dw: Conv3DBackpropFilterV2 over a depth-1 volume of the explicitly padded input, at stride 1
+          // with a dilated dy (the wasm kernel's strided variant gives wrong filter gradients)
+          const [, oh, ow] = d.shape;
+          const xp = coveredInput(sx, pad, stride, oh, ow, kh, kw);
+          const [, hp, wp] = xp.shape;
+          const dd = dilate(d, stride);
+          const dw = tf
+            .engine()
+            .runKernel(
+              'Conv3DBackpropFilterV2',
+              { x: tf.reshape(xp, [n, 1, hp, wp, ci]), dy: tf.reshape(dd, [n, 1, dd.shape[1], dd.shape[2], co]) },
+              { strides: [1, 1, 1], pad: 'valid', filterShape: [1, kh, kw, ci, co] },
+            ) as tf.Tensor;
+          return [dx, tf.reshape(dw, [kh, kw, ci, co])];
+        }),
     };
   });
   return f(x, w) as unknown as tf.Tensor4D;
@@ -118,40 +120,41 @@ export function depthwiseComposed(x: tf.Tensor4D, w: tf.Tensor4D, stride: number
     save([xs, ws]);
     return {
       value: tf.depthwiseConv2d(xs, ws, stride, pad),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const d = dy as tf.Tensor4D;
-        // Hurricane's SIMD kernel: both gradients in one sweep over dy.
-        if (useWasmKernels()) return runWasmKernel<tf.Tensor[]>('HurricaneDepthwiseGrad', { x: sx, filter: sw, dy: d }, { stride, pad });
-        const [n, h, wd, c] = sx.shape;
-        const [k] = sw.shape;
-        const [, oh, ow] = d.shape;
-        // dx: correlate the dilated dy with the flipped filter ("full" padding), then crop to x
-        const dd = dilate(d, stride);
-        const flipped = tf.reverse(sw, [0, 1]);
-        const full = tf.depthwiseConv2d(
-          tf.pad(dd, [
-            [0, 0],
-            [k - 1, k - 1 + stride],
-            [k - 1, k - 1 + stride],
-            [0, 0],
-          ]),
-          flipped,
-          1,
-          'valid',
-        );
-        const dx = tf.slice(full, [0, pad, pad, 0], [n, h, wd, c]);
-        // dw[i, j, c] = Σ x_pad[n, oh·s + i, ow·s + j, c] · dy[n, oh, ow, c]: one depthwise
-        // correlation of x_pad (channels = (n, c) pairs) with dy as the filter, dilated by the stride
-        const xp = coveredInput(sx, pad, stride, oh, ow, k, k);
-        const [, hp, wp] = xp.shape;
-        const xin = tf.reshape(tf.transpose(xp, [1, 2, 0, 3]), [1, hp, wp, n * c]);
-        const filt = tf.reshape(tf.transpose(d, [1, 2, 0, 3]), [oh, ow, n * c, 1]);
-        const corr = tf.depthwiseConv2d(xin as tf.Tensor4D, filt as tf.Tensor4D, 1, 'valid', 'NHWC', stride);
-        const dwSum = tf.sum(tf.reshape(corr, [k, k, n, c]), 2);
-        const dw = tf.reshape(dwSum, [k, k, c, 1]);
-        return [dx, dw];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
+          const d = dy as tf.Tensor4D;
+          // Hurricane's SIMD kernel: both gradients in one sweep over dy.
+          if (useWasmKernels()) return runWasmKernel<tf.Tensor[]>('HurricaneDepthwiseGrad', { x: sx, filter: sw, dy: d }, { stride, pad });
+          const [n, h, wd, c] = sx.shape;
+          const [k] = sw.shape;
+          const [, oh, ow] = d.shape;
+          // dx: correlate the dilated dy with the flipped filter ("full" padding), then crop to x
+          const dd = dilate(d, stride);
+          const flipped = tf.reverse(sw, [0, 1]);
+          const full = tf.depthwiseConv2d(
+            tf.pad(dd, [
+              [0, 0],
+              [k - 1, k - 1 + stride],
+              [k - 1, k - 1 + stride],
+              [0, 0],
+            ]),
+            flipped,
+            1,
+            'valid',
+          );
+          const dx = tf.slice(full, [0, pad, pad, 0], [n, h, wd, c]);
+          // dw[i, j, c] = Σ x_pad[n, oh·s + i, ow·s + j, c] · dy[n, oh, ow, c]: one depthwise
+          // correlation of x_pad (channels = (n, c) pairs) with dy as the filter, dilated by the stride
+          const xp = coveredInput(sx, pad, stride, oh, ow, k, k);
+          const [, hp, wp] = xp.shape;
+          const xin = tf.reshape(tf.transpose(xp, [1, 2, 0, 3]), [1, hp, wp, n * c]);
+          const filt = tf.reshape(tf.transpose(d, [1, 2, 0, 3]), [oh, ow, n * c, 1]);
+          const corr = tf.depthwiseConv2d(xin as tf.Tensor4D, filt as tf.Tensor4D, 1, 'valid', 'NHWC', stride);
+          const dwSum = tf.sum(tf.reshape(corr, [k, k, n, c]), 2);
+          const dw = tf.reshape(dwSum, [k, k, c, 1]);
+          return [dx, dw];
+        }),
     };
   });
   return f(x, w) as unknown as tf.Tensor4D;
@@ -195,18 +198,19 @@ export function batchNormTrain(
     save([x2, mean, invStd, g, y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [sx, smean, sinv, sg, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const sxhat = tf.mul(tf.sub(sx, smean), sinv) as tf.Tensor2D;
-        let d = dy as tf.Tensor2D;
-        if (activation === 'relu') d = tf.mul(d, tf.step(sy)) as tf.Tensor2D;
-        else if (activation === 'relu6') d = tf.mul(d, tf.mul(tf.step(sy), tf.step(tf.sub(6, sy)))) as tf.Tensor2D;
-        const o = tf.ones([1, m]) as tf.Tensor2D;
-        const dbeta = tf.matMul(o, d);
-        const dgamma = tf.matMul(o, tf.mul(d, sxhat) as tf.Tensor2D);
-        const dx = tf.mul(tf.div(tf.mul(sg, sinv), m), tf.sub(tf.sub(tf.mul(d, m), dbeta), tf.mul(sxhat, dgamma)));
-        return [dx, dgamma, dbeta];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, smean, sinv, sg, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const sxhat = tf.mul(tf.sub(sx, smean), sinv) as tf.Tensor2D;
+          let d = dy as tf.Tensor2D;
+          if (activation === 'relu') d = tf.mul(d, tf.step(sy)) as tf.Tensor2D;
+          else if (activation === 'relu6') d = tf.mul(d, tf.mul(tf.step(sy), tf.step(tf.sub(6, sy)))) as tf.Tensor2D;
+          const o = tf.ones([1, m]) as tf.Tensor2D;
+          const dbeta = tf.matMul(o, d);
+          const dgamma = tf.matMul(o, tf.mul(d, sxhat) as tf.Tensor2D);
+          const dx = tf.mul(tf.div(tf.mul(sg, sinv), m), tf.sub(tf.sub(tf.mul(d, m), dbeta), tf.mul(sxhat, dgamma)));
+          return [dx, dgamma, dbeta];
+        }),
     };
   });
   const y = f(tf.reshape(x, [m, c]), tf.reshape(gamma, [1, c]), tf.reshape(beta, [1, c])) as unknown as tf.Tensor;
@@ -240,7 +244,14 @@ function batchNormTrainWasm(
         const [sx, sy, smean, sinv, sg] = saved as tf.Tensor2D[];
         return runWasmKernel<tf.Tensor[]>(
           'HurricaneBatchNormGrad',
-          { x: sx as tf.Tensor2D, y: sy as tf.Tensor2D, dy, mean: smean as tf.Tensor2D, invStd: sinv as tf.Tensor2D, gamma: sg as tf.Tensor2D },
+          {
+            x: sx as tf.Tensor2D,
+            y: sy as tf.Tensor2D,
+            dy,
+            mean: smean as tf.Tensor2D,
+            invStd: sinv as tf.Tensor2D,
+            gamma: sg as tf.Tensor2D,
+          },
           { activation: act },
         );
       },

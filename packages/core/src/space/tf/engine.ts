@@ -23,6 +23,17 @@ const PACKAGES: Record<EngineName, string | null> = {
 };
 
 let identityPatched = false;
+let chosen: EngineName | null = null;
+
+/**
+ * The engine {@link selectEngine} chose last in this thread, or the one the current TF.js backend
+ * belongs to (what data-parallel workers load).
+ */
+export function currentEngine(): EngineName {
+  const backend = tf.getBackend();
+  if (chosen && (backend === 'tensorflow' ? chosen.startsWith('tfjs-node') : chosen === backend)) return chosen;
+  return backend === 'wasm' ? 'wasm' : backend === 'tensorflow' ? 'tfjs-node' : 'cpu';
+}
 
 /**
  * The wasm backend's Identity kernel copies its input; TF.js runs Identity on every tensor a custom
@@ -58,6 +69,7 @@ async function tryEngine(engine: EngineName): Promise<{ ok: true; backend: strin
     if (!(await tf.setBackend(backend))) return { ok: false, why: `its '${backend}' backend did not initialise` };
     await tf.ready();
     if (backend === 'wasm') useZeroCopyIdentityOnWasm();
+    chosen = engine;
     return { ok: true, backend };
   } catch (error) {
     const code = (error as { code?: string }).code;

@@ -116,7 +116,7 @@ function registerKernels(): void {
         ptr(mean),
         ptr(variance),
         ptr(invStd),
-        scratchOf(16 * c),
+        scratchOf(32 * c),
       );
       return [y, mean, variance, invStd];
     },
