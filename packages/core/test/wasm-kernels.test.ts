@@ -85,10 +85,9 @@ describe('wasm kernels', () => {
       const run = async (backend: string) => {
         await tf.setBackend(backend);
         return tf.tidy(() => {
-          const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(conv2dComposed(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 0))))([
-            tf.tensor4d(x, shape),
-            tf.tensor4d(w, [1, 1, ci, co]),
-          ]);
+          const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+            tf.sum(tf.square(conv2dComposed(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 0))),
+          )([tf.tensor4d(x, shape), tf.tensor4d(w, [1, 1, ci, co])]);
           return grads.map((t) => t.dataSync().slice() as Float32Array);
         });
       };
