@@ -62,6 +62,8 @@ export { SPOS_TRAINING, trainSupernet } from './train/trainer.js';
 export type { StepInfo, SupernetTrainingOptions, TrainingResult } from './train/trainer.js';
 export type { TrainingData } from './train/data.js';
 export { BatchSampler } from './train/sampler.js';
+export { evaluate, recalibrateBatchNorm } from './train/evaluate.js';
+export type { Evaluation, EvaluationOptions, EvaluationRuntime, RecalibrationOptions } from './train/evaluate.js';
 export { learningRate } from './train/schedule.js';
 export type { LrSchedule } from './train/schedule.js';
 
