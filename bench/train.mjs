@@ -1,16 +1,15 @@
 #!/usr/bin/env node
 // npm run bench:train — training and inference images/s of the `cifar`-preset network (MB_3_3 in
 // every layer, and the 32-operator supernet with a random path per step) at batch 64 on every
-// TF.js engine available here, ONNX Runtime for inference, and PyTorch CPU (bench/train_torch.py,
-// Debian's python3-torch, 2 threads) as the reference. Usage: node bench/train.mjs [--json] [--engines wasm,cpu]
+// TF.js engine available here, in one thread and with data-parallel worker threads (one per core),
+// evaluation through evaluate() (ONNX Runtime when installed, all cores), and PyTorch CPU
+// (bench/train_torch.py, Debian's python3-torch, 2 threads) as the reference.
+// Usage: node bench/train.mjs [--json] [--engines wasm,cpu]
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
-import { PRESETS, Rng, SPOS_TRAINING, StandaloneNetwork, Supernet, exportArchitecture, selectEngine, trainSupernet } from '@hurricane/core';
+import { PRESETS, Rng, SPOS_TRAINING, StandaloneNetwork, Supernet, evaluate, selectEngine, trainSupernet } from '@hurricane/core';
 import * as tf from '@tensorflow/tfjs';
 
 const args = process.argv.slice(2);
@@ -36,7 +35,7 @@ const data = {
 };
 
 /** Images/s of `steps` training steps after `warm` untimed ones (time limit: stop early after `maxS`). */
-async function trainRate(net, steps, warm, maxS) {
+async function trainRate(net, steps, warm, maxS, workers = 1) {
   const times = [];
   let last = performance.now();
   const controller = new AbortController();
@@ -45,6 +44,7 @@ async function trainRate(net, steps, warm, maxS) {
     batchSize: B,
     steps: warm + steps,
     seed: 1,
+    workers,
     signal: controller.signal,
     onStep: (s) => {
       const now = performance.now();
@@ -75,22 +75,35 @@ const results = [];
 const worker = args.includes('--worker')
   ? { engine: args[args.indexOf('--worker') + 1], batch: Number(args[args.indexOf('--worker') + 2]) }
   : null;
+const cores = os.availableParallelism();
 if (worker) {
   const choice = await selectEngine(worker.engine);
   const slow = choice.engine === 'cpu';
   B = worker.batch;
   const net = new StandaloneNetwork(backbone, arch, 1);
-  const train = await trainRate(net, slow ? 1 : 10, slow ? 0 : 2, slow ? 1 : 60);
+  const rows = [];
+  for (const workers of slow ? [1] : [1, cores]) {
+    const train = await trainRate(net, slow ? 1 : 12, slow ? 0 : 2, slow ? 1 : 90, workers);
+    const superTrain = await (async () => {
+      const supernet = new Supernet(backbone, 1);
+      try {
+        return await trainRate(supernet, slow ? 1 : 12, slow ? 0 : 2, slow ? 1 : 90, workers);
+      } finally {
+        supernet.dispose();
+      }
+    })();
+    rows.push({ workers, train, superTrain });
+  }
   B = 64;
-  const evalIps = evalRate(net, slow ? 1 : 15);
+  const tfjsEval = evalRate(net, slow ? 1 : 15);
+  // evaluate(): 4,096 validation images in batches of 64, the runtime it picks (ONNX Runtime when installed)
+  const evalData = { ...data, size: 4096, batch: (idx) => data.batch(idx.map((i) => i % data.size)) };
+  const ev = await evaluate(net, arch, evalData, { batchSize: 64 });
   net.dispose();
-  B = worker.batch;
-  const supernet = new Supernet(backbone, 1);
-  const superTrain = await trainRate(supernet, slow ? 1 : 10, slow ? 0 : 2, slow ? 1 : 60);
-  supernet.dispose();
-  process.stdout.write(
-    `${JSON.stringify({ engine: choice.engine, reason: choice.reason, train_batch: worker.batch, train_images_per_s: +train.toFixed(2), eval_images_per_s: +evalIps.toFixed(1), supernet_train_images_per_s: +superTrain.toFixed(2) })}\n`,
-  );
+  for (const r of rows)
+    process.stdout.write(
+      `${JSON.stringify({ engine: choice.engine, reason: choice.reason, workers: r.workers, train_batch: worker.batch, train_images_per_s: +r.train.toFixed(2), supernet_train_images_per_s: +r.superTrain.toFixed(2), eval_images_per_s: +ev.imagesPerSecond.toFixed(1), eval_runtime: ev.runtime, tfjs_eval_images_per_s: +tfjsEval.toFixed(1) })}\n`,
+    );
   process.exit(0);
 }
 for (const name of engines) {
@@ -98,15 +111,14 @@ for (const name of engines) {
   for (const batch of [64, 32]) {
     try {
       // Each engine runs in its own process: a wasm heap that overflows (4 GiB) aborts the process.
-      r = JSON.parse(
-        execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', name, String(batch)], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })
-          .trim()
-          .split('\n')
-          .at(-1),
-      );
+      r = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', name, String(batch)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
       break;
     } catch (e) {
       const why =
@@ -118,40 +130,12 @@ for (const name of engines) {
     }
   }
   if (!r) continue;
-  log(`${r.engine}: ${r.reason}`);
-  delete r.reason;
-  results.push(r);
-  log(JSON.stringify(r));
-}
-
-// ONNX Runtime inference of the same network (what validation of candidates can use).
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-bench-train-'));
-const file = path.join(dir, 'mb33.onnx');
-exportArchitecture({ backbone, arch, output: file, seed: 1 });
-for (const threads of [1, 2]) {
-  const { InferenceSession, Tensor } = ort;
-  // batch-64 model: re-export is static batch 1, so run 64 single-image calls per "batch"
-  const s = await InferenceSession.create(file, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
-  const x = new Tensor('float32', new Float32Array(C * H * W).fill(0.1), [1, C, H, W]);
-  for (let i = 0; i < 20; i++) await s.run({ input: x });
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < 10_000) {
-    await s.run({ input: x });
-    n++;
+  log(`${r[0].engine}: ${r[0].reason}`);
+  for (const row of r) {
+    delete row.reason;
+    results.push(row);
+    log(JSON.stringify(row));
   }
-  results.push({
-    engine: `onnxruntime (${threads} thread${threads > 1 ? 's' : ''}, batch 1, inference only)`,
-    train_images_per_s: null,
-    eval_images_per_s: +(n / ((performance.now() - t0) / 1000)).toFixed(1),
-    supernet_train_images_per_s: null,
-  });
-  await s.release();
 }
 
 try {
@@ -160,9 +144,13 @@ try {
   );
   results.push({
     engine: torch.engine,
+    workers: 1,
+    train_batch: 64,
     train_images_per_s: torch.train_images_per_s,
-    eval_images_per_s: torch.eval_images_per_s,
     supernet_train_images_per_s: null,
+    eval_images_per_s: torch.eval_images_per_s,
+    eval_runtime: 'pytorch',
+    tfjs_eval_images_per_s: null,
   });
 } catch (e) {
   log(`pytorch reference skipped: ${String(e.message).split('\n')[0]} (apt-get install python3-torch)`);
@@ -171,10 +159,10 @@ try {
 if (json) for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
 else {
   process.stdout.write(
-    '| engine | train batch | train images/s (MB_3_3 net) | train images/s (supernet, random path) | inference images/s (batch 64) |\n|---|---|---|---|---|\n',
+    '| engine | threads | train batch | train images/s (MB_3_3 net) | train images/s (supernet, random path) | evaluation images/s (runtime) | TF.js inference images/s |\n|---|---|---|---|---|---|---|\n',
   );
   for (const r of results)
     process.stdout.write(
-      `| ${r.engine} | ${r.train_images_per_s === null ? '—' : (r.train_batch ?? 64)} | ${r.train_images_per_s ?? '—'} | ${r.supernet_train_images_per_s ?? '—'} | ${r.eval_images_per_s} |\n`,
+      `| ${r.engine} | ${r.workers} | ${r.train_batch} | ${r.train_images_per_s} | ${r.supernet_train_images_per_s ?? '—'} | ${r.eval_images_per_s} (${r.eval_runtime}) | ${r.tfjs_eval_images_per_s ?? '—'} |\n`,
     );
 }

@@ -313,4 +313,34 @@ describe('hurricane profile: kill -9 and resume', () => {
     expect(j.provenance.runtime).toBe('ONNX Runtime');
     expect(j.runs).toBeGreaterThan(0);
   }, 60_000);
+
+  it('train runs the supernet from the config, resumes from its checkpoint, and names a bad setting', async () => {
+    const config = {
+      plugins: [pkgDir('hw-arm-cpu')],
+      preset: 'mnist',
+      engine: 'wasm',
+      train: { steps: 2, batchSize: 8, workers: 1, checkpointEvery: 1, validationPerClass: 2 },
+    };
+    const dir = makeProject({ 'hurricane.config.json': JSON.stringify(config) });
+    const first = await hurricane(['train', '--json'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^engine: wasm \(TF.js backend 'wasm'\): asked for with engine 'wasm'$/m);
+    const a = JSON.parse(first.stdout);
+    expect(a).toMatchObject({ steps: 2, resumed_from: 0, stopped_by: 'steps', workers: 1, candidates_from: 'preset' });
+    expect(a.probe.images).toBe(20);
+    expect(a.probe.accuracy).toBeGreaterThanOrEqual(0);
+    const second = await hurricane(['train', '--steps', '3', '--json'], { cwd: dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ steps: 3, resumed_from: 2 });
+
+    const bad = await hurricane(['train', '--steps', '0'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("hurricane: --steps must be a whole number ≥ 1, got '0'\n");
+    const noDir = makeProject({
+      'hurricane.config.json': JSON.stringify({ ...config, preset: 'cifar', train: { ...config.train, dataset: 'cifar10' } }),
+    });
+    const missing = await hurricane(['train'], { cwd: noDir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/hurricane: train\.dataDir is required for dataset 'cifar10': set it to the folder with data_batch_1\.bin/);
+  }, 120_000);
 });

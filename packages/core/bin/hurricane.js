@@ -14,16 +14,27 @@ try {
   throw error;
 }
 const { killAllTools } = await import('../dist/tools/execa-tool-runner.js');
+const { interrupt } = await import('../dist/cli/interrupt.js');
 
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ]) {
-  process.once(signal, () => {
+  const stop = () => {
     killAllTools('SIGKILL');
     process.stderr.write(`hurricane: stopped by ${signal}\n`);
     process.exit(code);
+  };
+  // A long job that can stop cleanly (training: checkpoint, then exit) takes the first signal.
+  process.once(signal, () => {
+    if (interrupt()) {
+      process.stderr.write(`hurricane: ${signal}: finishing the current step and saving a checkpoint (again to stop at once)\n`);
+      process.exitCode = code;
+      process.once(signal, stop);
+    } else stop();
   });
 }
 
-process.exitCode = await cli.main(process.argv.slice(2));
+const code = await cli.main(process.argv.slice(2));
+// A stop by signal keeps its exit code (130 / 143).
+if (process.exitCode === undefined) process.exitCode = code;

@@ -63,6 +63,8 @@ export type { StepInfo, SupernetTrainingOptions, TrainingResult } from './train/
 export type { TrainingData } from './train/data.js';
 export { BatchSampler } from './train/sampler.js';
 export { evaluate, recalibrateBatchNorm } from './train/evaluate.js';
+export { loadTrainingSet, trainFromConfig } from './train/api.js';
+export type { TrainRunOptions, TrainRunSummary } from './train/api.js';
 export type { Evaluation, EvaluationOptions, EvaluationRuntime, RecalibrationOptions } from './train/evaluate.js';
 export { learningRate } from './train/schedule.js';
 export type { LrSchedule } from './train/schedule.js';

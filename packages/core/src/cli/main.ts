@@ -147,6 +147,23 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
     );
 
   program
+    .command('train')
+    .description("train the supernet on the config's dataset (train block); resumes from its checkpoint, Ctrl-C saves one")
+    .option('--steps <n>', 'training steps (default train.steps)')
+    .option('--workers <n>', 'data-parallel worker threads (default train.workers: one per core)')
+    .option('--fresh', 'delete the checkpoint and start again')
+    .option('--json', 'print JSON')
+    .action(
+      withSession(async (s, o) =>
+        (await import('./commands/train.js')).trainCommand(
+          s,
+          io,
+          o as { steps?: string; workers?: string; fresh?: boolean; json?: boolean },
+        ),
+      ),
+    );
+
+  program
     .command('engine')
     .description('choose the TF.js engine (tfjs-node-gpu, tfjs-node, wasm, cpu) and say why')
     .option('--json', 'print JSON')

@@ -43,7 +43,7 @@ export function cliProgress(io: CliIO): ProgressReporter {
       done = d;
       startDone = d;
       started = performance.now();
-      io.err(`${label}: ${t} measurements, ${d} already in the store, ${t - d} to do`);
+      io.err(`${label}: ${t} in all, ${d} already done, ${t - d} to do`);
     },
     advance(n, detail) {
       done += n;

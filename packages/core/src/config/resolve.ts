@@ -163,7 +163,9 @@ export async function resolveConfig(options: {
   if (!fileCheck.success) {
     problems.push(
       ...problemsFromIssues(fileCheck.error.issues, fileCore, [], (p) =>
-        p.length === 1 && (p[0] === 'scoring' || p[0] === 'reduction') ? Object.keys(defaults[p[0]]) : [],
+        p.length === 1 && (p[0] === 'scoring' || p[0] === 'reduction' || p[0] === 'train')
+          ? [...Object.keys(defaults[p[0]]), ...(p[0] === 'train' ? ['dataDir', 'lossTarget'] : [])]
+          : [],
       ),
     );
   }
@@ -185,12 +187,14 @@ export async function resolveConfig(options: {
 
   const fileScoring = isPlainObject(fileCore.scoring) ? fileCore.scoring : {};
   const fileReduction = isPlainObject(fileCore.reduction) ? fileCore.reduction : {};
+  const fileTrain = isPlainObject(fileCore.train) ? fileCore.train : {};
   const core: CoreConfig = {
     ...defaults,
     ...fileCore,
     ...flagCore,
     scoring: { ...defaults.scoring, ...fileScoring },
     reduction: { ...defaults.reduction, ...fileReduction },
+    train: { ...defaults.train, ...fileTrain },
     plugins: pluginSpecs,
   } as CoreConfig;
   for (const leaf of leaves(core, '', [])) {

@@ -24,6 +24,29 @@ export const reductionSchema = z
   })
   .strict();
 
+/** Schema of the `train` block (supernet training, SPEC §7; `hurricane train`). */
+export const trainSchema = z
+  .object({
+    /** `mnist` (embedded in the package), `cifar10` (binary batches in `dataDir`) or `folder` (one sub-folder per class in `dataDir`). */
+    dataset: z.enum(['mnist', 'cifar10', 'folder']),
+    dataDir: z.string().min(1).optional(),
+    steps: z.number().int().min(1),
+    batchSize: z.number().int().min(1),
+    lr: z.number().positive(),
+    momentum: z.number().min(0).max(1),
+    weightDecay: z.number().min(0),
+    labelSmoothing: z.number().min(0).max(1),
+    schedule: z.enum(['linear', 'cosine']),
+    /** Stop once the training-loss EMA reaches this value (the paper stops at the SPOS baseline's loss). */
+    lossTarget: z.number().positive().optional(),
+    checkpointEvery: z.number().int().min(1),
+    /** Data-parallel worker threads: `auto` = one per core. */
+    workers: z.union([z.literal('auto'), z.number().int().min(1)]),
+    /** Validation images held out of the training set per class (seeded). */
+    validationPerClass: z.number().int().min(1),
+  })
+  .strict();
+
 /** Schema of the core keys of a Hurricane config. Plugin blocks are validated by each plugin. */
 export const coreConfigSchema = z
   .object({
@@ -40,6 +63,7 @@ export const coreConfigSchema = z
     engine: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
     scoring: scoringSchema,
     reduction: reductionSchema,
+    train: trainSchema,
   })
   .strict();
 
@@ -50,9 +74,10 @@ export type CoreConfig = z.infer<typeof coreConfigSchema>;
 export const CORE_KEYS = Object.keys(coreConfigSchema.shape) as (keyof CoreConfig)[];
 
 /** What a user writes in a config file: every core key optional, plugin blocks by their key. */
-export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction'>> & {
+export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction' | 'train'>> & {
   scoring?: Partial<CoreConfig['scoring']>;
   reduction?: Partial<CoreConfig['reduction']>;
+  train?: Partial<CoreConfig['train']>;
   /** Plugin blocks, e.g. `snpe: { serial: '3a7c328c' }`, `openvino: { device: 'MYRIAD' }`. */
   [pluginKey: string]: unknown;
 };
@@ -73,11 +98,24 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
     engine: 'auto',
     scoring: { name: 'eq4', alpha: 0, beta: 0 },
     reduction: { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10' },
+    train: {
+      dataset: 'mnist',
+      steps: 1000,
+      batchSize: 64,
+      lr: 0.1,
+      momentum: 0.9,
+      weightDecay: 4e-5,
+      labelSmoothing: 0.1,
+      schedule: 'linear',
+      checkpointEvery: 50,
+      workers: 'auto',
+      validationPerClass: 50,
+    },
   };
 }
 
 /** Schema of the core keys as a file or the command line gives them: everything optional, `scoring` partial. */
 export const partialCoreSchema = coreConfigSchema
   .omit({ plugins: true })
-  .extend({ scoring: scoringSchema.partial(), reduction: reductionSchema.partial() })
+  .extend({ scoring: scoringSchema.partial(), reduction: reductionSchema.partial(), train: trainSchema.partial() })
   .partial();

@@ -71,7 +71,10 @@ export function recalibrateBatchNorm(net: SpaceNetwork, arch: Architecture, data
 
 interface OrtModule {
   InferenceSession: {
-    create(model: Uint8Array, options: object): Promise<{
+    create(
+      model: Uint8Array,
+      options: object,
+    ): Promise<{
       run(feeds: Record<string, unknown>): Promise<Record<string, { data: Float32Array }>>;
       release(): Promise<void>;
     }>;
@@ -139,8 +142,7 @@ export async function evaluate(net: SpaceNetwork, arch: Architecture, data: Trai
         for (let n = 0; n < idx.length; n++)
           for (let y = 0; y < h; y++)
             for (let x = 0; x < w; x++)
-              for (let ch = 0; ch < c; ch++)
-                nchw[((n * c + ch) * h + y) * w + x] = batch.x[((n * h + y) * w + x) * c + ch] as number;
+              for (let ch = 0; ch < c; ch++) nchw[((n * c + ch) * h + y) * w + x] = batch.x[((n * h + y) * w + x) * c + ch] as number;
         const out = await session.run({ input: new ort.Tensor('float32', nchw, [batchSize, c, h, w]) });
         score((out.output as { data: Float32Array }).data, batch.labels, idx.length);
       }

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import type { HurricaneSession } from '../../api/session.js';
+import { ExitCode, HurricaneError } from '../../errors.js';
+import { trainFromConfig } from '../../train/api.js';
+import { onInterrupt } from '../interrupt.js';
+import type { CliIO } from '../output.js';
+import { cliProgress } from '../progress.js';
+
+const rel = (p: string) => path.relative(process.cwd(), p) || p;
+
+/** `hurricane train`: supernet training from the config's `train` block (resumable; Ctrl-C checkpoints). */
+export async function trainCommand(
+  session: HurricaneSession,
+  io: CliIO,
+  opts: { steps?: string; workers?: string; fresh?: boolean; json?: boolean },
+): Promise<number> {
+  const whole = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new HurricaneError(`${flag} must be a whole number ≥ 1, got '${v}'`, { exitCode: ExitCode.BadUsage });
+    return Number(v);
+  };
+  const steps = whole('--steps', opts.steps);
+  const workers = whole('--workers', opts.workers);
+  const controller = new AbortController();
+  onInterrupt(() => controller.abort());
+  try {
+    const s = await trainFromConfig(session, {
+      ...(steps !== undefined ? { steps } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      fresh: Boolean(opts.fresh),
+      progress: cliProgress(io),
+      signal: controller.signal,
+      log: (line) => io.err(line),
+    });
+    const e = s.probe.evaluation;
+    if (opts.json) {
+      io.out(
+        JSON.stringify(
+          {
+            steps: s.steps,
+            stopped_by: s.stoppedBy,
+            resumed_from: s.resumedFrom,
+            loss_ema: s.lossEma,
+            engine: s.engine.engine,
+            workers: s.workers,
+            checkpoint: s.checkpoint,
+            candidates_from: s.candidatesFrom,
+            probe: { arch: s.probe.arch, accuracy: e.accuracy, loss: e.loss, images: e.count, runtime: e.runtime },
+            wall_s: s.wallMs / 1000,
+          },
+          null,
+          2,
+        ),
+      );
+      return ExitCode.Success;
+    }
+    io.out(
+      `trained the ${session.config.core.preset} supernet to step ${s.steps}${s.resumedFrom ? ` (resumed from ${s.resumedFrom})` : ''}, ` +
+        `stopped by ${s.stoppedBy === 'loss-target' ? 'the loss target' : 'the step count'}, loss EMA ${s.lossEma.toFixed(4)}, in ${(s.wallMs / 1000).toFixed(1)} s; ` +
+        `weights in ${rel(s.checkpoint)}\nprobe (${s.candidatesFrom === 'space.json' ? 'the space’s initial winner' : 'first operator per layer'}, BatchNorm recalibrated): ` +
+        `validation accuracy ${(100 * e.accuracy).toFixed(2)} % on ${e.count} images, loss ${e.loss.toFixed(4)} (${e.runtime})`,
+    );
+    return ExitCode.Success;
+  } finally {
+    onInterrupt(null);
+  }
+}
