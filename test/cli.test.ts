@@ -341,6 +341,8 @@ describe('hurricane profile: kill -9 and resume', () => {
     });
     const missing = await hurricane(['train'], { cwd: noDir });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/hurricane: train\.dataDir is required for dataset 'cifar10': set it to the folder with data_batch_1\.bin/);
+    expect(missing.stderr).toMatch(
+      /hurricane: train\.dataDir is required for dataset 'cifar10': set it to the folder with data_batch_1\.bin/,
+    );
   }, 120_000);
 });

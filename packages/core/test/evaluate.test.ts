@@ -22,7 +22,7 @@ function randomData(size: number, seed: number): TrainingData {
     numClasses: 3,
     batch: (idx) => {
       const out = new Float32Array(idx.length * 64);
-      idx.forEach((i, k) => out.set(x.subarray(i * 64, (i + 1) * 64), k * 64));
+      for (const [k, i] of idx.entries()) out.set(x.subarray(i * 64, (i + 1) * 64), k * 64);
       return { x: out, labels: Int32Array.from(idx, (i) => labels[i] as number) };
     },
   };

@@ -16,7 +16,8 @@ export async function trainCommand(
 ): Promise<number> {
   const whole = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new HurricaneError(`${flag} must be a whole number ≥ 1, got '${v}'`, { exitCode: ExitCode.BadUsage });
+    if (!/^\d+$/.test(v) || Number(v) < 1)
+      throw new HurricaneError(`${flag} must be a whole number ≥ 1, got '${v}'`, { exitCode: ExitCode.BadUsage });
     return Number(v);
   };
   const steps = whole('--steps', opts.steps);
