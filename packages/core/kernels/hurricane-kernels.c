@@ -328,3 +328,43 @@ void matmul_tn(const f32 *a, const f32 *b, int m, int p, int q, f32 *out, void *
   }
   for (int e = 0; e < p * q; e++) out[e] = (f32)sum[e];
 }
+
+/**
+ * Channel shuffle's split (ShuffleNetV2): x [m, 2·h] → even channels [m, h] and odd channels
+ * [m, h]; with `inverse` the two halves are interleaved back into x (the gradient).
+ */
+EXPORT(deinterleave2)
+void deinterleave2(f32 *x, f32 *even, f32 *odd, int m, int h, int inverse) {
+  const intptr_t total = (intptr_t)m * h;
+  if (!inverse)
+    for (intptr_t i = 0; i < total; i++) {
+      even[i] = x[2 * i];
+      odd[i] = x[2 * i + 1];
+    }
+  else
+    for (intptr_t i = 0; i < total; i++) {
+      x[2 * i] = even[i];
+      x[2 * i + 1] = odd[i];
+    }
+}
+
+/**
+ * Concatenation along channels: a [m, ca] and b [m, cb] → out [m, ca + cb]; with `inverse` out is
+ * split back into a and b (the gradient).
+ */
+EXPORT(concat2)
+void concat2(f32 *a, f32 *b, f32 *out, int m, int ca, int cb, int inverse) {
+  const int c = ca + cb;
+  for (int r = 0; r < m; r++) {
+    f32 *o = out + (intptr_t)r * c;
+    f32 *pa = a + (intptr_t)r * ca;
+    f32 *pb = b + (intptr_t)r * cb;
+    if (!inverse) {
+      for (int j = 0; j < ca; j++) o[j] = pa[j];
+      for (int j = 0; j < cb; j++) o[ca + j] = pb[j];
+    } else {
+      for (int j = 0; j < ca; j++) pa[j] = o[j];
+      for (int j = 0; j < cb; j++) pb[j] = o[ca + j];
+    }
+  }
+}

@@ -260,3 +260,23 @@ function batchNormTrainWasm(
   const y = f(tf.reshape(x, [m, c]), tf.reshape(gamma, [1, c]), tf.reshape(beta, [1, c])) as unknown as tf.Tensor;
   return tf.reshape(y, [n, h, w, c]);
 }
+
+/**
+ * Channel shuffle's split of an NHWC tensor into its even and odd channels, on Hurricane's wasm
+ * kernel with the interleave as gradient (TF.js's SplitV on a strided view copies element by
+ * element in JavaScript); elsewhere a reshape and split.
+ */
+export function shuffleSplit(x: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
+  const [b, h, w, c] = x.shape;
+  if (!useWasmKernels()) {
+    const [even, odd] = tf.split(tf.reshape(x, [b, h, w, c / 2, 2]), 2, 4) as [tf.Tensor, tf.Tensor];
+    return [tf.reshape(even, [b, h, w, c / 2]), tf.reshape(odd, [b, h, w, c / 2])];
+  }
+  return runWasmKernel<tf.Tensor[]>('HurricaneDeinterleave', { x }) as [tf.Tensor4D, tf.Tensor4D];
+}
+
+/** Concatenation along channels (NHWC), on Hurricane's wasm kernel for two inputs; else tf.concat. */
+export function concatChannels(inputs: tf.Tensor[]): tf.Tensor {
+  if (inputs.length !== 2 || !useWasmKernels()) return tf.concat(inputs, -1);
+  return runWasmKernel<tf.Tensor>('HurricaneConcat2', { a: inputs[0] as tf.Tensor, b: inputs[1] as tf.Tensor });
+}

@@ -1,5 +1,5 @@
 import { BN_EPSILON, type Graph } from '../ir.js';
-import { batchNormTrain, conv2dComposed, depthwiseComposed } from './composed-ops.js';
+import { batchNormTrain, concatChannels, conv2dComposed, depthwiseComposed, shuffleSplit } from './composed-ops.js';
 import type { ParameterStore } from './parameters.js';
 import { tf } from './tf.js';
 
@@ -115,14 +115,12 @@ export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D
         values.set(n.output, tf.mul(get(n.inputs[0]), get(n.inputs[1])));
         break;
       case 'concat':
-        values.set(n.output, tf.concat(n.inputs.map(get), 3));
+        values.set(n.output, concatChannels(n.inputs.map(get)));
         break;
       case 'shuffle_split': {
-        const x = get(n.input);
-        const [b, h, w, c] = x.shape as [number, number, number, number];
-        const [even, odd] = tf.split(tf.reshape(x, [b, h, w, c / 2, 2]), 2, 4) as [tf.Tensor, tf.Tensor];
-        values.set(n.outputs[0], tf.reshape(even, [b, h, w, c / 2]));
-        values.set(n.outputs[1], tf.reshape(odd, [b, h, w, c / 2]));
+        const [even, odd] = shuffleSplit(get(n.input) as tf.Tensor4D);
+        values.set(n.outputs[0], even);
+        values.set(n.outputs[1], odd);
         break;
       }
       case 'gap':

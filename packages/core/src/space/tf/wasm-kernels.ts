@@ -11,6 +11,9 @@ import { tf } from './tf.js';
  * - `HurricaneBatchNormGrad`: its backward pass (dx, dγ, dβ) in two sweeps.
  * - `HurricaneDepthwiseGrad`: a depthwise convolution's input and filter gradients in one sweep.
  * - `HurricaneMatMulTN`: `aᵀ · b` (a 1x1 convolution's filter gradient) without transposing `a`.
+ * - `HurricaneDeinterleave` / `HurricaneInterleave`: channel shuffle's even/odd split and its inverse.
+ * - `HurricaneConcat2` / `HurricaneSplit2`: concatenation of two tensors along channels and its inverse
+ *   (TF.js's SplitV copies element by element in JavaScript).
  */
 
 // The WebAssembly JS API (a Node global; this package's TypeScript lib has no DOM types).
@@ -28,6 +31,8 @@ interface KernelExports {
   bn_backward(...args: number[]): void;
   depthwise_backward(...args: number[]): void;
   matmul_tn(...args: number[]): void;
+  deinterleave2(...args: number[]): void;
+  concat2(...args: number[]): void;
 }
 
 interface WasmBackendInternals {
@@ -73,7 +78,10 @@ export function useWasmKernels(): boolean {
   scratch = { ptr: 0, bytes: 0 };
   const first = state === undefined;
   state = { kernels, backend };
-  if (first) registerKernels();
+  if (first) {
+    registerKernels();
+    registerLayoutKernels();
+  }
   return true;
 }
 
@@ -190,6 +198,82 @@ function registerKernels(): void {
       const o = out([p, q]);
       state?.kernels.matmul_tn(ptr(a as tf.TensorInfo), ptr(b as tf.TensorInfo), m, p, q, ptr(o), scratchOf(8 * p * q));
       return o;
+    },
+  });
+}
+
+function registerLayoutKernels(): void {
+  tf.registerKernel({
+    kernelName: 'HurricaneDeinterleave',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const c = x.shape.at(-1) as number;
+      const m = x.shape.reduce((a, b) => a * b, 1) / c;
+      const shape = [...x.shape.slice(0, -1), c / 2];
+      const even = out(shape);
+      const odd = out(shape);
+      state?.kernels.deinterleave2(ptr(x), ptr(even), ptr(odd), m, c / 2, 0);
+      return [even, odd];
+    },
+  });
+  tf.registerKernel({
+    kernelName: 'HurricaneInterleave',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs }) => {
+      const even = inputs.even as tf.TensorInfo;
+      const odd = inputs.odd as tf.TensorInfo;
+      const h = even.shape.at(-1) as number;
+      const m = even.shape.reduce((a, b) => a * b, 1) / h;
+      const x = out([...even.shape.slice(0, -1), 2 * h]);
+      state?.kernels.deinterleave2(ptr(x), ptr(even), ptr(odd), m, h, 1);
+      return x;
+    },
+  });
+  tf.registerKernel({
+    kernelName: 'HurricaneConcat2',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs }) => {
+      const a = inputs.a as tf.TensorInfo;
+      const b = inputs.b as tf.TensorInfo;
+      const ca = a.shape.at(-1) as number;
+      const cb = b.shape.at(-1) as number;
+      const m = a.shape.reduce((x, y) => x * y, 1) / ca;
+      const o = out([...a.shape.slice(0, -1), ca + cb]);
+      state?.kernels.concat2(ptr(a), ptr(b), ptr(o), m, ca, cb, 0);
+      return o;
+    },
+  });
+  tf.registerKernel({
+    kernelName: 'HurricaneSplit2',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const { first } = attrs as unknown as { first: number };
+      const c = x.shape.at(-1) as number;
+      const m = x.shape.reduce((p, q) => p * q, 1) / c;
+      const a = out([...x.shape.slice(0, -1), first]);
+      const b = out([...x.shape.slice(0, -1), c - first]);
+      state?.kernels.concat2(ptr(a), ptr(b), ptr(x), m, first, c - first, 1);
+      return [a, b];
+    },
+  });
+  // Their gradients: each kernel's inverse.
+  tf.registerGradient({
+    kernelName: 'HurricaneDeinterleave',
+    gradFunc: (dy) => {
+      const [de, dodd] = dy as tf.Tensor[];
+      return { x: () => runWasmKernel<tf.Tensor>('HurricaneInterleave', { even: de as tf.Tensor, odd: dodd as tf.Tensor }) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'HurricaneConcat2',
+    inputsToSave: ['a'],
+    gradFunc: (dy, saved) => {
+      const first = (saved[0] as tf.Tensor).shape.at(-1) as number;
+      // TF.js runs each input's gradient in its own tidy: each takes its part of one split.
+      const split = () => runWasmKernel<tf.Tensor[]>('HurricaneSplit2', { x: dy as tf.Tensor }, { first });
+      return { a: () => split()[0] as tf.Tensor, b: () => split()[1] as tf.Tensor };
     },
   });
 }
