@@ -4,20 +4,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conv2dComposed, depthwiseComposed } from '../src/space/tf/composed-ops.js';
 import { tf } from '../src/space/tf/tf.js';
-import { rng } from './space-helpers.js';
+import { relErr, rng } from './space-helpers.js';
 
 const rand = (shape: number[], seed: number) => {
   const r = rng(seed);
   return Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1);
-};
-const relErr = (a: Float32Array | number[], b: Float32Array | number[]) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += ((a[i] as number) - (b[i] as number)) ** 2;
-    den += (b[i] as number) ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
 };
 
 type Case = { depthwise: boolean; k: number; stride: number; h: number; ci: number; co: number };

@@ -97,3 +97,14 @@ export function tinyBackbone(): Backbone {
     stageRepeats: [1, 1, 1, 1],
   });
 }
+
+/** ‖a − b‖ / ‖b‖ (relative error of a float32 result against a reference). */
+export function relErr(a: Float32Array | number[], b: Float32Array | number[]): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += ((a[i] as number) - (b[i] as number)) ** 2;
+    den += (b[i] as number) ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}

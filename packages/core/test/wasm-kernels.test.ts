@@ -6,20 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { batchNormTrain, conv2dComposed } from '../src/space/tf/composed-ops.js';
 import { tf } from '../src/space/tf/tf.js';
 import { useWasmKernels } from '../src/space/tf/wasm-kernels.js';
-import { rng } from './space-helpers.js';
+import { relErr, rng } from './space-helpers.js';
 
 const rand = (n: number, seed: number, scale = 1, offset = 0) => {
   const r = rng(seed);
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale + offset);
-};
-const relErr = (a: Float32Array, b: Float32Array) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += ((a[i] as number) - (b[i] as number)) ** 2;
-    den += (b[i] as number) ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
 };
 
 afterAll(async () => {
