@@ -368,3 +368,22 @@ void concat2(f32 *a, f32 *b, f32 *out, int m, int ca, int cb, int inverse) {
     }
   }
 }
+
+/**
+ * Inference-mode BatchNorm folded into a per-channel scale and shift, with the activation that
+ * follows it: y = act(x · scale + shift) for x [m, c].
+ */
+EXPORT(scale_shift)
+void scale_shift(const f32 *x, int m, int c, const f32 *scale, const f32 *shift, int act, f32 *y) {
+  const int c4 = c & ~3;
+  for (int r = 0; r < m; r++) {
+    const f32 *row = x + (intptr_t)r * c;
+    f32 *out = y + (intptr_t)r * c;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      v128_t z = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(row + j), wasm_v128_load(scale + j)), wasm_v128_load(shift + j));
+      wasm_v128_store(out + j, act_v(z, act));
+    }
+    for (; j < c; j++) out[j] = act_s(row[j] * scale[j] + shift[j], act);
+  }
+}

@@ -3,10 +3,15 @@
 // the kernels' 256-row accumulation blocks, and every fused activation.
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { operatorGraph } from '../src/space/backbone.js';
+import { graphParams } from '../src/space/ir.js';
+import { OPERATOR_NAMES } from '../src/space/operators.js';
 import { batchNormTrain, conv2dComposed } from '../src/space/tf/composed-ops.js';
+import { runGraph } from '../src/space/tf/executor.js';
+import { ParameterStore } from '../src/space/tf/parameters.js';
 import { tf } from '../src/space/tf/tf.js';
 import { useWasmKernels } from '../src/space/tf/wasm-kernels.js';
-import { relErr, rng } from './space-helpers.js';
+import { perturbBatchNorm, randomInput, relErr, rng } from './space-helpers.js';
 
 const rand = (n: number, seed: number, scale = 1, offset = 0) => {
   const r = rng(seed);
@@ -87,4 +92,28 @@ describe('wasm kernels', () => {
       expect(relErr(got[0] as Float32Array, ref[0] as Float32Array), 'dx').toBeLessThanOrEqual(1e-4);
       expect(relErr(got[1] as Float32Array, ref[1] as Float32Array), 'dw').toBeLessThanOrEqual(1e-4);
     });
+
+  it('inference of every operator (BatchNorm folded, shuffle, concat) matches the cpu backend', async () => {
+    const ctx = { h: 6, w: 6, cin: 8, cout: 16, stride: 2 as const };
+    for (const [i, op] of OPERATOR_NAMES.entries()) {
+      const graph = operatorGraph(op, ctx);
+      const store = new ParameterStore(i);
+      for (const p of graphParams(graph)) store.ensure(p);
+      perturbBatchNorm(store, i);
+      const input = randomInput([3, ctx.h, ctx.w, ctx.cin], i);
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(
+          () =>
+            runGraph(graph, store, tf.tensor4d(input, [3, ctx.h, ctx.w, ctx.cin]), { training: false })
+              .dataSync()
+              .slice() as Float32Array,
+        );
+      };
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      expect(relErr(got, ref), op).toBeLessThanOrEqual(1e-5);
+      store.dispose();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { BN_EPSILON, type Graph } from '../ir.js';
 import { batchNormTrain, concatChannels, conv2dComposed, depthwiseComposed, shuffleSplit } from './composed-ops.js';
 import type { ParameterStore } from './parameters.js';
+import { runWasmKernel, useWasmKernels } from './wasm-kernels.js';
 import { tf } from './tf.js';
 
 /** How a graph runs. */
@@ -40,7 +41,8 @@ export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D
   const momentum = options.bnMomentum ?? 0.1;
   // The WebAssembly backend lacks some convolution gradient kernels: use ops whose gradients are composed.
   const composed = options.composedGradients ?? tf.getBackend() === 'wasm';
-  const uses = composed && options.training ? consumers(graph) : null;
+  const uses = composed ? consumers(graph) : null;
+  const fastInference = !options.training && useWasmKernels();
   const fused = new Set<string>();
   for (const [index, n] of graph.nodes.entries()) {
     if ((n.op === 'relu' || n.op === 'relu6') && fused.has(n.output)) continue;
@@ -94,6 +96,19 @@ export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D
           const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
           runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(mean, momentum)));
           runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(unbiased, momentum)));
+        } else if (fastInference) {
+          // Folded into a scale and shift, with the activation that alone consumes it (the wasm
+          // backend's FusedBatchNorm kernel is several times slower).
+          const next = graph.nodes[index + 1];
+          const act =
+            next && (next.op === 'relu' || next.op === 'relu6') && next.input === n.output && uses?.get(n.output) === 1 ? next : null;
+          const scale = tf.mul(gamma, tf.rsqrt(tf.add(runVar, BN_EPSILON)));
+          const shift = tf.sub(beta, tf.mul(runMean, scale));
+          const y = runWasmKernel<tf.Tensor>('HurricaneScaleShift', { x, scale, shift }, { activation: act ? act.op : 'none' });
+          if (act) {
+            fused.add(act.output);
+            values.set(act.output, y);
+          } else values.set(n.output, y);
         } else {
           values.set(n.output, tf.batchNorm(x, runMean, runVar, beta, gamma, BN_EPSILON));
         }

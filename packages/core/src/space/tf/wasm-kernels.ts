@@ -11,6 +11,7 @@ import { tf } from './tf.js';
  * - `HurricaneBatchNormGrad`: its backward pass (dx, dγ, dβ) in two sweeps.
  * - `HurricaneDepthwiseGrad`: a depthwise convolution's input and filter gradients in one sweep.
  * - `HurricaneMatMulTN`: `aᵀ · b` (a 1x1 convolution's filter gradient) without transposing `a`.
+ * - `HurricaneScaleShift`: inference-mode BatchNorm folded to `act(x · scale + shift)`.
  * - `HurricaneDeinterleave` / `HurricaneInterleave`: channel shuffle's even/odd split and its inverse.
  * - `HurricaneConcat2` / `HurricaneSplit2`: concatenation of two tensors along channels and its inverse
  *   (TF.js's SplitV copies element by element in JavaScript).
@@ -33,6 +34,7 @@ interface KernelExports {
   matmul_tn(...args: number[]): void;
   deinterleave2(...args: number[]): void;
   concat2(...args: number[]): void;
+  scale_shift(...args: number[]): void;
 }
 
 interface WasmBackendInternals {
@@ -203,6 +205,20 @@ function registerKernels(): void {
 }
 
 function registerLayoutKernels(): void {
+  tf.registerKernel({
+    kernelName: 'HurricaneScaleShift',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const { x, scale, shift } = inputs as Record<string, tf.TensorInfo>;
+      const { activation } = attrs as unknown as { activation: FusedActivation };
+      const xi = x as tf.TensorInfo;
+      const c = xi.shape.at(-1) as number;
+      const m = xi.shape.reduce((a, b) => a * b, 1) / c;
+      const y = out([...xi.shape]);
+      state?.kernels.scale_shift(ptr(xi), m, c, ptr(scale as tf.TensorInfo), ptr(shift as tf.TensorInfo), ACT[activation], ptr(y));
+      return y;
+    },
+  });
   tf.registerKernel({
     kernelName: 'HurricaneDeinterleave',
     backendName: 'wasm',
