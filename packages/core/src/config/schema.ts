@@ -40,7 +40,7 @@ export const trainSchema = z
     /** Stop once the training-loss EMA reaches this value (the paper stops at the SPOS baseline's loss). */
     lossTarget: z.number().positive().optional(),
     checkpointEvery: z.number().int().min(1),
-    /** Data-parallel worker threads: `auto` = one per core. */
+    /** Data-parallel worker threads: `auto` = one per core on the wasm and cpu engines, 1 on tfjs-node (native, already multi-threaded). */
     workers: z.union([z.literal('auto'), z.number().int().min(1)]),
     /** Validation images held out of the training set per class (seeded). */
     validationPerClass: z.number().int().min(1),

@@ -99,7 +99,9 @@ export async function trainFromConfig(session: HurricaneSession, o: TrainRunOpti
   if (o.fresh) rmSync(checkpoint, { force: true });
   const steps = o.steps ?? t.steps;
   const requested = o.workers ?? t.workers;
-  const workers = Math.max(1, Math.min(requested === 'auto' ? os.availableParallelism() : requested, t.batchSize));
+  // auto: one worker per core on the one-core engines (wasm, cpu); tfjs-node already uses every core.
+  const auto = engine.engine === 'wasm' || engine.engine === 'cpu' ? os.availableParallelism() : 1;
+  const workers = Math.max(1, Math.min(requested === 'auto' ? auto : requested, t.batchSize));
   log(`workers: ${workers} (batch ${t.batchSize}, ${steps} steps, checkpoint ${path.relative(process.cwd(), checkpoint)})`);
 
   const net = new Supernet(backbone, core.seed, candidates);
