@@ -139,7 +139,7 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
     const tensors: [string, { shape: readonly number[]; data: Float32Array }][] = net.store
       .names()
       .map((name) => [name, { shape: net.store.spec(name).shape, data: net.store.onnxValues(name) }]);
-    for (const [name, buf] of momentum) tensors.push([`momentum/${name}`, { shape: net.store.spec(name).shape, data: buf }]);
+    for (const [name, buf] of momentum) tensors.push([`momentum/${name}`, { shape: net.store.get(name).shape, data: buf }]); // TF.js layout
     writeWeights(o.checkpointFile, tensors, {
       preset: net.backbone.name,
       training: JSON.stringify({ step, lossEma: Number.isNaN(lossEma) ? null : lossEma, rng: pathRng.state(), seed: o.seed }),
