@@ -60,6 +60,25 @@ static void flush(f64 *sum, f32 *acc, int c) {
 }
 
 /**
+ * Inference-mode BatchNorm folded into a per-channel scale and shift, with the activation that
+ * follows it: y = act(x · scale + shift) for x [m, c].
+ */
+EXPORT(scale_shift)
+void scale_shift(const f32 *x, int m, int c, const f32 *scale, const f32 *shift, int act, f32 *y) {
+  const int c4 = c & ~3;
+  for (int r = 0; r < m; r++) {
+    const f32 *row = x + (intptr_t)r * c;
+    f32 *out = y + (intptr_t)r * c;
+    int j = 0;
+    for (; j < c4; j += 4) {
+      v128_t z = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(row + j), wasm_v128_load(scale + j)), wasm_v128_load(shift + j));
+      wasm_v128_store(out + j, act_v(z, act));
+    }
+    for (; j < c; j++) out[j] = act_s(row[j] * scale[j] + shift[j], act);
+  }
+}
+
+/**
  * Training-mode BatchNorm forward over x [m, c]: batch mean and biased variance per channel in one
  * pass (sums of x − k and (x − k)² with k = the first row, which keeps the variance exact when the
  * mean is large), then y = act((x − mean) · γ / sqrt(var + eps) + β). Writes y [m, c] and mean,
@@ -116,16 +135,7 @@ void bn_forward(const f32 *x, int m, int c, const f32 *gamma, const f32 *beta, f
     s[j] = gamma[j] * inv;
     t[j] = beta[j] - mean[j] * s[j];
   }
-  for (int r = 0; r < m; r++) {
-    const f32 *row = x + (intptr_t)r * c;
-    f32 *out = y + (intptr_t)r * c;
-    int j = 0;
-    for (; j < c4; j += 4) {
-      v128_t z = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(row + j), wasm_v128_load(s + j)), wasm_v128_load(t + j));
-      wasm_v128_store(out + j, act_v(z, act));
-    }
-    for (; j < c; j++) out[j] = act_s(row[j] * s[j] + t[j], act);
-  }
+  scale_shift(x, m, c, s, t, act, y);
 }
 
 /**
@@ -366,24 +376,5 @@ void concat2(f32 *a, f32 *b, f32 *out, int m, int ca, int cb, int inverse) {
       for (int j = 0; j < ca; j++) pa[j] = o[j];
       for (int j = 0; j < cb; j++) pb[j] = o[ca + j];
     }
-  }
-}
-
-/**
- * Inference-mode BatchNorm folded into a per-channel scale and shift, with the activation that
- * follows it: y = act(x · scale + shift) for x [m, c].
- */
-EXPORT(scale_shift)
-void scale_shift(const f32 *x, int m, int c, const f32 *scale, const f32 *shift, int act, f32 *y) {
-  const int c4 = c & ~3;
-  for (int r = 0; r < m; r++) {
-    const f32 *row = x + (intptr_t)r * c;
-    f32 *out = y + (intptr_t)r * c;
-    int j = 0;
-    for (; j < c4; j += 4) {
-      v128_t z = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(row + j), wasm_v128_load(scale + j)), wasm_v128_load(shift + j));
-      wasm_v128_store(out + j, act_v(z, act));
-    }
-    for (; j < c; j++) out[j] = act_s(row[j] * scale[j] + shift[j], act);
   }
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 /** Where CLI commands print: results to `out`, diagnostics to `err`. Injected so tests capture both. */
 export interface CliIO {
   out(text: string): void;
@@ -28,4 +29,9 @@ export function table(rows: readonly (readonly string[])[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** A path relative to the working directory, for messages. */
+export function relPath(p: string): string {
+  return path.relative(process.cwd(), p) || p;
 }

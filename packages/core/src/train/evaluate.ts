@@ -3,7 +3,6 @@ import os from 'node:os';
 import { HurricaneError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
-import { graphParams } from '../space/ir.js';
 import { exportOnnx } from '../space/onnx-export.js';
 import type { SpaceNetwork } from '../space/tf/network.js';
 import { hash32 } from '../space/tf/seed.js';
@@ -53,11 +52,11 @@ export function recalibrateBatchNorm(net: SpaceNetwork, arch: Architecture, data
   const batches = o.batches ?? 20;
   const batchSize = Math.min(o.batchSize ?? 64, data.size);
   const [c, h, w] = data.inputShape;
-  const stats = graphParams(net.graph(arch)).filter((p) => p.kind === 'bn_mean' || p.kind === 'bn_var');
+  const stats = net.parameterNames(arch).statistics;
   const rng = new Rng(hash32(`${o.seed ?? 0}:recalibrate`));
-  for (const p of stats) {
-    const v = net.store.get(p.name);
-    tf.tidy(() => v.assign(p.kind === 'bn_mean' ? tf.zerosLike(v) : tf.onesLike(v)));
+  for (const name of stats) {
+    const v = net.store.get(name);
+    tf.tidy(() => v.assign(net.store.spec(name).kind === 'bn_mean' ? tf.zerosLike(v) : tf.onesLike(v)));
   }
   for (let b = 0; b < batches; b++) {
     const idx = Array.from({ length: batchSize }, () => rng.int(0, data.size - 1));
@@ -123,39 +122,40 @@ export async function evaluate(net: SpaceNetwork, arch: Architecture, data: Trai
     }
   };
   const started = performance.now();
+  // Logits of one batch of `count` NHWC images, on the chosen runtime.
+  let logitsOf: (x: Float32Array, count: number) => Promise<Float32Array>;
+  let release = async () => {};
   if (ort) {
     const model = exportOnnx(net.graph(arch), net.store, { batch: batchSize, name: `hurricane_${net.backbone.name}` });
-    const threads = o.threads ?? os.availableParallelism();
     const session = await ort.InferenceSession.create(model, {
-      intraOpNumThreads: threads,
+      intraOpNumThreads: o.threads ?? os.availableParallelism(),
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
     });
-    try {
-      const nchw = new Float32Array(batchSize * c * h * w);
-      for (let start = 0; start < data.size; start += batchSize) {
-        const idx = Array.from({ length: Math.min(batchSize, data.size - start) }, (_, i) => start + i);
-        const batch = data.batch(idx, null);
-        nchw.fill(0);
-        // NHWC → NCHW; a last, partial batch is zero-padded and the padding's outputs ignored
-        for (let n = 0; n < idx.length; n++)
-          for (let y = 0; y < h; y++)
-            for (let x = 0; x < w; x++)
-              for (let ch = 0; ch < c; ch++) nchw[((n * c + ch) * h + y) * w + x] = batch.x[((n * h + y) * w + x) * c + ch] as number;
-        const out = await session.run({ input: new ort.Tensor('float32', nchw, [batchSize, c, h, w]) });
-        score((out.output as { data: Float32Array }).data, batch.labels, idx.length);
-      }
-    } finally {
-      await session.release();
-    }
+    release = () => session.release();
+    const nchw = new Float32Array(batchSize * c * h * w);
+    logitsOf = async (x, count) => {
+      // NHWC → NCHW; a last, partial batch is zero-padded and the padding's outputs ignored
+      nchw.fill(0);
+      for (let n = 0; n < count; n++)
+        for (let y = 0; y < h; y++)
+          for (let xx = 0; xx < w; xx++)
+            for (let ch = 0; ch < c; ch++) nchw[((n * c + ch) * h + y) * w + xx] = x[((n * h + y) * w + xx) * c + ch] as number;
+      const out = await session.run({ input: new ort.Tensor('float32', nchw, [batchSize, c, h, w]) });
+      return (out.output as { data: Float32Array }).data;
+    };
   } else {
+    logitsOf = async (x, count) => tf.tidy(() => net.forward(tf.tensor4d(x, [count, h, w, c]), arch).dataSync() as Float32Array);
+  }
+  try {
     for (let start = 0; start < data.size; start += batchSize) {
       const idx = Array.from({ length: Math.min(batchSize, data.size - start) }, (_, i) => start + i);
       const batch = data.batch(idx, null);
-      const logits = tf.tidy(() => net.forward(tf.tensor4d(batch.x, [idx.length, h, w, c]), arch).dataSync() as Float32Array);
-      score(logits, batch.labels, idx.length);
+      score(await logitsOf(batch.x, idx.length), batch.labels, idx.length);
     }
+  } finally {
+    await release();
   }
   const seconds = (performance.now() - started) / 1000;
   return {

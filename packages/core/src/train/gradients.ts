@@ -1,5 +1,4 @@
 import type { Architecture } from '../space/architecture.js';
-import { graphParams } from '../space/ir.js';
 import type { SpaceNetwork } from '../space/tf/network.js';
 import { tf } from '../space/tf/tf.js';
 
@@ -9,15 +8,6 @@ export interface PathGradients {
   readonly loss: tf.Scalar;
   /** Gradient of the mean loss for each trainable parameter of the path, by parameter name. */
   readonly grads: Map<string, tf.Tensor>;
-}
-
-/** Names of the parameters path `arch` uses: trainable ones, and BatchNorm running statistics. */
-export function pathParameterNames(net: SpaceNetwork, arch: Architecture): { trainable: string[]; statistics: string[] } {
-  const params = graphParams(net.graph(arch));
-  return {
-    trainable: params.filter((p) => p.trainable).map((p) => p.name),
-    statistics: params.filter((p) => !p.trainable).map((p) => p.name),
-  };
 }
 
 /**
@@ -35,7 +25,7 @@ export function pathGradients(
   dropoutSeed: number,
 ): PathGradients {
   const y = tf.oneHot(labels, numClasses);
-  const names = pathParameterNames(net, arch).trainable;
+  const names = net.parameterNames(arch).trainable;
   const vars = names.map((n) => net.store.get(n));
   const { value, grads } = tf.variableGrads(
     () => tf.losses.softmaxCrossEntropy(y, net.forward(x, arch, { training: true, dropoutSeed }), undefined, labelSmoothing) as tf.Scalar,

@@ -37,11 +37,11 @@ export interface StepReply {
   readonly statistics: Record<string, Float32Array>;
 }
 
-/** The workers' gradients averaged (weighted by shard size), and their running statistics averaged. */
+/** The workers' loss and gradients averaged (weighted by shard size), and their running statistics averaged. */
 export function averageReplies(
   replies: readonly StepReply[],
   bounds: readonly number[],
-): { grads: Map<string, Float32Array>; statistics: Map<string, Float32Array> } {
+): { loss: number; grads: Map<string, Float32Array>; statistics: Map<string, Float32Array> } {
   const n = (bounds.at(-1) as number) - (bounds[0] as number);
   const mean = (pick: (r: StepReply) => Record<string, Float32Array>, weight: (k: number) => number) => {
     const out = new Map<string, Float32Array>();
@@ -56,11 +56,10 @@ export function averageReplies(
     }
     return out;
   };
+  const share = (k: number) => ((bounds[k + 1] as number) - (bounds[k] as number)) / n;
   return {
-    grads: mean(
-      (r) => r.grads,
-      (k) => ((bounds[k + 1] as number) - (bounds[k] as number)) / n,
-    ),
+    loss: replies.reduce((sum, r, k) => sum + r.loss * share(k), 0),
+    grads: mean((r) => r.grads, share),
     statistics: mean(
       (r) => r.statistics,
       () => 1 / replies.length,

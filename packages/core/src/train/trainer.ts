@@ -9,7 +9,7 @@ import { hash32 } from '../space/tf/seed.js';
 import { tf } from '../space/tf/tf.js';
 import { readWeights, writeWeights } from '../space/weights.js';
 import type { TrainingData } from './data.js';
-import { applySgd, pathGradients, pathParameterNames } from './gradients.js';
+import { applySgd, pathGradients } from './gradients.js';
 import { averageReplies, WorkerPool } from './parallel.js';
 import { BatchSampler } from './sampler.js';
 import { type LrSchedule, learningRate } from './schedule.js';
@@ -199,7 +199,7 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
         applySgd(net, momentum, grads, lr, sgd);
       } else {
         // Data-parallel: shard k of W takes rows [k·n/W, (k+1)·n/W) of the batch.
-        const names = pathParameterNames(net, arch);
+        const names = net.parameterNames(arch);
         const params: Record<string, Float32Array> = {};
         for (const name of [...names.trainable, ...names.statistics]) params[name] = net.store.get(name).dataSync() as Float32Array;
         const bounds = Array.from({ length: pool.size + 1 }, (_, k) => Math.round((k * n) / pool.size));
@@ -219,8 +219,8 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
         );
         if (step + 1 < o.steps) prefetched = { step: step + 1, batch: makeBatch(step + 1) };
         const replies = await pending;
-        loss = replies.reduce((sum, r, k) => sum + (r.loss * ((bounds[k + 1] as number) - (bounds[k] as number))) / n, 0);
         const avg = averageReplies(replies, bounds);
+        loss = avg.loss;
         applySgd(net, momentum, avg.grads, lr, sgd);
         for (const [name, st] of avg.statistics) {
           const v = net.store.get(name);

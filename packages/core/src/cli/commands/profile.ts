@@ -4,11 +4,9 @@ import { ExitCode } from '../../errors.js';
 import { buildSpace, measureNetwork, profile } from '../../profile/api.js';
 import { spaceTable } from '../../profile/reduction.js';
 import { preset } from '../../space/backbone.js';
-import type { CliIO } from '../output.js';
+import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
 import { backboneAndArch } from './inspect.js';
-
-const rel = (p: string) => path.relative(process.cwd(), p) || p;
 
 /** `hurricane profile`: measure every operator of the preset on the hardware (resumable). */
 export async function profileCommand(session: HurricaneSession, io: CliIO, opts: { force?: boolean; json?: boolean }): Promise<number> {

@@ -1,12 +1,9 @@
-import path from 'node:path';
 import type { HurricaneSession } from '../../api/session.js';
 import { ExitCode, HurricaneError } from '../../errors.js';
 import { trainFromConfig } from '../../train/api.js';
 import { onInterrupt } from '../interrupt.js';
-import type { CliIO } from '../output.js';
+import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
-
-const rel = (p: string) => path.relative(process.cwd(), p) || p;
 
 /** `hurricane train`: supernet training from the config's `train` block (resumable; Ctrl-C checkpoints). */
 export async function trainCommand(

@@ -68,49 +68,37 @@ export function runGraph(graph: Graph, store: ParameterStore, input: tf.Tensor4D
         const beta = store.get(`${n.param}.beta`);
         const runMean = store.get(`${n.param}.mean`);
         const runVar = store.get(`${n.param}.var`);
+        const updateRunning = (mean: tf.Tensor, variance: tf.Tensor, count: number) => {
+          const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+          runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(tf.reshape(mean, runMean.shape), momentum)));
+          runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(tf.reshape(unbiased, runVar.shape), momentum)));
+        };
+        // The own ops fuse the ReLU / ReLU6 that alone consumes this BatchNorm's output.
+        const next = graph.nodes[index + 1];
+        const fuse =
+          (options.training ? composed : fastInference) &&
+          next &&
+          (next.op === 'relu' || next.op === 'relu6') &&
+          next.input === n.output &&
+          uses?.get(n.output) === 1
+            ? next
+            : null;
+        const act = fuse ? (fuse.op as 'relu' | 'relu6') : null;
+        if (fuse) fused.add(fuse.output);
+        const out = fuse ? fuse.output : n.output;
         if (options.training && composed) {
-          // Fuse the activation that alone consumes this BatchNorm's output.
-          const next = graph.nodes[index + 1];
-          const act =
-            next && (next.op === 'relu' || next.op === 'relu6') && next.input === n.output && uses?.get(n.output) === 1 ? next : null;
-          const y = batchNormTrain(
-            x as tf.Tensor4D,
-            gamma,
-            beta,
-            BN_EPSILON,
-            (mean, variance, count) => {
-              const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-              runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(tf.reshape(mean, runMean.shape), momentum)));
-              runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(tf.reshape(unbiased, runVar.shape), momentum)));
-            },
-            act ? (act.op as 'relu' | 'relu6') : null,
-          );
-          if (act) {
-            fused.add(act.output);
-            values.set(act.output, y);
-          } else values.set(n.output, y);
+          values.set(out, batchNormTrain(x as tf.Tensor4D, gamma, beta, BN_EPSILON, updateRunning, act));
         } else if (options.training) {
           const { mean, variance } = tf.moments(x, [0, 1, 2]);
-          const count = x.shape[0] * (x.shape[1] ?? 1) * (x.shape[2] ?? 1);
-          values.set(n.output, tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON));
-          const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-          runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(mean, momentum)));
-          runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(unbiased, momentum)));
+          values.set(out, tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON));
+          updateRunning(mean, variance, x.shape[0] * (x.shape[1] ?? 1) * (x.shape[2] ?? 1));
         } else if (fastInference) {
-          // Folded into a scale and shift, with the activation that alone consumes it (the wasm
-          // backend's FusedBatchNorm kernel is several times slower).
-          const next = graph.nodes[index + 1];
-          const act =
-            next && (next.op === 'relu' || next.op === 'relu6') && next.input === n.output && uses?.get(n.output) === 1 ? next : null;
+          // Folded into a scale and shift (the wasm backend's FusedBatchNorm kernel is several times slower).
           const scale = tf.mul(gamma, tf.rsqrt(tf.add(runVar, BN_EPSILON)));
           const shift = tf.sub(beta, tf.mul(runMean, scale));
-          const y = runWasmKernel<tf.Tensor>('HurricaneScaleShift', { x, scale, shift }, { activation: act ? act.op : 'none' });
-          if (act) {
-            fused.add(act.output);
-            values.set(act.output, y);
-          } else values.set(n.output, y);
+          values.set(out, runWasmKernel<tf.Tensor>('HurricaneScaleShift', { x, scale, shift }, { activation: act ?? 'none' }));
         } else {
-          values.set(n.output, tf.batchNorm(x, runMean, runVar, beta, gamma, BN_EPSILON));
+          values.set(out, tf.batchNorm(x, runMean, runVar, beta, gamma, BN_EPSILON));
         }
         break;
       }

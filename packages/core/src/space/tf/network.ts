@@ -55,11 +55,18 @@ export class SpaceNetwork {
     return tf.tidy(() => runGraph(g, this.store, x, options) as tf.Tensor2D);
   }
 
+  /** Names of the parameters path `arch` uses: the trainable ones and the BatchNorm running statistics. */
+  parameterNames(arch: Architecture): { trainable: string[]; statistics: string[] } {
+    const params = graphParams(this.graph(arch));
+    return {
+      trainable: params.filter((p) => p.trainable).map((p) => p.name),
+      statistics: params.filter((p) => !p.trainable).map((p) => p.name),
+    };
+  }
+
   /** The trainable variables path `arch` uses (what one SPOS step updates). */
   trainableVariables(arch: Architecture): tf.Variable[] {
-    return graphParams(this.graph(arch))
-      .filter((p) => p.trainable)
-      .map((p) => this.store.get(p.name));
+    return this.parameterNames(arch).trainable.map((name) => this.store.get(name));
   }
 
   /** Copies, by name, every parameter of `arch` from another network (weight inheritance). */

@@ -93,6 +93,11 @@ function ptr(t: tf.TensorInfo): number {
 function out(shape: number[]): tf.TensorInfo {
   return (state as NonNullable<typeof state>).backend.makeOutput(shape, 'float32');
 }
+/** A tensor seen as `[rows, channels]`: channels are its last axis. */
+function rowsOf(t: tf.TensorInfo): { m: number; c: number } {
+  const c = t.shape.at(-1) as number;
+  return { m: t.shape.reduce((a, b) => a * b, 1) / c, c };
+}
 function scratchOf(bytes: number): number {
   const s = state as NonNullable<typeof state>;
   if (scratch.bytes < bytes) {
@@ -212,8 +217,7 @@ function registerLayoutKernels(): void {
       const { x, scale, shift } = inputs as Record<string, tf.TensorInfo>;
       const { activation } = attrs as unknown as { activation: FusedActivation };
       const xi = x as tf.TensorInfo;
-      const c = xi.shape.at(-1) as number;
-      const m = xi.shape.reduce((a, b) => a * b, 1) / c;
+      const { m, c } = rowsOf(xi);
       const y = out([...xi.shape]);
       state?.kernels.scale_shift(ptr(xi), m, c, ptr(scale as tf.TensorInfo), ptr(shift as tf.TensorInfo), ACT[activation], ptr(y));
       return y;
@@ -224,8 +228,7 @@ function registerLayoutKernels(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs }) => {
       const x = inputs.x as tf.TensorInfo;
-      const c = x.shape.at(-1) as number;
-      const m = x.shape.reduce((a, b) => a * b, 1) / c;
+      const { m, c } = rowsOf(x);
       const shape = [...x.shape.slice(0, -1), c / 2];
       const even = out(shape);
       const odd = out(shape);
@@ -239,8 +242,7 @@ function registerLayoutKernels(): void {
     kernelFunc: ({ inputs }) => {
       const even = inputs.even as tf.TensorInfo;
       const odd = inputs.odd as tf.TensorInfo;
-      const h = even.shape.at(-1) as number;
-      const m = even.shape.reduce((a, b) => a * b, 1) / h;
+      const { m, c: h } = rowsOf(even);
       const x = out([...even.shape.slice(0, -1), 2 * h]);
       state?.kernels.deinterleave2(ptr(x), ptr(even), ptr(odd), m, h, 1);
       return x;
@@ -252,9 +254,8 @@ function registerLayoutKernels(): void {
     kernelFunc: ({ inputs }) => {
       const a = inputs.a as tf.TensorInfo;
       const b = inputs.b as tf.TensorInfo;
-      const ca = a.shape.at(-1) as number;
+      const { m, c: ca } = rowsOf(a);
       const cb = b.shape.at(-1) as number;
-      const m = a.shape.reduce((x, y) => x * y, 1) / ca;
       const o = out([...a.shape.slice(0, -1), ca + cb]);
       state?.kernels.concat2(ptr(a), ptr(b), ptr(o), m, ca, cb, 0);
       return o;
@@ -266,8 +267,7 @@ function registerLayoutKernels(): void {
     kernelFunc: ({ inputs, attrs }) => {
       const x = inputs.x as tf.TensorInfo;
       const { first } = attrs as unknown as { first: number };
-      const c = x.shape.at(-1) as number;
-      const m = x.shape.reduce((p, q) => p * q, 1) / c;
+      const { m, c } = rowsOf(x);
       const a = out([...x.shape.slice(0, -1), first]);
       const b = out([...x.shape.slice(0, -1), c - first]);
       state?.kernels.concat2(ptr(a), ptr(b), ptr(x), m, first, c - first, 1);
