@@ -7,7 +7,11 @@ export default defineConfig({
   resolve: {
     // One copy of core in a test process: packages and plugins (even built ones) import core's sources.
     alias: [
-      { find: /^@hurricane\/core\/plugin$/, replacement: src('./packages/core/src/plugin/index.ts') },
+      { find: /^@hurricane\/core\/plugin$/, replacement: src('./packages/core/src/contracts/index.ts') },
+      { find: /^@hurricane\/core\/adapter-kit$/, replacement: src('./packages/core/src/adapter-kit/index.ts') },
+      { find: /^@hurricane\/core\/onnx$/, replacement: src('./packages/core/src/onnx/index.ts') },
+      { find: /^@hurricane\/core\/profile$/, replacement: src('./packages/core/src/profile/index.ts') },
+      { find: /^@hurricane\/core\/train$/, replacement: src('./packages/core/src/train/index.ts') },
       { find: /^@hurricane\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@hurricane\/core$/, replacement: src('./packages/core/src/index.ts') },
     ],

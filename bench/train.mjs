@@ -9,7 +9,8 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PRESETS, Rng, SPOS_TRAINING, StandaloneNetwork, Supernet, evaluate, selectEngine, trainSupernet } from '@hurricane/core';
+import { PRESETS, Rng } from '@hurricane/core';
+import { SPOS_TRAINING, StandaloneNetwork, Supernet, evaluate, selectEngine, trainSupernet } from '@hurricane/core/train';
 import * as tf from '@tensorflow/tfjs';
 
 const args = process.argv.slice(2);

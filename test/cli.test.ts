@@ -244,7 +244,8 @@ describe('hurricane profile: kill -9 and resume', () => {
     const { spawn } = await import('node:child_process');
     const Database = (await import('better-sqlite3')).default;
     const plugin = `
-      import { HardwareAdapter, PLUGIN_API_VERSION, summarizeSamples } from '@hurricane/core/plugin';
+      import { HardwareAdapter, PLUGIN_API_VERSION } from '@hurricane/core/plugin';
+      import { summarizeSamples } from '@hurricane/core/adapter-kit';
       class Slow {
         id = 'slow'; description = 'sleeps 10 ms per measurement';
         async describe() { return { adapterId: 'slow', device: 'test device', runtime: 'none', runtimeVersion: '1', deviceFingerprint: 'slow-1' }; }

@@ -1,2 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 // tsyringe needs the Reflect metadata polyfill loaded once before any decorated class.
 import 'reflect-metadata';
+import { afterAll } from 'vitest';
+
+// Every temporary folder a test file makes (os.tmpdir() in the test and in the processes it starts)
+// lands in one folder of its own, removed when the file's tests are done: tests leave nothing behind.
+const own = mkdtempSync(path.join(os.tmpdir(), 'hurricane-vitest-'));
+process.env.TMPDIR = own;
+afterAll(() => {
+  process.env.TMPDIR = path.dirname(own);
+  rmSync(own, { recursive: true, force: true });
+});

@@ -13,7 +13,7 @@ try {
   }
   throw error;
 }
-const { killAllTools } = await import('../dist/tools/execa-tool-runner.js');
+const { killAllTools } = await import('../dist/session/execa-tool-runner.js');
 const { interrupt } = await import('../dist/cli/interrupt.js');
 
 for (const [signal, code] of [

@@ -23,6 +23,13 @@ export class Rng {
     return uniformInt(this.gen, from, to);
   }
 
+  /** A normal sample N(mean, std²) (Box–Muller on two uniforms; one pair per call, the second discarded). */
+  normal(mean = 0, std = 1): number {
+    const u = 1 - this.next(); // (0, 1]: log(u) is finite
+    const v = this.next();
+    return mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
   /** A shuffled copy of `items` (Fisher–Yates). */
   shuffle<T>(items: readonly T[]): T[] {
     const out = [...items];
@@ -44,4 +51,13 @@ export class Rng {
     r.gen = xoroshiro128plusFromState(state);
     return r;
   }
+}
+/** 32-bit FNV-1a hash of a string: derives independent per-parameter seeds from one run seed. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
 }

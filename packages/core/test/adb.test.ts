@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adbStateFix, parseAdbDevices } from '../src/tools/adb.js';
-import { checkAdbDevice } from '../src/tools/checks.js';
-import { ExecaToolRunner } from '../src/tools/execa-tool-runner.js';
+import { adbStateFix, parseAdbDevices } from '../src/adapter-kit/adb.js';
+import { checkAdbDevice } from '../src/adapter-kit/checks.js';
+import { ExecaToolRunner } from '../src/session/execa-tool-runner.js';
 import { FAKE_BIN, REPO, pathWith } from '../../../test/helpers.js';
 
 /** Blocks of a recorded output file (first line is its SOURCE header; `=== x ===` separates blocks). */

@@ -2,8 +2,8 @@
 // conv2d / depthwiseConv2d gradients on the cpu backend: relative error ≤ 1e-3 in float32.
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { conv2dComposed, depthwiseComposed } from '../src/space/tf/composed-ops.js';
-import { tf } from '../src/space/tf/tf.js';
+import { conv2dComposed, depthwiseComposed } from '../src/engine/composed-ops.js';
+import { tf } from '../src/engine/tf.js';
 import { relErr, rng } from './space-helpers.js';
 
 const rand = (shape: number[], seed: number) => {

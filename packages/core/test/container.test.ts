@@ -2,14 +2,14 @@ import { container as globalContainer } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
 import { coreDefaults } from '../src/config/schema.js';
 import type { ResolvedConfig } from '../src/config/resolve.js';
-import { createRunContainer } from '../src/di/container.js';
-import { HurricaneConfig } from '../src/di/tokens.js';
-import { Environment } from '../src/plugin/environment.js';
-import { HardwareAdapter } from '../src/plugin/hardware-adapter.js';
-import { Logger } from '../src/plugin/logger.js';
-import { ScoringFunction } from '../src/plugin/scoring-function.js';
-import { ToolRunner } from '../src/plugin/tool-runner.js';
-import { Eq4Scoring } from '../src/scoring/eq4.js';
+import { createRunContainer } from '../src/session/container.js';
+import { HurricaneConfig } from '../src/session/tokens.js';
+import { Environment } from '../src/contracts/environment.js';
+import { HardwareAdapter } from '../src/contracts/hardware-adapter.js';
+import { Logger } from '../src/contracts/logger.js';
+import { ScoringFunction } from '../src/contracts/scoring-function.js';
+import { ToolRunner } from '../src/contracts/tool-runner.js';
+import { Eq4Scoring } from '../src/profile/eq4-scoring.js';
 import { FakeHardwareAdapter, MemoryLogger, RecordingToolRunner } from '../src/testing/fakes.js';
 
 function config(alpha = 0, beta = 0): ResolvedConfig {

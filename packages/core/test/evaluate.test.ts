@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random.js';
 import { layerContexts } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
-import { Supernet } from '../src/space/tf/network.js';
-import type { TrainingData } from '../src/train/data.js';
+import { Supernet } from '../src/engine/network.js';
+import type { TrainingData } from '../src/data/training-data.js';
 import { evaluate, recalibrateBatchNorm } from '../src/train/evaluate.js';
 import { tinyBackbone } from './space-helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createSession } from '../src/api/session.js';
+import { createSession } from '../src/session/session.js';
 import { ConfigError, PluginError } from '../src/errors.js';
-import { discoverPlugins } from '../src/plugins/discover.js';
+import { discoverPlugins } from '../src/plugin-loader/discover.js';
 import { makeProject, pkgDir, THIRD_PARTY } from '../../../test/helpers.js';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HurricaneError } from '../src/errors.js';
-import type { LatencyMeasurement, PreparedModel } from '../src/plugin/hardware-adapter.js';
+import type { LatencyMeasurement, PreparedModel } from '../src/contracts/hardware-adapter.js';
 import { SqliteLatencyStore } from '../src/profile/latency-store.js';
 import { distinctContexts, profileOperators } from '../src/profile/profiler.js';
 import { reduceSpace, spaceTable } from '../src/profile/reduction.js';
-import { Eq4Scoring } from '../src/scoring/eq4.js';
+import { Eq4Scoring } from '../src/profile/eq4-scoring.js';
 import { PRESETS, layerContexts, makeBackbone } from '../src/space/backbone.js';
 import { FakeHardwareAdapter } from '../src/testing/fakes.js';
 

@@ -5,7 +5,7 @@ import { graphCost } from '../src/space/analytics.js';
 import { PRESETS, layerContexts, networkGraph, operatorGraph } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
 import { OPERATOR_NAMES } from '../src/space/operators.js';
-import { inspectArchitecture } from '../src/space/api.js';
+import { inspectArchitecture } from '../src/space/inspect.js';
 import { rng } from './space-helpers.js';
 
 interface Ctx {

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { type Backbone, makeBackbone } from '../src/space/backbone.js';
-import type { ParameterStore } from '../src/space/tf/parameters.js';
-import { tf } from '../src/space/tf/tf.js';
+import type { ParameterStore } from '../src/engine/parameters.js';
+import { tf } from '../src/engine/tf.js';
 
 /** Small seeded PRNG for test data (mulberry32). */
 export function rng(seed: number): () => number {

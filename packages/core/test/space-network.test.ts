@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportArchitecture, loadNetworkWeights, saveNetworkWeights } from '../src/space/api.js';
+import { loadNetworkWeights, saveNetworkWeights } from '../src/engine/network-weights.js';
+import { exportArchitecture } from '../src/onnx/model-files.js';
 import { PRESETS, layerContexts } from '../src/space/backbone.js';
-import { StandaloneNetwork, Supernet } from '../src/space/tf/network.js';
-import { tf } from '../src/space/tf/tf.js';
-import { WeightsError } from '../src/space/weights.js';
+import { StandaloneNetwork, Supernet } from '../src/engine/network.js';
+import { tf } from '../src/engine/tf.js';
+import { WeightsError } from '../src/onnx/weights-file.js';
 import { maxAbsDiff, nchwToNhwc, randomInput, rng, runOnnx, tinyBackbone } from './space-helpers.js';
 
 const mnist = PRESETS.mnist();

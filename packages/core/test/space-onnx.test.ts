@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS, operatorGraph, layerContexts } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
-import { exportOnnx } from '../src/space/onnx-export.js';
+import { exportOnnx } from '../src/onnx/export-onnx.js';
 import { OPERATOR_NAMES } from '../src/space/operators.js';
-import { runGraph } from '../src/space/tf/executor.js';
-import { StandaloneNetwork } from '../src/space/tf/network.js';
-import { ParameterStore } from '../src/space/tf/parameters.js';
-import { tf } from '../src/space/tf/tf.js';
+import { runGraph } from '../src/engine/executor.js';
+import { StandaloneNetwork } from '../src/engine/network.js';
+import { ParameterStore } from '../src/engine/parameters.js';
+import { tf } from '../src/engine/tf.js';
 import { maxAbsDiff, nchwToNhwc, perturbBatchNorm, randomInput, rng, runOnnx, toNchw } from './space-helpers.js';
 
 const CONTEXTS = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, summarizeSamples } from '../src/measurement/statistics.js';
+import { percentile, summarizeSamples } from '../src/adapter-kit/statistics.js';
 
 describe('summarizeSamples', () => {
   it('matches hand-computed statistics', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToolError } from '../src/errors.js';
-import { ExecaToolRunner } from '../src/tools/execa-tool-runner.js';
+import { ExecaToolRunner } from '../src/session/execa-tool-runner.js';
 import { REPO } from '../../../test/helpers.js';
 
 const script = (name: string) => path.join(REPO, 'test/fixtures/scripts', name);

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorGraph } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
 import { OPERATOR_NAMES } from '../src/space/operators.js';
-import { runGraph } from '../src/space/tf/executor.js';
-import { ParameterStore } from '../src/space/tf/parameters.js';
-import { tf } from '../src/space/tf/tf.js';
+import { runGraph } from '../src/engine/executor.js';
+import { ParameterStore } from '../src/engine/parameters.js';
+import { tf } from '../src/engine/tf.js';
 import { perturbBatchNorm, randomInput, rng } from './space-helpers.js';
 
 const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));

@@ -6,11 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { operatorGraph } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
 import { OPERATOR_NAMES } from '../src/space/operators.js';
-import { batchNormTrain, conv2dComposed } from '../src/space/tf/composed-ops.js';
-import { runGraph } from '../src/space/tf/executor.js';
-import { ParameterStore } from '../src/space/tf/parameters.js';
-import { tf } from '../src/space/tf/tf.js';
-import { useWasmKernels } from '../src/space/tf/wasm-kernels.js';
+import { batchNormTrain, conv2dComposed } from '../src/engine/composed-ops.js';
+import { runGraph } from '../src/engine/executor.js';
+import { ParameterStore } from '../src/engine/parameters.js';
+import { tf } from '../src/engine/tf.js';
+import { useWasmKernels } from '../src/engine/wasm-kernels.js';
 import { perturbBatchNorm, randomInput, relErr, rng } from './space-helpers.js';
 
 const rand = (n: number, seed: number, scale = 1, offset = 0) => {

@@ -1,19 +1,16 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import {
-  type HardwareAdapter,
-  type HardwareDescription,
-  type HealthCheck,
-  type HealthReport,
-  HurricaneError,
-  type LatencyMeasurement,
-  type MeasureOptions,
-  type OnnxModel,
-  type PreparedModel,
-  Rng,
-  callFloorModel,
-  summarizeSamples,
+import type {
+  HardwareAdapter,
+  HardwareDescription,
+  HealthCheck,
+  HealthReport,
+  LatencyMeasurement,
+  MeasureOptions,
+  OnnxModel,
+  PreparedModel,
 } from '@hurricane/core/plugin';
+import { HurricaneError, Rng, callFloorModel, summarizeSamples } from '@hurricane/core/adapter-kit';
 import type { ArmCpuOptions } from './options.js';
 import { type ProtocolOptions, type TimedTarget, runProtocol } from './protocol.js';
 import { type OrtModule, loadNativeBinding, loadOrt, ortVersion } from './runtime.js';
@@ -165,7 +162,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
         const data = Float32Array.from({ length: size }, () => rng.next() * 2 - 1);
         targets.push(await open(m.artifactPath, m.source.inputName, m.source.inputShape, data, m.artifactPath));
       }
-      const floor = await open(callFloorModel(), 'input', [1, 1, 1, 1], new Float32Array(1), 'the call-floor model');
+      const floor = await open(await callFloorModel(), 'input', [1, 1, 1, 1], new Float32Array(1), 'the call-floor model');
       const results = await runProtocol(targets, floor, {
         ...this.protocol,
         ...(options.minRuns !== undefined

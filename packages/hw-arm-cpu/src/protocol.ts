@@ -1,4 +1,4 @@
-import { HurricaneError, Rng, percentile } from '@hurricane/core/plugin';
+import { HurricaneError, Rng, percentile } from '@hurricane/core/adapter-kit';
 
 /** Something that can be timed: runs `n` consecutive inference calls and returns the elapsed milliseconds. */
 export interface TimedTarget {

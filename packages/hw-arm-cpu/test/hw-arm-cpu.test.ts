@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PRESETS, exportOperator } from '@hurricane/core';
+import { PRESETS } from '@hurricane/core';
+import { exportOperator } from '@hurricane/core/onnx';
 import { createPluginHarness, describeHardwarePlugin } from '@hurricane/core/testing';
 import { describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';

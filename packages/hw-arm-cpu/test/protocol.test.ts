@@ -1,4 +1,4 @@
-import { Rng } from '@hurricane/core/plugin';
+import { Rng } from '@hurricane/core/adapter-kit';
 import { describe, expect, it } from 'vitest';
 import { type TimedTarget, medianUncertainty, runProtocol } from '../src/protocol.js';
 

@@ -1,15 +1,14 @@
-import {
-  type Environment,
-  type HardwareAdapter,
-  type HardwareDescription,
-  type HealthCheck,
-  type HealthReport,
-  type LatencyMeasurement,
-  type PreparedModel,
-  type ToolRunner,
-  UnsupportedError,
-  checkExecutable,
+import type {
+  Environment,
+  HardwareAdapter,
+  HardwareDescription,
+  HealthCheck,
+  HealthReport,
+  LatencyMeasurement,
+  PreparedModel,
+  ToolRunner,
 } from '@hurricane/core/plugin';
+import { UnsupportedError, checkExecutable } from '@hurricane/core/adapter-kit';
 import type { OpenvinoOptions } from './options.js';
 
 const INSTALL_FIX =

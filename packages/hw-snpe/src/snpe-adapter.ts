@@ -1,18 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type Environment,
-  type HardwareAdapter,
-  type HardwareDescription,
-  type HealthCheck,
-  type HealthReport,
-  type LatencyMeasurement,
-  type PreparedModel,
-  type ToolRunner,
-  UnsupportedError,
-  checkAdbDevice,
-  checkExecutable,
+import type {
+  Environment,
+  HardwareAdapter,
+  HardwareDescription,
+  HealthCheck,
+  HealthReport,
+  LatencyMeasurement,
+  PreparedModel,
+  ToolRunner,
 } from '@hurricane/core/plugin';
+import { UnsupportedError, checkAdbDevice, checkExecutable } from '@hurricane/core/adapter-kit';
 import type { SnpeOptions as Options } from './options.js';
 import { parseSnpeVersion } from './version.js';
 

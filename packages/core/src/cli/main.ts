@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { createSession, type HurricaneSession } from '../api/session.js';
+import { createSession, type HurricaneSession } from '../session/session.js';
 import type { ConfigOverrides } from '../config/resolve.js';
 import { PRESET_NAMES } from '../config/schema.js';
 import { ExitCode, HurricaneError, describeError } from '../errors.js';
@@ -169,7 +169,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
     .option('--json', 'print JSON')
     .action(
       withSession(async (s, o) => {
-        const { selectEngine } = await import('../space/tf/engine.js');
+        const { selectEngine } = await import('../engine/select-engine.js');
         const choice = await selectEngine(s.config.core.engine);
         io.out(o.json ? JSON.stringify(choice, null, 2) : `engine: ${choice.engine} (TF.js backend '${choice.backend}'): ${choice.reason}`);
         return ExitCode.Success;

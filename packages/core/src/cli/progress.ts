@@ -1,5 +1,5 @@
 import progressBars from 'cli-progress';
-import type { ProgressReporter } from '../profile/progress.js';
+import type { ProgressReporter } from '../progress.js';
 import type { CliIO } from './output.js';
 
 function duration(ms: number): string {

@@ -1,5 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
-import type { StandardResult } from '../plugin/plugin.js';
+import type { StandardResult } from '../contracts/plugin.js';
 
 /** One validation problem, already phrased for a user. */
 export interface ConfigProblem {

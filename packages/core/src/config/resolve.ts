@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError, PluginError } from '../errors.js';
-import { discoverPlugins } from '../plugins/discover.js';
-import { loadPluginModule, type LoadedPluginModule } from '../plugins/load-module.js';
+import { discoverPlugins } from '../plugin-loader/discover.js';
+import { loadPluginModule, type LoadedPluginModule } from '../plugin-loader/load-module.js';
 import { problemsFromIssues, suggestion, type ConfigProblem } from './format-issues.js';
 import { loadConfigFile } from './load-file.js';
 import { CORE_KEYS, coreConfigSchema, coreDefaults, partialCoreSchema, type CoreConfig } from './schema.js';

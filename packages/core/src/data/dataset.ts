@@ -1,6 +1,6 @@
 import { ExitCode, HurricaneError } from '../errors.js';
 import { Rng } from '../random.js';
-import type { TrainingData } from '../train/data.js';
+import type { TrainingData } from './training-data.js';
 
 /** A bad dataset file or folder. Exit code 2. */
 export class DatasetError extends HurricaneError {

@@ -1,7 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import sharp from 'sharp';
 import { Rng } from '../random.js';
 import { DatasetError, type ImageSet } from './dataset.js';
 
@@ -130,6 +129,8 @@ const IMAGE_EXT = /\.(jpe?g|png)$/i;
  * resized to `size`×`size` (scaled to cover, centre-cropped), RGB.
  */
 export async function readImageFolder(dir: string, o: { size: number; name?: string; classNames?: readonly string[] }): Promise<ImageSet> {
+  // sharp (native libvips) loads only when an image folder is read.
+  const { default: sharp } = await import('sharp');
   let classes: string[];
   try {
     classes = readdirSync(dir, { withFileTypes: true })

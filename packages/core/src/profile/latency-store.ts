@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { HurricaneError } from '../errors.js';
-import type { LatencyMeasurement } from '../plugin/hardware-adapter.js';
+import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 
 /** What identifies a measurement of one operator in one layer context on one device. */
 export interface OperatorKey {

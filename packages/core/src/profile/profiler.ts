@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { HurricaneError } from '../errors.js';
-import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../plugin/hardware-adapter.js';
-import { exportOperator } from '../space/api.js';
+import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
+import { exportOperator } from '../onnx/model-files.js';
 import { layerContexts, type Backbone, type LayerContext } from '../space/backbone.js';
 import type { LatencyStore, OperatorKey } from './latency-store.js';
-import { type ProgressReporter, silentProgress } from './progress.js';
+import { type ProgressReporter, silentProgress } from '../progress.js';
 
 /** Options of {@link profileOperators}. */
 export interface ProfileOptions {

@@ -1,6 +1,6 @@
 import { graphCost } from '../space/analytics.js';
 import { layerContexts, operatorGraph, type Backbone } from '../space/backbone.js';
-import type { ScoringFunction } from '../plugin/scoring-function.js';
+import type { ScoringFunction } from '../contracts/scoring-function.js';
 
 /** How many operators each layer keeps (SPEC §2, Algorithm 1 lines 1–5). */
 export interface ReductionOptions {

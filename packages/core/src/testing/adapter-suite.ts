@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HurricaneError } from '../errors.js';
-import { summarizeSamples } from '../measurement/statistics.js';
-import type { Environment } from '../plugin/environment.js';
-import type { HealthReport, LatencyMeasurement, OnnxModel } from '../plugin/hardware-adapter.js';
-import type { HurricanePlugin } from '../plugin/plugin.js';
+import { summarizeSamples } from '../adapter-kit/statistics.js';
+import type { Environment } from '../contracts/environment.js';
+import type { HealthReport, LatencyMeasurement, OnnxModel } from '../contracts/hardware-adapter.js';
+import type { HurricanePlugin } from '../contracts/plugin.js';
 import { RecordingToolRunner } from './fakes.js';
 import { createPluginHarness } from './harness.js';
 

@@ -6,10 +6,10 @@ import type {
   MeasureOptions,
   OnnxModel,
   PreparedModel,
-} from '../plugin/hardware-adapter.js';
-import type { Logger } from '../plugin/logger.js';
-import type { ToolResult, ToolRunOptions, ToolRunner } from '../plugin/tool-runner.js';
-import { summarizeSamples } from '../measurement/statistics.js';
+} from '../contracts/hardware-adapter.js';
+import type { Logger } from '../contracts/logger.js';
+import type { ToolResult, ToolRunOptions, ToolRunner } from '../contracts/tool-runner.js';
+import { summarizeSamples } from '../adapter-kit/statistics.js';
 
 /** A logger that keeps every line, for assertions. */
 export class MemoryLogger implements Logger {

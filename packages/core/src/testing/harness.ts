@@ -2,13 +2,13 @@ import type { DependencyContainer } from 'tsyringe';
 import { problemsFromIssues } from '../config/format-issues.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { coreDefaults } from '../config/schema.js';
-import { createRunContainer } from '../di/container.js';
-import type { Environment } from '../plugin/environment.js';
-import { HardwareAdapter } from '../plugin/hardware-adapter.js';
-import type { Logger } from '../plugin/logger.js';
-import type { HurricanePlugin } from '../plugin/plugin.js';
-import type { ToolRunner } from '../plugin/tool-runner.js';
-import { ExecaToolRunner } from '../tools/execa-tool-runner.js';
+import { createRunContainer } from '../session/container.js';
+import type { Environment } from '../contracts/environment.js';
+import { HardwareAdapter } from '../contracts/hardware-adapter.js';
+import type { Logger } from '../contracts/logger.js';
+import type { HurricanePlugin } from '../contracts/plugin.js';
+import type { ToolRunner } from '../contracts/tool-runner.js';
+import { ExecaToolRunner } from '../session/execa-tool-runner.js';
 import { MemoryLogger } from './fakes.js';
 
 /** Options of {@link createPluginHarness}. */

@@ -3,11 +3,11 @@ import os from 'node:os';
 import { HurricaneError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
-import { exportOnnx } from '../space/onnx-export.js';
-import type { SpaceNetwork } from '../space/tf/network.js';
-import { hash32 } from '../space/tf/seed.js';
-import { tf } from '../space/tf/tf.js';
-import type { TrainingData } from './data.js';
+import { exportOnnx } from '../onnx/export-onnx.js';
+import type { SpaceNetwork } from '../engine/network.js';
+import { hash32 } from '../random.js';
+import { tf } from '../engine/tf.js';
+import type { TrainingData } from '../data/training-data.js';
 
 /** Where validation forward passes run. */
 export type EvaluationRuntime = 'onnxruntime' | 'tfjs';

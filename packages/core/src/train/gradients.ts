@@ -1,6 +1,6 @@
 import type { Architecture } from '../space/architecture.js';
-import type { SpaceNetwork } from '../space/tf/network.js';
-import { tf } from '../space/tf/tf.js';
+import type { SpaceNetwork } from '../engine/network.js';
+import { tf } from '../engine/tf.js';
 
 /** One mini-batch's contribution to a training step. */
 export interface PathGradients {

@@ -3,9 +3,9 @@
 // with the shard's loss, gradients and updated BatchNorm running statistics. See parallel.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Backbone } from '../space/backbone.js';
-import { type EngineName, selectEngine } from '../space/tf/engine.js';
-import { SpaceNetwork } from '../space/tf/network.js';
-import { tf } from '../space/tf/tf.js';
+import { type EngineName, selectEngine } from '../engine/select-engine.js';
+import { SpaceNetwork } from '../engine/network.js';
+import { tf } from '../engine/tf.js';
 import { pathGradients } from './gradients.js';
 import type { StepReply, StepRequest, WorkerInit } from './parallel.js';
 

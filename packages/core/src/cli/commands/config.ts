@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { HurricaneSession } from '../../api/session.js';
+import type { HurricaneSession } from '../../session/session.js';
 import type { ValueSource } from '../../config/resolve.js';
 import { ExitCode } from '../../errors.js';
 import { table, type CliIO } from '../output.js';

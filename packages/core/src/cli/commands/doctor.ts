@@ -1,4 +1,4 @@
-import type { HurricaneSession } from '../../api/session.js';
+import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode } from '../../errors.js';
 import type { CliIO } from '../output.js';
 

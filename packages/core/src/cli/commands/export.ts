@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { HurricaneSession } from '../../api/session.js';
+import type { HurricaneSession } from '../../session/session.js';
 import { ConfigError, ExitCode } from '../../errors.js';
-import { exportArchitecture, exportOperator } from '../../space/api.js';
+import { exportArchitecture, exportOperator } from '../../onnx/model-files.js';
 import { validateArchitecture } from '../../space/architecture.js';
 import { preset } from '../../space/backbone.js';
 import type { CliIO } from '../output.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { HurricaneSession } from '../../api/session.js';
+import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode } from '../../errors.js';
 import { ArchitectureError, parseArchitecture, type Architecture } from '../../space/architecture.js';
 import { preset, type Backbone } from '../../space/backbone.js';
-import { inspectArchitecture } from '../../space/api.js';
+import { inspectArchitecture } from '../../space/inspect.js';
 import { table, type CliIO } from '../output.js';
 
 /** The preset of the session and the architecture of `--arch` (a list, JSON, or `@file`). */

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { HurricaneSession } from '../../api/session.js';
+import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode } from '../../errors.js';
-import { buildSpace, measureNetwork, profile } from '../../profile/api.js';
+import { buildSpace, measureNetwork, profile } from '../../workflows/profile-run.js';
 import { spaceTable } from '../../profile/reduction.js';
 import { preset } from '../../space/backbone.js';
 import { type CliIO, relPath as rel } from '../output.js';

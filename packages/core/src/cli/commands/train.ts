@@ -1,6 +1,6 @@
-import type { HurricaneSession } from '../../api/session.js';
+import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode, HurricaneError } from '../../errors.js';
-import { trainFromConfig } from '../../train/api.js';
+import { trainFromConfig } from '../../workflows/train-run.js';
 import { onInterrupt } from '../interrupt.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';

@@ -1,0 +1,16 @@
+/**
+ * `@hurricane/core/adapter-kit` — helpers for hardware-adapter authors: the error classes with
+ * their exit codes, executable lookup, adb device checks, health checks, sample statistics, the
+ * seeded random generator and the call-floor model. Everything here is light: nothing loads
+ * TF.js, ONNX Runtime, SQLite or (until `callFloorModel()` is called) protobufjs. May import the
+ * contracts, `errors` and `random`; nothing from the method's stages.
+ */
+export { HurricaneError, ToolError, UnsupportedError, ConfigError, ExitCode } from '../errors.js';
+export { findExecutable } from './which.js';
+export { parseAdbDevices, adbStateFix } from './adb.js';
+export type { AdbDevice } from './adb.js';
+export { checkAdbDevice, checkExecutable } from './checks.js';
+export { summarizeSamples, percentile } from './statistics.js';
+export type { SampleSummary } from './statistics.js';
+export { callFloorModel } from './call-floor.js';
+export { Rng } from '../random.js';

@@ -1,0 +1,159 @@
+import { token } from './token.js';
+
+/** An ONNX model on disk, as Hurricane exports it (NCHW float32 input named `input`, output `output`). */
+export interface OnnxModel {
+  /** Absolute path of the `.onnx` file. */
+  readonly path: string;
+  /** Name of the single input tensor (Hurricane writes `input`). */
+  readonly inputName: string;
+  /** Static input shape, NCHW, e.g. `[1, 3, 224, 224]`. */
+  readonly inputShape: readonly number[];
+  /** Name of the single output tensor (Hurricane writes `output`). */
+  readonly outputName: string;
+}
+
+/** A model converted for one target (e.g. a DLC for SNPE, an IR for OpenVINO), ready to measure. */
+export interface PreparedModel {
+  /** Id of the adapter that prepared it; only that adapter can measure it. */
+  readonly adapterId: string;
+  /** The ONNX model it came from. */
+  readonly source: OnnxModel;
+  /** Path of the artifact the vendor tool runs (may equal `source.path`). */
+  readonly artifactPath: string;
+  /** Format of the artifact, e.g. `onnx`, `dlc`, `openvino-ir`. */
+  readonly format: string;
+  /** The exact command lines that produced the artifact (argv arrays); empty when none ran. */
+  readonly commands: readonly (readonly string[])[];
+}
+
+/** How a measurement should be taken. Every field is optional; adapters have sensible defaults. */
+export interface MeasureOptions {
+  /** Untimed runs before timing starts. */
+  readonly warmupRuns?: number;
+  /** Minimum number of timed samples. */
+  readonly minRuns?: number;
+  /** Maximum number of timed samples. */
+  readonly maxRuns?: number;
+  /** Wall-clock limit for the whole measurement, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** Aborts the measurement (the adapter kills any tool it started). */
+  readonly signal?: AbortSignal;
+}
+
+/** Where a measurement came from: enough to reproduce it and to know when it no longer applies. */
+export interface MeasurementProvenance {
+  /** Adapter id, e.g. `snpe-dsp`. */
+  readonly adapterId: string;
+  /** Device description, e.g. `Galaxy S22 (SM8450) Hexagon V69` or the host CPU model. */
+  readonly device: string;
+  /** Stable identifier of the device (serial, CPU model + core count); part of latency-store keys. */
+  readonly deviceFingerprint: string;
+  /** Inference engine, e.g. `SNPE`, `OpenVINO`, `ONNX Runtime`. */
+  readonly runtime: string;
+  /** Engine version as the engine reports it. */
+  readonly runtimeVersion: string;
+  /** Every command line run for this measurement (argv arrays); empty for in-process runners. */
+  readonly commands: readonly (readonly string[])[];
+  /** ISO-8601 time the measurement finished. */
+  readonly timestamp: string;
+  /** Adapter-specific settings that affect the result (threads, perf profile, …). */
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Summary statistics of latency samples, as a {@link LatencyMeasurement} carries them. */
+export interface SampleSummary {
+  /** Median: the figure Hurricane ranks by. */
+  readonly medianMs: number;
+  /** Arithmetic mean. */
+  readonly meanMs: number;
+  /** 10th percentile. */
+  readonly p10Ms: number;
+  /** 90th percentile. */
+  readonly p90Ms: number;
+  /** Coefficient of variation (sample standard deviation ÷ mean). */
+  readonly cov: number;
+  /** Indices of samples flagged as outliers (reported, never dropped silently). */
+  readonly outlierIndices: readonly number[];
+}
+
+/** A latency measurement with its raw samples and their statistics. All times in milliseconds. */
+export interface LatencyMeasurement extends SampleSummary {
+  /** Every timed sample, in the order taken; the statistics are computed from these. */
+  readonly samplesMs: readonly number[];
+  /** Inference calls timed in all (a sample may time a group of calls). */
+  readonly runs?: number;
+  /** Half-width of an approximate 95 % interval of `medianMs`, from the spread between rounds. */
+  readonly uncertaintyMs?: number;
+  /** Wall time spent inside timed inference calls, for overhead accounting. */
+  readonly timedMs?: number;
+  /** Where and how it was measured. */
+  readonly provenance: MeasurementProvenance;
+}
+
+/** The device and runtime an adapter targets, as far as it can tell right now. */
+export interface HardwareDescription {
+  /** Adapter id. */
+  readonly adapterId: string;
+  /** Human-readable device, or `unknown` when no device is reachable. */
+  readonly device: string;
+  /** Inference engine name. */
+  readonly runtime: string;
+  /** Engine version, or `unknown` when it cannot be read without a measurement. */
+  readonly runtimeVersion: string;
+  /** Stable identifier of the device and the settings that change its latencies (part of latency-store keys), or `unknown`. */
+  readonly deviceFingerprint: string;
+}
+
+/** One check of a health report. */
+export interface HealthCheck {
+  /** What was checked, e.g. `adb`, `SNPE_ROOT`, `device`. */
+  readonly name: string;
+  /** `ok`; `warn` (works, but read `detail`); `missing` (not installed / not connected); `error` (present but broken). */
+  readonly status: 'ok' | 'warn' | 'missing' | 'error';
+  /** What was found: a path and version, or what is wrong. One line. */
+  readonly detail: string;
+  /** How to fix it, when status is not `ok`. One line, ideally a command. */
+  readonly fix?: string;
+}
+
+/** The result of {@link HardwareAdapter.healthCheck}. */
+export interface HealthReport {
+  /** Adapter id. */
+  readonly adapterId: string;
+  /** True when every check is `ok` or `warn`: the adapter can measure now. */
+  readonly ready: boolean;
+  /** The checks in the order they ran. */
+  readonly checks: readonly HealthCheck[];
+}
+
+/**
+ * One target a latency can be measured on: a chip + inference engine pair (`snpe-dsp`,
+ * `openvino`, `arm-cpu`, …). Adapters are registered by plugins under the {@link HardwareAdapter}
+ * token and chosen by `id`.
+ *
+ * Constructing an adapter must be cheap and must not touch tools or devices: Hurricane builds
+ * every registered adapter to list them.
+ */
+export interface HardwareAdapter {
+  /** Unique id, lower-case kebab-case, used in configs and on the command line (`--hardware snpe-dsp`). */
+  readonly id: string;
+  /** One-line human description, e.g. `Qualcomm Hexagon DSP via SNPE`. */
+  readonly description: string;
+  /** Describes the device and runtime. Never throws for a missing tool or device: reports `unknown`. */
+  describe(): Promise<HardwareDescription>;
+  /** Checks tools, SDK environment and devices. Never throws for a missing tool: reports it with a fix. */
+  healthCheck(): Promise<HealthReport>;
+  /** Converts an ONNX model for this target (vendor converter, push to device, …). */
+  prepare(model: OnnxModel, options?: { readonly workDir: string; readonly signal?: AbortSignal }): Promise<PreparedModel>;
+  /** Measures the latency of a prepared model on the device. */
+  measure(model: PreparedModel, options?: MeasureOptions): Promise<LatencyMeasurement>;
+  /**
+   * Optional: measures several prepared models together, interleaving their rounds so that drift
+   * of a noisy device affects all of them alike (better rankings). Results in the order given.
+   * Profilers use it when present and fall back to {@link measure} one model at a time.
+   */
+  measureBatch?(models: readonly PreparedModel[], options?: MeasureOptions): Promise<LatencyMeasurement[]>;
+}
+
+/** Injection token of {@link HardwareAdapter}; plugins register any number of adapters under it. */
+export const HardwareAdapter = token<HardwareAdapter>('HardwareAdapter');

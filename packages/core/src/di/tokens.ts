@@ -1,5 +1,0 @@
-import type { ResolvedConfig } from '../config/resolve.js';
-import { token } from '../plugin/token.js';
-
-/** Injection token of the run's {@link ResolvedConfig}. */
-export const HurricaneConfig = token<ResolvedConfig>('HurricaneConfig');

@@ -1,0 +1,15 @@
+/**
+ * `profile/` — `@hurricane/core/profile`: Algorithm 1's operator-level half. The profiler exports
+ * every candidate operator in every distinct layer context and measures it through a
+ * `HardwareAdapter`; the SQLite latency store keeps each measurement with its provenance (resumable);
+ * Eq. 4 scores the operators and the reduction keeps the best per layer (`space.json`). May import
+ * `space/`, `onnx/` and the contracts; never TF.js.
+ */
+export { Eq4Options, Eq4Scoring } from './eq4-scoring.js';
+export { SqliteLatencyStore } from './latency-store.js';
+export type { LatencyStore, OperatorKey } from './latency-store.js';
+export { distinctContexts, profileOperators } from './profiler.js';
+export type { ProfileOptions, ProfileSummary } from './profiler.js';
+export { DEFAULT_REDUCTION, latencyStatistic, reduceSpace, spaceTable } from './reduction.js';
+export type { ReducedSpace, ReductionOptions } from './reduction.js';
+export { readSpace, writeSpace } from './space-file.js';

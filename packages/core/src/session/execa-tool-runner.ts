@@ -1,0 +1,102 @@
+import { execa } from 'execa';
+import { ToolError } from '../errors.js';
+import type { ToolResult, ToolRunOptions, ToolRunner } from '../contracts/tool-runner.js';
+
+/** Grace period between SIGTERM and SIGKILL when a tool's process tree is stopped. */
+const KILL_GRACE_MS = 2_000;
+
+/** Process-group ids of tools running right now, so Ctrl-C can stop all of them. */
+const liveGroups = new Set<number>();
+
+/** Sends `signal` to the whole process group of `pid` (POSIX) or the process (Windows). */
+function killTree(pid: number, signal: NodeJS.Signals): void {
+  try {
+    if (process.platform === 'win32') process.kill(pid, signal);
+    else process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Kills the process tree of every tool that is still running (used on Ctrl-C / SIGTERM). */
+export function killAllTools(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const pid of liveGroups) killTree(pid, signal);
+  liveGroups.clear();
+}
+
+/**
+ * The default {@link ToolRunner}: execa with an argv array and no shell. Each tool starts in its
+ * own process group, so a timeout, an abort or Ctrl-C stops the tool and everything it spawned
+ * (e.g. `adb` servers, Python interpreters) instead of leaving orphans behind.
+ */
+export class ExecaToolRunner implements ToolRunner {
+  async run(file: string, args: readonly string[], options: ToolRunOptions): Promise<ToolResult> {
+    if (!(options.timeoutMs > 0)) throw new TypeError(`ToolRunner.run(${file}): timeoutMs must be > 0`);
+    const command = [file, ...args];
+    const started = performance.now();
+    const child = execa(file, [...args], {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: true,
+      input: options.input,
+      stdin: options.input === undefined ? 'ignore' : 'pipe',
+      reject: false,
+      shell: false,
+      detached: process.platform !== 'win32',
+      cleanup: true,
+      stripFinalNewline: false,
+      windowsHide: true,
+    });
+    const pid = child.pid;
+    if (pid !== undefined) liveGroups.add(pid);
+
+    let timedOut = false;
+    let aborted = false;
+    let forceTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      if (pid === undefined) return;
+      killTree(pid, 'SIGTERM');
+      forceTimer = setTimeout(() => killTree(pid, 'SIGKILL'), KILL_GRACE_MS);
+      forceTimer.unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      const result = await child;
+      const spawnError = result.failed && result.exitCode === undefined && !result.isTerminated && !timedOut && !aborted;
+      if (spawnError) {
+        const code = (result as unknown as { code?: string }).code;
+        const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : (result.shortMessage ?? 'failed to start');
+        throw new ToolError(command, `cannot start '${file}': ${why}; check that it is installed and on PATH`);
+      }
+      return {
+        command,
+        exitCode: result.exitCode ?? null,
+        signal: result.signal ?? null,
+        stdout: typeof result.stdout === 'string' ? result.stdout : '',
+        stderr: typeof result.stderr === 'string' ? result.stderr : '',
+        timedOut,
+        aborted,
+        durationMs: performance.now() - started,
+      };
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (pid !== undefined) {
+        // The tool itself has ended; make sure nothing it started outlives it when we stopped it.
+        if (timedOut || aborted) killTree(pid, 'SIGKILL');
+        liveGroups.delete(pid);
+      }
+      if (forceTimer) clearTimeout(forceTimer);
+    }
+  }
+}

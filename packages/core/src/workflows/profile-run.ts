@@ -1,0 +1,120 @@
+import path from 'node:path';
+import type { HurricaneSession } from '../session/session.js';
+import { HurricaneError } from '../errors.js';
+import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import { exportArchitecture } from '../onnx/model-files.js';
+import { writeSpace } from '../profile/space-file.js';
+import type { Architecture } from '../space/architecture.js';
+import { preset } from '../space/backbone.js';
+import { hash32 } from '../random.js';
+import { SqliteLatencyStore } from '../profile/latency-store.js';
+import { type ProfileSummary, distinctContexts, profileOperators } from '../profile/profiler.js';
+import type { ProgressReporter } from '../progress.js';
+import { type ReducedSpace, latencyStatistic, reduceSpace } from '../profile/reduction.js';
+
+/** The run's latency store: `<workDir>/latency.sqlite`. */
+export function openLatencyStore(session: HurricaneSession): SqliteLatencyStore {
+  return new SqliteLatencyStore(path.join(session.config.workDir, 'latency.sqlite'));
+}
+
+/** Where the reduced space of the session's hardware and preset is written. */
+export function spacePath(session: HurricaneSession): string {
+  return path.join(session.config.workDir, session.config.core.hardware, session.config.core.preset, 'space.json');
+}
+
+/** Profiles every operator of the session's preset on its hardware (see {@link profileOperators}). */
+export async function profile(
+  session: HurricaneSession,
+  o: { force?: boolean; progress?: ProgressReporter; signal?: AbortSignal } = {},
+): Promise<ProfileSummary> {
+  const store = openLatencyStore(session);
+  try {
+    return await profileOperators({
+      backbone: preset(session.config.core.preset),
+      adapter: session.adapter(),
+      store,
+      workDir: session.config.workDir,
+      seed: session.config.core.seed,
+      ...o,
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Scores the stored operator latencies of the session's hardware, reduces the space and writes
+ * `space.json` atomically. Fails with the count of missing measurements when the profile is incomplete.
+ */
+export async function buildSpace(session: HurricaneSession): Promise<{ space: ReducedSpace; file: string }> {
+  const backbone = preset(session.config.core.preset);
+  const adapter = session.adapter();
+  const d = await adapter.describe();
+  const store = openLatencyStore(session);
+  let latencies: Map<string, number>;
+  try {
+    latencies = new Map(
+      store
+        .listOperators({ adapterId: adapter.id, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion })
+        .map((r) => [`${r.key.operator}@${r.key.contextId}`, latencyStatistic(r.measurement, session.config.core.reduction.statistic)]),
+    );
+  } finally {
+    store.close();
+  }
+  const needed = distinctContexts(backbone).length * backbone.operators.length;
+  const have = distinctContexts(backbone).reduce(
+    (a, c) => a + backbone.operators.filter((op) => latencies.has(`${op}@${c.contextId}`)).length,
+    0,
+  );
+  if (have < needed) {
+    throw new HurricaneError(
+      `${needed - have} of ${needed} operator latencies of preset '${backbone.name}' are missing for ${adapter.id} on ${d.device} (runtime ${d.runtimeVersion}): run 'hurricane profile' first`,
+    );
+  }
+  const { scoring, reduction } = session.config.core;
+  const space = reduceSpace(
+    backbone,
+    (op, ctx) => latencies.get(`${op}@${ctx}`),
+    session.scorer(),
+    { adapterId: adapter.id, device: d.device, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion, scoring },
+    reduction,
+  );
+  const file = spacePath(session);
+  writeSpace(file, space);
+  return { space, file };
+}
+
+/** Measures one whole network now on the session's hardware and stores the result. */
+export async function measureNetwork(
+  session: HurricaneSession,
+  arch: Architecture,
+  o: { signal?: AbortSignal; weightsFile?: string } = {},
+): Promise<LatencyMeasurement> {
+  const backbone = preset(session.config.core.preset);
+  const adapter = session.adapter();
+  const health = await adapter.healthCheck();
+  if (!health.ready) throw new HurricaneError(`${adapter.id} is not ready to measure (run 'hurricane doctor' for the fixes)`);
+  const file = path.join(session.config.workDir, 'networks', backbone.name, `${hash32(arch.join(',')).toString(16)}.onnx`);
+  exportArchitecture({ backbone, arch, output: file, seed: session.config.core.seed, weightsFile: o.weightsFile });
+  const prepared = await adapter.prepare(
+    { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' },
+    { workDir: session.config.workDir, ...(o.signal ? { signal: o.signal } : {}) },
+  );
+  const m = await adapter.measure(prepared, o.signal ? { signal: o.signal } : {});
+  const store = openLatencyStore(session);
+  try {
+    store.putNetwork(
+      {
+        adapterId: adapter.id,
+        deviceFingerprint: m.provenance.deviceFingerprint,
+        runtimeVersion: m.provenance.runtimeVersion,
+        preset: backbone.name,
+        arch: arch.join(','),
+      },
+      m,
+    );
+  } finally {
+    store.close();
+  }
+  return m;
+}

@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HurricaneSession } from '../session/session.js';
+import { channelStats, type ImageSet, splitValidation, trainingView } from '../data/dataset.js';
+import { loadCifar10, loadMnist, readImageFolder } from '../data/loaders.js';
+import { HurricaneError } from '../errors.js';
+import { readSpace } from '../profile/space-file.js';
+import { spacePath } from './profile-run.js';
+import { type ProgressReporter, silentProgress } from '../progress.js';
+import type { Architecture } from '../space/architecture.js';
+import { layerContexts, preset } from '../space/backbone.js';
+import { type EngineChoice, selectEngine } from '../engine/select-engine.js';
+import { Supernet } from '../engine/network.js';
+import { type Evaluation, evaluate, recalibrateBatchNorm } from '../train/evaluate.js';
+import { type TrainingResult, trainSupernet } from '../train/trainer.js';
+
+/** What {@link trainFromConfig} did. */
+export interface TrainRunSummary extends TrainingResult {
+  readonly engine: EngineChoice;
+  readonly workers: number;
+  readonly checkpoint: string;
+  /** Where the candidates came from: the profiled, reduced space or every operator of the preset. */
+  readonly candidatesFrom: 'space.json' | 'preset';
+  readonly trainImages: number;
+  readonly validationImages: number;
+  /** The space's initial winner (or the first candidates) after BatchNorm recalibration, on the validation split. */
+  readonly probe: { readonly arch: Architecture; readonly evaluation: Evaluation };
+  readonly wallMs: number;
+}
+
+/** Options of {@link trainFromConfig} (each overrides the config's `train` block). */
+export interface TrainRunOptions {
+  readonly steps?: number;
+  readonly workers?: number;
+  /** Delete an existing checkpoint and start again (default: resume from it). */
+  readonly fresh?: boolean;
+  readonly progress?: ProgressReporter;
+  readonly signal?: AbortSignal;
+  /** One line per event (engine chosen, data loaded, …). */
+  readonly log?: (line: string) => void;
+}
+
+/** The training and validation split of the configured dataset (validation held out per class, seeded). */
+export async function loadTrainingSet(session: HurricaneSession): Promise<ImageSet> {
+  const t = session.config.core.train;
+  const backbone = preset(session.config.core.preset);
+  if (t.dataset === 'mnist') return loadMnist({ seed: session.config.core.seed }).train;
+  if (!t.dataDir)
+    throw new HurricaneError(
+      `train.dataDir is required for dataset '${t.dataset}': set it to the folder with ${t.dataset === 'cifar10' ? 'data_batch_1.bin … data_batch_5.bin' : 'one sub-folder of images per class'}`,
+    );
+  const dir = path.resolve(session.config.rootDir, t.dataDir);
+  if (t.dataset === 'cifar10') return loadCifar10(dir).train;
+  return readImageFolder(dir, { size: backbone.input[1] });
+}
+
+/**
+ * `hurricane train`: trains the session's supernet (SPEC §7) on the configured dataset: over the
+ * reduced space of `hurricane space` when it exists, else over every operator of the preset.
+ * Resumes from `<workDir>/<hardware>/<preset>/supernet.safetensors` (checkpointed every
+ * `train.checkpointEvery` steps and on a stop), then probes the result: one architecture's
+ * validation accuracy after BatchNorm recalibration.
+ */
+export async function trainFromConfig(session: HurricaneSession, o: TrainRunOptions = {}): Promise<TrainRunSummary> {
+  const started = performance.now();
+  const log = o.log ?? (() => {});
+  const core = session.config.core;
+  const t = core.train;
+  const engine = await selectEngine(core.engine);
+  log(`engine: ${engine.engine} (TF.js backend '${engine.backend}'): ${engine.reason}`);
+  const backbone = preset(core.preset);
+
+  const set = await loadTrainingSet(session);
+  const [c, h, w] = set.shape;
+  const [bc, bh, bw] = backbone.input;
+  if (c !== bc || h !== bh || w !== bw)
+    throw new HurricaneError(
+      `dataset '${set.name}' has ${w}x${h}x${c} images but preset '${core.preset}' expects ${bw}x${bh}x${bc}; use preset '${c === 1 ? 'mnist' : 'cifar'}' or another dataset`,
+    );
+  const split = splitValidation(set, { perClass: t.validationPerClass, seed: core.seed });
+  const { mean, std } = channelStats(set, split.trainIndices);
+  const augmentation = c === 1 ? { cropPadding: 2, flip: false } : { cropPadding: 4, flip: true };
+  const train = trainingView(set, split.trainIndices, { augmentation, mean, std });
+  const validation = trainingView(set, split.valIndices, { augmentation: { cropPadding: 0, flip: false }, mean, std });
+  log(`data: ${set.name}, ${split.trainIndices.length} training and ${split.valIndices.length} validation images`);
+
+  const spaceFile = spacePath(session);
+  const space = existsSync(spaceFile) ? readSpace(spaceFile) : null;
+  const candidates = space ? space.candidates : layerContexts(backbone).map(() => backbone.operators);
+  log(
+    space
+      ? `candidates: the reduced space of ${path.relative(process.cwd(), spaceFile)} (${candidates.map((l) => l.length).join('/')} per layer)`
+      : `candidates: every operator of preset '${core.preset}' (no ${path.relative(process.cwd(), spaceFile)}: run 'hurricane profile' and 'hurricane space' to train over the reduced space)`,
+  );
+
+  const dir = path.dirname(spaceFile);
+  mkdirSync(dir, { recursive: true });
+  const checkpoint = path.join(dir, 'supernet.safetensors');
+  if (o.fresh) rmSync(checkpoint, { force: true });
+  const steps = o.steps ?? t.steps;
+  const requested = o.workers ?? t.workers;
+  // auto: one worker per core on the one-core engines (wasm, cpu); tfjs-node already uses every core.
+  const auto = engine.engine === 'wasm' || engine.engine === 'cpu' ? os.availableParallelism() : 1;
+  const workers = Math.max(1, Math.min(requested === 'auto' ? auto : requested, t.batchSize));
+  log(`workers: ${workers} (batch ${t.batchSize}, ${steps} steps, checkpoint ${path.relative(process.cwd(), checkpoint)})`);
+
+  const net = new Supernet(backbone, core.seed, candidates);
+  const progress = o.progress ?? silentProgress;
+  try {
+    let last = performance.now();
+    let rate = 0;
+    let startedProgress = false;
+    const result = await trainSupernet(net, train, {
+      steps,
+      batchSize: t.batchSize,
+      lr: t.lr,
+      momentum: t.momentum,
+      weightDecay: t.weightDecay,
+      labelSmoothing: t.labelSmoothing,
+      schedule: t.schedule,
+      ...(t.lossTarget !== undefined ? { lossTarget: t.lossTarget } : {}),
+      seed: core.seed,
+      checkpointEvery: t.checkpointEvery,
+      checkpointFile: checkpoint,
+      workers,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onStep: (s) => {
+        if (!startedProgress) {
+          progress.start(steps, s.step - 1, 'supernet training');
+          startedProgress = true;
+        }
+        const now = performance.now();
+        rate = rate === 0 ? t.batchSize / ((now - last) / 1000) : 0.9 * rate + (0.1 * t.batchSize) / ((now - last) / 1000);
+        last = now;
+        progress.advance(
+          1,
+          `step ${s.step}: loss ${s.loss.toFixed(4)} (EMA ${s.lossEma.toFixed(4)}), lr ${s.lr.toExponential(2)}, ${rate.toFixed(1)} images/s`,
+        );
+      },
+    }).finally(() => {
+      if (startedProgress) progress.stop();
+    });
+    const arch = space ? [...space.initialArch] : candidates.map((l) => l[0] as string);
+    recalibrateBatchNorm(net, arch, train, { batches: 20, batchSize: t.batchSize, seed: core.seed });
+    const evaluation = await evaluate(net, arch, validation);
+    return {
+      ...result,
+      engine,
+      workers,
+      checkpoint,
+      candidatesFrom: space ? 'space.json' : 'preset',
+      trainImages: split.trainIndices.length,
+      validationImages: split.valIndices.length,
+      probe: { arch, evaluation },
+      wallMs: performance.now() - started,
+    };
+  } finally {
+    net.dispose();
+  }
+}
