@@ -1,3 +1,7 @@
+// `cli/` — the `hurricane` command: a thin layer over the programmatic API (this file declares the
+// commands; `commands/*` each import their workflow only when run, so `plugins` or `doctor` never
+// load TF.js). Output helpers, progress bars and Ctrl-C handling live beside it. Nothing outside
+// `cli/` imports it (rule `only-the-cli-imports-the-cli`).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { createSession, type HurricaneSession } from '../session/session.js';
@@ -31,14 +35,14 @@ function overridesFrom(flags: GlobalFlags): ConfigOverrides {
   };
 }
 
-/**
- * Runs the `hurricane` CLI with `argv` (without `node` and the script) and returns the exit code:
- * 0 success, 1 the run failed, 2 bad usage or config. Never calls `process.exit`.
- */
-export async function main(argv: readonly string[], io: CliIO = processIO, cwd: string = process.cwd()): Promise<number> {
-  let exitCode: number = ExitCode.Success;
-  const program = new Command('hurricane');
-  program
+/** Runs a command with a session made from the global flags, and records its exit code. */
+type WithSession = (
+  fn: (session: HurricaneSession, opts: { json?: boolean }) => number | Promise<number>,
+) => (opts: { json?: boolean }) => Promise<void>;
+
+/** The `hurricane` program with its global flags. */
+function program(io: CliIO): Command {
+  return new Command('hurricane')
     .description('Hardware-aware one-shot neural architecture search (HURRICANE)')
     .version(pkg.version, '-v, --version', 'print the version of @hurricane/core')
     .option('-c, --config <file>', 'config file (default: search hurricane.config.*, .hurricanerc*, package.json#hurricane)')
@@ -64,47 +68,34 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
     .showHelpAfterError('(run hurricane --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+}
 
-  const withSession =
-    (fn: (session: HurricaneSession, opts: { json?: boolean }) => number | Promise<number>) => async (opts: { json?: boolean }) => {
-      const session = await createSession({
-        cwd,
-        configPath: program.opts<GlobalFlags>().config,
-        overrides: overridesFrom(program.opts<GlobalFlags>()),
-      });
-      try {
-        exitCode = await fn(session, opts);
-      } finally {
-        await session.dispose();
-      }
-    };
-
-  program
-    .command('plugins')
+/** `plugins`, `doctor`, `config`: what a run would load and use. */
+function setupCommands(p: Command, withSession: WithSession, io: CliIO): void {
+  p.command('plugins')
     .description('list the loaded plugins and the adapters, scorers and predictors they provide')
     .option('--json', 'print JSON')
     .action(withSession(async (s, o) => (await import('./commands/plugins.js')).pluginsCommand(s, io, o)));
-  program
-    .command('doctor')
+  p.command('doctor')
     .description("check each adapter's vendor tools, SDK and devices; exit 1 when the selected hardware is not ready")
     .option('--json', 'print JSON')
     .action(withSession(async (s, o) => (await import('./commands/doctor.js')).doctorCommand(s, io, o)));
-  program
-    .command('config')
+  p.command('config')
     .description('print the resolved config and where each value came from')
     .option('--json', 'print JSON')
     .action(withSession(async (s, o) => (await import('./commands/config.js')).configCommand(s, io, o)));
+}
 
-  program
-    .command('inspect')
+/** `inspect`, `export`: the search space. */
+function spaceCommands(p: Command, withSession: WithSession, io: CliIO): void {
+  p.command('inspect')
     .description('FLOPs, params, peak activation memory and a per-layer table of an architecture')
     .requiredOption('--arch <arch>', 'operators, comma-separated (Choice_3,MB_5_3_SE,...), a JSON array, or @file')
     .option('--json', 'print JSON')
     .action(
       withSession(async (s, o) => (await import('./commands/inspect.js')).inspectCommand(s, io, o as { arch: string; json?: boolean })),
     );
-  program
-    .command('export')
+  p.command('export')
     .description('write an architecture (or one operator in a layer context) as an ONNX model')
     .option('--arch <arch>', 'operators, comma-separated, a JSON array, or @file')
     .requiredOption('-o, --output <file>', 'ONNX file to write')
@@ -120,22 +111,22 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
         ),
       ),
     );
+}
 
-  program
-    .command('profile')
+/** `profile`, `space`, `latency`: measuring on the hardware. */
+function profileCommands(p: Command, withSession: WithSession, io: CliIO): void {
+  p.command('profile')
     .description('measure every candidate operator of the preset on the hardware (resumable; finished measurements are kept)')
     .option('--force', 're-measure what the latency store already has')
     .option('--json', 'print JSON')
     .action(
       withSession(async (s, o) => (await import('./commands/profile.js')).profileCommand(s, io, o as { force?: boolean; json?: boolean })),
     );
-  program
-    .command('space')
+  p.command('space')
     .description("score the profiled operators, keep the best per layer, write space.json and print the hardware's Table 1")
     .option('--json', 'print space.json instead of the Markdown table')
     .action(withSession(async (s, o) => (await import('./commands/profile.js')).spaceCommand(s, io, o)));
-  program
-    .command('latency')
+  p.command('latency')
     .description('measure the latency of one whole network now')
     .requiredOption('--arch <arch>', 'operators, comma-separated, a JSON array, or @file')
     .option('--weights <file>', 'weights to export with (latency does not depend on them on most hardware)')
@@ -145,9 +136,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
         (await import('./commands/profile.js')).latencyCommand(s, io, o as { arch: string; weights?: string; json?: boolean }),
       ),
     );
+}
 
-  program
-    .command('train')
+/** `train`, `engine`: supernet training on TF.js (the only commands that load it). */
+function trainCommands(p: Command, withSession: WithSession, io: CliIO): void {
+  p.command('train')
     .description("train the supernet on the config's dataset (train block); resumes from its checkpoint, Ctrl-C saves one")
     .option('--steps <n>', 'training steps (default train.steps)')
     .option('--workers <n>', 'data-parallel worker threads (default train.workers: one per core)')
@@ -162,9 +155,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
         ),
       ),
     );
-
-  program
-    .command('engine')
+  p.command('engine')
     .description('choose the TF.js engine (tfjs-node-gpu, tfjs-node, wasm, cpu) and say why')
     .option('--json', 'print JSON')
     .action(
@@ -175,30 +166,53 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
         return ExitCode.Success;
       }),
     );
+}
 
-  program.action(() => {
-    program.outputHelp({ error: true });
+/** The exit code of an error a command threw, with its one-line message (and details) on stderr. */
+function exitCodeOf(error: unknown, io: CliIO): number {
+  if (error instanceof CommanderError) {
+    const shown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+    return shown && error.exitCode === 0 ? ExitCode.Success : ExitCode.BadUsage;
+  }
+  if (error instanceof HurricaneError) {
+    io.err(`hurricane: ${error.message}`);
+    for (const d of error.details) io.err(`hurricane: ${d}`);
+    if (process.env.HURRICANE_DEBUG && error.stack) io.err(error.stack);
+    return error.exitCode;
+  }
+  io.err(`hurricane: unexpected error: ${describeError(error)} (set HURRICANE_DEBUG=1 for the stack trace and report it)`);
+  if (process.env.HURRICANE_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
+  return ExitCode.RunFailed;
+}
+
+/**
+ * Runs the `hurricane` CLI with `argv` (without `node` and the script) and returns the exit code:
+ * 0 success, 1 the run failed, 2 bad usage or config. Never calls `process.exit`.
+ */
+export async function main(argv: readonly string[], io: CliIO = processIO, cwd: string = process.cwd()): Promise<number> {
+  let exitCode: number = ExitCode.Success;
+  const p = program(io);
+  const withSession: WithSession = (fn) => async (opts) => {
+    const flags = p.opts<GlobalFlags>();
+    const session = await createSession({ cwd, configPath: flags.config, overrides: overridesFrom(flags) });
+    try {
+      exitCode = await fn(session, opts);
+    } finally {
+      await session.dispose();
+    }
+  };
+  setupCommands(p, withSession, io);
+  spaceCommands(p, withSession, io);
+  profileCommands(p, withSession, io);
+  trainCommands(p, withSession, io);
+  p.action(() => {
+    p.outputHelp({ error: true });
     exitCode = ExitCode.BadUsage;
   });
-
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await p.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-        return error.exitCode === 0 ? ExitCode.Success : ExitCode.BadUsage;
-      }
-      return ExitCode.BadUsage;
-    }
-    if (error instanceof HurricaneError) {
-      io.err(`hurricane: ${error.message}`);
-      for (const d of error.details) io.err(`hurricane: ${d}`);
-      if (process.env.HURRICANE_DEBUG && error.stack) io.err(error.stack);
-      return error.exitCode;
-    }
-    io.err(`hurricane: unexpected error: ${describeError(error)} (set HURRICANE_DEBUG=1 for the stack trace and report it)`);
-    if (process.env.HURRICANE_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
-    return ExitCode.RunFailed;
+    return exitCodeOf(error, io);
   }
 }

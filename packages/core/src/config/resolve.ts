@@ -1,3 +1,7 @@
+// `config/` — finding and reading the config file (`load-file.ts`, cosmiconfig), the core schema
+// (`schema.ts`, zod), one-line problems with "did you mean" (`format-issues.ts`), and the layering
+// defaults < file < flags with each value's source (this file). May import `plugin-loader/` and the
+// contracts; never a stage of the method.
 import path from 'node:path';
 import { ConfigError, PluginError } from '../errors.js';
 import { discoverPlugins } from '../plugin-loader/discover.js';
@@ -82,48 +86,42 @@ function fail(where: string, problems: readonly ConfigProblem[]): never {
   throw new ConfigError(first ?? `${where}: invalid configuration`, { details: rest });
 }
 
-/**
- * Resolves the configuration: finds and reads the config file, loads the plugins it lists (or
- * every installed one), validates the core keys and each plugin's block, and layers
- * defaults < file < command-line overrides. Throws {@link ConfigError} / {@link PluginError}
- * with one line per problem, naming the file, the key and the fix.
- */
-export async function resolveConfig(options: {
-  cwd: string;
-  configPath?: string | undefined;
-  overrides?: ConfigOverrides;
-}): Promise<ResolvedConfig> {
-  const file = await loadConfigFile({ cwd: options.cwd, configPath: options.configPath });
-  const where = file.filepath ?? 'command line';
-  const rootDir = file.filepath ? path.dirname(file.filepath) : path.resolve(options.cwd);
-  const content = file.content;
-  const overrides = options.overrides ?? {};
-  const sources = new Map<string, ValueSource>();
-  const fileSource: ValueSource = { kind: 'file', file: file.filepath ?? '' };
+/** What every step of {@link resolveConfig} reads: the file's content and name, and where sources are recorded. */
+interface Resolution {
+  readonly where: string;
+  readonly rootDir: string;
+  readonly content: Record<string, unknown>;
+  readonly overrides: ConfigOverrides;
+  readonly sources: Map<string, ValueSource>;
+  readonly fileSource: ValueSource;
+}
 
-  // 1. The plugin list decides which other top-level keys are legal, so it is checked first.
-  let pluginSpecs: string[];
-  let pluginOrigin: string;
-  if (overrides.plugins !== undefined && overrides.plugins.length > 0) {
-    pluginSpecs = [...overrides.plugins];
-    pluginOrigin = OVERRIDE_FLAGS.plugins;
-    sources.set('plugins', { kind: 'flag', flag: OVERRIDE_FLAGS.plugins });
-  } else if ('plugins' in content) {
-    const parsed = coreConfigSchema.shape.plugins.safeParse(content.plugins);
-    if (!parsed.success) fail(where, problemsFromIssues(parsed.error.issues, content.plugins, ['plugins']));
-    pluginSpecs = parsed.data;
-    pluginOrigin = where;
-    sources.set('plugins', fileSource);
+/** The plugin list (flag > file > every installed plugin); it decides which other top-level keys are legal. */
+function pluginList(r: Resolution): { specs: string[]; origin: string } {
+  let specs: string[];
+  let origin: string;
+  if (r.overrides.plugins !== undefined && r.overrides.plugins.length > 0) {
+    specs = [...r.overrides.plugins];
+    origin = OVERRIDE_FLAGS.plugins;
+    r.sources.set('plugins', { kind: 'flag', flag: OVERRIDE_FLAGS.plugins });
+  } else if ('plugins' in r.content) {
+    const parsed = coreConfigSchema.shape.plugins.safeParse(r.content.plugins);
+    if (!parsed.success) fail(r.where, problemsFromIssues(parsed.error.issues, r.content.plugins, ['plugins']));
+    specs = parsed.data;
+    origin = r.where;
+    r.sources.set('plugins', r.fileSource);
   } else {
-    pluginSpecs = discoverPlugins(rootDir);
-    pluginOrigin = `the plugins installed in ${rootDir}`;
-    sources.set('plugins', { kind: 'discovered' });
+    specs = discoverPlugins(r.rootDir);
+    origin = `the plugins installed in ${r.rootDir}`;
+    r.sources.set('plugins', { kind: 'discovered' });
   }
-  const duplicate = pluginSpecs.find((s, i) => pluginSpecs.indexOf(s) !== i);
-  if (duplicate !== undefined) fail(where, [{ path: 'plugins', message: `'plugins' lists '${duplicate}' twice; list each plugin once` }]);
+  const duplicate = specs.find((s, i) => specs.indexOf(s) !== i);
+  if (duplicate !== undefined) fail(r.where, [{ path: 'plugins', message: `'plugins' lists '${duplicate}' twice; list each plugin once` }]);
+  return { specs, origin };
+}
 
-  const modules: LoadedPluginModule[] = [];
-  for (const spec of pluginSpecs) modules.push(await loadPluginModule(spec, rootDir, pluginOrigin));
+/** Each plugin's config key, checked: none takes a core key, no two take the same one. */
+function configKeyOwners(modules: readonly LoadedPluginModule[]): Map<string, LoadedPluginModule> {
   const owners = new Map<string, LoadedPluginModule>();
   for (const m of modules) {
     const key = m.plugin.configKey;
@@ -143,22 +141,23 @@ export async function resolveConfig(options: {
     }
     owners.set(key, m);
   }
+  return owners;
+}
 
-  // 2. Unknown top-level keys (a typo must never pass silently).
-  const allowed = [...CORE_KEYS, ...owners.keys()];
+/** The file's core keys, validated together with the unknown-key check (a typo never passes silently). */
+function fileCoreValues(r: Resolution, pluginKeys: readonly string[]): Record<string, unknown> {
+  const allowed = [...CORE_KEYS, ...pluginKeys];
   const problems: ConfigProblem[] = [];
-  for (const key of Object.keys(content)) {
+  for (const key of Object.keys(r.content)) {
     if (allowed.includes(key)) continue;
     problems.push({
       path: key,
       message: `unknown key '${key}'${suggestion(key, allowed)}; remove it, fix its spelling, or add the plugin that owns it to 'plugins'`,
     });
   }
-
-  // 3. Core keys: defaults < file < flags.
   const defaults = coreDefaults();
   const fileCore: Record<string, unknown> = {};
-  for (const key of CORE_KEYS) if (key !== 'plugins' && key in content) fileCore[key] = content[key];
+  for (const key of CORE_KEYS) if (key !== 'plugins' && key in r.content) fileCore[key] = r.content[key];
   const fileCheck = partialCoreSchema.safeParse(fileCore);
   if (!fileCheck.success) {
     problems.push(
@@ -169,8 +168,12 @@ export async function resolveConfig(options: {
       ),
     );
   }
-  if (problems.length > 0) fail(where, problems);
+  if (problems.length > 0) fail(r.where, problems);
+  return fileCore;
+}
 
+/** The command-line core values, validated; a problem names the flag. */
+function flagCoreValues(overrides: ConfigOverrides): Record<string, unknown> {
   const flagCore: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(overrides)) {
     if (key === 'plugins' || value === undefined) continue;
@@ -184,60 +187,80 @@ export async function resolveConfig(options: {
     });
     fail('command line', flagProblems);
   }
+  return flagCore;
+}
 
-  const fileScoring = isPlainObject(fileCore.scoring) ? fileCore.scoring : {};
-  const fileReduction = isPlainObject(fileCore.reduction) ? fileCore.reduction : {};
-  const fileTrain = isPlainObject(fileCore.train) ? fileCore.train : {};
-  const core: CoreConfig = {
+/** Defaults < file < flags for the core keys, recording where each leaf came from. */
+function layerCore(r: Resolution, fileCore: Record<string, unknown>, flagCore: Record<string, unknown>, plugins: string[]): CoreConfig {
+  const defaults = coreDefaults();
+  const block = (key: string) => (isPlainObject(fileCore[key]) ? fileCore[key] : {});
+  const core = {
     ...defaults,
     ...fileCore,
     ...flagCore,
-    scoring: { ...defaults.scoring, ...fileScoring },
-    reduction: { ...defaults.reduction, ...fileReduction },
-    train: { ...defaults.train, ...fileTrain },
-    plugins: pluginSpecs,
+    scoring: { ...defaults.scoring, ...block('scoring') },
+    reduction: { ...defaults.reduction, ...block('reduction') },
+    train: { ...defaults.train, ...block('train') },
+    plugins,
   } as CoreConfig;
   for (const leaf of leaves(core, '', [])) {
     if (leaf === 'plugins') continue;
     const top = leaf.split('.')[0] as keyof ConfigOverrides;
-    if (leaf in flagCore || (top in flagCore && !leaf.includes('.'))) sources.set(leaf, { kind: 'flag', flag: OVERRIDE_FLAGS[top] });
-    else if (hasPath(fileCore, leaf)) sources.set(leaf, fileSource);
-    else sources.set(leaf, { kind: 'default' });
+    if (leaf in flagCore || (top in flagCore && !leaf.includes('.'))) r.sources.set(leaf, { kind: 'flag', flag: OVERRIDE_FLAGS[top] });
+    else if (hasPath(fileCore, leaf)) r.sources.set(leaf, r.fileSource);
+    else r.sources.set(leaf, { kind: 'default' });
   }
+  return core;
+}
 
-  // 4. Each plugin validates its own block.
-  const plugins: ConfiguredPlugin[] = [];
-  for (const m of modules) {
-    const key = m.plugin.configKey;
-    const block = key !== undefined && key in content ? content[key] : {};
-    let value: unknown = block ?? {};
-    if (m.plugin.configSchema && key !== undefined) {
-      const result = await m.plugin.configSchema['~standard'].validate(block ?? {});
-      if (result.issues) {
-        fail(
-          where,
-          problemsFromIssues(result.issues, block, [key]).map((p) => ({
-            ...p,
-            message: `${p.message} (checked by plugin ${m.plugin.name})`,
-          })),
-        );
-      }
-      value = result.value;
-      for (const leaf of leaves(value, key, [])) {
-        sources.set(leaf, hasPath(content, leaf) ? fileSource : { kind: 'default' });
-      }
-    } else if (key !== undefined && isPlainObject(block) && Object.keys(block).length > 0) {
-      fail(where, [{ path: key, message: `'${key}': plugin ${m.plugin.name} takes no options; remove the block` }]);
-    }
-    plugins.push({ ...m, options: value });
+/** Each plugin validates its own block (its `configSchema`); a plugin without one takes no options. */
+async function configurePlugin(r: Resolution, m: LoadedPluginModule): Promise<ConfiguredPlugin> {
+  const key = m.plugin.configKey;
+  const block = key !== undefined && key in r.content ? r.content[key] : {};
+  if (!(m.plugin.configSchema && key !== undefined)) {
+    if (key !== undefined && isPlainObject(block) && Object.keys(block).length > 0)
+      fail(r.where, [{ path: key, message: `'${key}': plugin ${m.plugin.name} takes no options; remove the block` }]);
+    return { ...m, options: block ?? {} };
   }
+  const result = await m.plugin.configSchema['~standard'].validate(block ?? {});
+  if (result.issues) {
+    const problems = problemsFromIssues(result.issues, block, [key]);
+    fail(
+      r.where,
+      problems.map((p) => ({ ...p, message: `${p.message} (checked by plugin ${m.plugin.name})` })),
+    );
+  }
+  for (const leaf of leaves(result.value, key, [])) r.sources.set(leaf, hasPath(r.content, leaf) ? r.fileSource : { kind: 'default' });
+  return { ...m, options: result.value };
+}
 
-  return {
-    core,
-    plugins,
-    filepath: file.filepath,
-    rootDir,
-    workDir: path.resolve(rootDir, core.workDir),
-    sources,
+/**
+ * Resolves the configuration: finds and reads the config file, loads the plugins it lists (or
+ * every installed one), validates the core keys and each plugin's block, and layers
+ * defaults < file < command-line overrides. Throws {@link ConfigError} / {@link PluginError}
+ * with one line per problem, naming the file, the key and the fix.
+ */
+export async function resolveConfig(options: {
+  cwd: string;
+  configPath?: string | undefined;
+  overrides?: ConfigOverrides;
+}): Promise<ResolvedConfig> {
+  const file = await loadConfigFile({ cwd: options.cwd, configPath: options.configPath });
+  const r: Resolution = {
+    where: file.filepath ?? 'command line',
+    rootDir: file.filepath ? path.dirname(file.filepath) : path.resolve(options.cwd),
+    content: file.content,
+    overrides: options.overrides ?? {},
+    sources: new Map(),
+    fileSource: { kind: 'file', file: file.filepath ?? '' },
   };
+  const list = pluginList(r);
+  const modules: LoadedPluginModule[] = [];
+  for (const spec of list.specs) modules.push(await loadPluginModule(spec, r.rootDir, list.origin));
+  const owners = configKeyOwners(modules);
+  const fileCore = fileCoreValues(r, [...owners.keys()]);
+  const core = layerCore(r, fileCore, flagCoreValues(r.overrides), list.specs);
+  const plugins: ConfiguredPlugin[] = [];
+  for (const m of modules) plugins.push(await configurePlugin(r, m));
+  return { core, plugins, filepath: file.filepath, rootDir: r.rootDir, workDir: path.resolve(r.rootDir, core.workDir), sources: r.sources };
 }

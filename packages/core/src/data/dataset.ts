@@ -1,3 +1,7 @@
+// `data/` — datasets for training and evaluation: loaders for MNIST, CIFAR-10 and image folders
+// (`loaders.ts`), seeded validation splits, channel statistics and augmented views (this file),
+// and the `TrainingData` interface the trainer reads (`training-data.ts`). May import `errors` and
+// `random`; never the engine or training (rule `data-below-training`).
 import { ExitCode, HurricaneError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { TrainingData } from './training-data.js';

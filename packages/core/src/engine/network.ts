@@ -1,3 +1,8 @@
+// `engine/` — running graphs of `space/` on TF.js: engine selection (`select-engine.ts`), the
+// executor (`executor.ts`), networks and their parameters (this file, `parameters.ts`), composed
+// gradients for the wasm backend (`composed-ops.ts`) and Hurricane's WebAssembly kernels
+// (`wasm-kernels.ts`). May import `space/` and `onnx/` (initial values, weight files); never
+// `data/`, `train/`, `profile/` or orchestration (rule `engine-below-training`).
 import type { Architecture } from '../space/architecture.js';
 import { layerContexts, networkGraph, type Backbone } from '../space/backbone.js';
 import { graphParams, type Graph } from '../space/ir.js';

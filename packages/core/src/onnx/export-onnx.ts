@@ -1,5 +1,5 @@
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { BN_EPSILON, graphParams, type Graph } from '../space/ir.js';
+import { BN_EPSILON, graphParams, type Graph, type Node } from '../space/ir.js';
 
 const { onnx } = onnxProto;
 
@@ -29,6 +29,148 @@ const int = (name: string, i: number): Attr => ({ name, i, type: A.INT });
 const ints = (name: string, v: number[]): Attr => ({ name, ints: v, type: A.INTS });
 const float = (name: string, f: number): Attr => ({ name, f, type: A.FLOAT });
 
+/** The nodes and initializers of a model being written, with the value-name mapping of the graph. */
+class OnnxGraphWriter {
+  readonly nodes: OnnxTypes.INodeProto[] = [];
+  readonly initializers: OnnxTypes.ITensorProto[] = [];
+  /** Graph values that are another value under a new id (dropout at inference). */
+  readonly alias = new Map<string, string>();
+  private readonly constants = new Set<string>();
+  private k = 0;
+
+  constructor(
+    readonly graph: Graph,
+    readonly batch: number,
+  ) {}
+
+  /** The ONNX name of a graph value: `input` and `output` for the graph's ends. */
+  name(id: string): string {
+    const a = this.alias.get(id) ?? id;
+    if (a === this.graph.input.id) return 'input';
+    if (a === this.graph.output.id) return 'output';
+    return a;
+  }
+
+  node(opType: string, input: string[], output: string[], attribute: Attr[] = []): void {
+    this.nodes.push({ opType, input, output, attribute, name: `${opType}_${this.k++}` });
+  }
+
+  /** A constant initializer, written once per name; returns its name. */
+  private constant(tensor: OnnxTypes.ITensorProto & { name: string }): string {
+    if (!this.constants.has(tensor.name)) {
+      this.constants.add(tensor.name);
+      this.initializers.push(tensor);
+    }
+    return tensor.name;
+  }
+
+  /** A constant int64 vector. */
+  int64(name: string, values: number[]): string {
+    return this.constant({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values });
+  }
+
+  /** A constant float scalar. */
+  scalar(name: string, value: number): string {
+    return this.constant({ name, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [value] });
+  }
+
+  /** Every parameter of the graph as a float32 initializer (raw little-endian data). */
+  addWeights(weights: OnnxWeights): void {
+    for (const p of graphParams(this.graph)) {
+      const values = weights.onnxValues(p.name);
+      const expected = p.shape.reduce((a, b) => a * b, 1);
+      if (values.length !== expected) throw new Error(`weights for ${p.name}: expected ${expected} values, got ${values.length}`);
+      this.initializers.push({
+        name: p.name,
+        dataType: onnx.TensorProto.DataType.FLOAT,
+        dims: [...p.shape],
+        rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice(),
+      });
+    }
+  }
+}
+
+/** Conv with `group` for depthwise; same padding. */
+function writeConv(o: OnnxGraphWriter, n: Extract<Node, { op: 'conv' }>): void {
+  const pad = Math.floor(n.k / 2);
+  const inputs = [o.name(n.input), `${n.param}.weight`];
+  if (n.bias) inputs.push(`${n.param}.bias`);
+  o.node(
+    'Conv',
+    inputs,
+    [o.name(n.output)],
+    [ints('kernel_shape', [n.k, n.k]), ints('strides', [n.stride, n.stride]), ints('pads', [pad, pad, pad, pad]), int('group', n.groups)],
+  );
+}
+
+/** Channel shuffle's split: channels (2i, 2i+1) → halves as Reshape [c/2, 2, hw], Split on axis 2, Reshape back. */
+function writeShuffleSplit(o: OnnxGraphWriter, n: Extract<Node, { op: 'shuffle_split' }>): void {
+  const source = o.graph.values.get(n.input);
+  if (!source) throw new Error(`graph has no value ${n.input}`);
+  const [c, h, w] = source.shape as [number, number, number];
+  const grouped = `${o.name(n.input)}.pairs`;
+  o.node('Reshape', [o.name(n.input), o.int64(`const.shape.${c / 2}x2x${h * w}`, [o.batch, c / 2, 2, h * w])], [grouped]);
+  const halves = [`${grouped}.even`, `${grouped}.odd`];
+  o.node('Split', [grouped, o.int64('const.split.1x1', [1, 1])], halves, [int('axis', 2)]);
+  const back = o.int64(`const.shape.${c / 2}x${h}x${w}`, [o.batch, c / 2, h, w]);
+  o.node('Reshape', [halves[0] as string, back], [o.name(n.outputs[0])]);
+  o.node('Reshape', [halves[1] as string, back], [o.name(n.outputs[1])]);
+}
+
+/** One graph node as ONNX nodes. */
+function writeNode(o: OnnxGraphWriter, n: Node): void {
+  const io = (op: string, attrs: Attr[] = []) =>
+    o.node(
+      op,
+      ('inputs' in n ? n.inputs : [n.input]).map((id) => o.name(id)),
+      [o.name((n as { output: string }).output)],
+      attrs,
+    );
+  switch (n.op) {
+    case 'conv':
+      writeConv(o, n);
+      break;
+    case 'bn': {
+      const inputs = [o.name(n.input), ...['gamma', 'beta', 'mean', 'var'].map((k) => `${n.param}.${k}`)];
+      o.node('BatchNormalization', inputs, [o.name(n.output)], [float('epsilon', BN_EPSILON)]);
+      break;
+    }
+    case 'relu':
+      io('Relu');
+      break;
+    case 'relu6':
+      o.node('Clip', [o.name(n.input), o.scalar('const.zero', 0), o.scalar('const.six', 6)], [o.name(n.output)]);
+      break;
+    case 'hsigmoid':
+      io('HardSigmoid', [float('alpha', 1 / 6), float('beta', 0.5)]);
+      break;
+    case 'add':
+      io('Add');
+      break;
+    case 'scale':
+      io('Mul');
+      break;
+    case 'concat':
+      io('Concat', [int('axis', 1)]);
+      break;
+    case 'shuffle_split':
+      writeShuffleSplit(o, n);
+      break;
+    case 'gap':
+      io('GlobalAveragePool');
+      break;
+    case 'flatten':
+      io('Flatten', [int('axis', 1)]);
+      break;
+    case 'dropout':
+      o.alias.set(n.output, o.alias.get(n.input) ?? n.input);
+      break;
+    case 'fc':
+      o.node('Gemm', [o.name(n.input), `${n.param}.weight`, `${n.param}.bias`], [o.name(n.output)], [int('transB', 1)]);
+      break;
+  }
+}
+
 /**
  * Writes a graph as an ONNX model (opset 13) with its weights: input `input` (NCHW float32) and
  * output `output`, static shapes, only Conv (with `group` for depthwise), BatchNormalization,
@@ -37,117 +179,9 @@ const float = (name: string, f: number): Attr => ({ name, f, type: A.FLOAT });
  */
 export function exportOnnx(graph: Graph, weights: OnnxWeights, options: ExportOptions = {}): Uint8Array {
   const batch = options.batch ?? 1;
-  const nodes: OnnxTypes.INodeProto[] = [];
-  const initializers: OnnxTypes.ITensorProto[] = [];
-  const alias = new Map<string, string>();
-  const name = (id: string): string => {
-    const a = alias.get(id) ?? id;
-    if (a === graph.input.id) return 'input';
-    if (a === graph.output.id) return 'output';
-    return a;
-  };
-  const constants = new Set<string>();
-  const int64 = (cname: string, values: number[]) => {
-    if (!constants.has(cname)) {
-      constants.add(cname);
-      initializers.push({ name: cname, dataType: onnx.TensorProto.DataType.INT64, dims: [values.length], int64Data: values });
-    }
-    return cname;
-  };
-  const scalar = (cname: string, value: number) => {
-    if (!constants.has(cname)) {
-      constants.add(cname);
-      initializers.push({ name: cname, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [value] });
-    }
-    return cname;
-  };
-  for (const p of graphParams(graph)) {
-    const values = weights.onnxValues(p.name);
-    const expected = p.shape.reduce((a, b) => a * b, 1);
-    if (values.length !== expected) throw new Error(`weights for ${p.name}: expected ${expected} values, got ${values.length}`);
-    initializers.push({
-      name: p.name,
-      dataType: onnx.TensorProto.DataType.FLOAT,
-      dims: [...p.shape],
-      rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice(),
-    });
-  }
-  let k = 0;
-  const node = (opType: string, input: string[], output: string[], attribute: Attr[] = []) => {
-    nodes.push({ opType, input, output, attribute, name: `${opType}_${k++}` });
-  };
-  for (const n of graph.nodes) {
-    switch (n.op) {
-      case 'conv': {
-        const pad = Math.floor(n.k / 2);
-        const inputs = [name(n.input), `${n.param}.weight`];
-        if (n.bias) inputs.push(`${n.param}.bias`);
-        node(
-          'Conv',
-          inputs,
-          [name(n.output)],
-          [
-            ints('kernel_shape', [n.k, n.k]),
-            ints('strides', [n.stride, n.stride]),
-            ints('pads', [pad, pad, pad, pad]),
-            int('group', n.groups),
-          ],
-        );
-        break;
-      }
-      case 'bn':
-        node(
-          'BatchNormalization',
-          [name(n.input), `${n.param}.gamma`, `${n.param}.beta`, `${n.param}.mean`, `${n.param}.var`],
-          [name(n.output)],
-          [float('epsilon', BN_EPSILON)],
-        );
-        break;
-      case 'relu':
-        node('Relu', [name(n.input)], [name(n.output)]);
-        break;
-      case 'relu6':
-        node('Clip', [name(n.input), scalar('const.zero', 0), scalar('const.six', 6)], [name(n.output)]);
-        break;
-      case 'hsigmoid':
-        node('HardSigmoid', [name(n.input)], [name(n.output)], [float('alpha', 1 / 6), float('beta', 0.5)]);
-        break;
-      case 'add':
-        node('Add', n.inputs.map(name), [name(n.output)]);
-        break;
-      case 'scale':
-        node('Mul', n.inputs.map(name), [name(n.output)]);
-        break;
-      case 'concat':
-        node('Concat', n.inputs.map(name), [name(n.output)], [int('axis', 1)]);
-        break;
-      case 'shuffle_split': {
-        const source = graph.values.get(n.input);
-        if (!source) throw new Error(`graph has no value ${n.input}`);
-        const [c, h, w] = source.shape as [number, number, number];
-        const grouped = `${name(n.input)}.pairs`;
-        node('Reshape', [name(n.input), int64(`const.shape.${c / 2}x2x${h * w}`, [batch, c / 2, 2, h * w])], [grouped]);
-        const halves = [`${grouped}.even`, `${grouped}.odd`];
-        node('Split', [grouped, int64('const.split.1x1', [1, 1])], halves, [int('axis', 2)]);
-        const back = int64(`const.shape.${c / 2}x${h}x${w}`, [batch, c / 2, h, w]);
-        node('Reshape', [halves[0] as string, back], [name(n.outputs[0])]);
-        node('Reshape', [halves[1] as string, back], [name(n.outputs[1])]);
-        break;
-      }
-      case 'gap':
-        node('GlobalAveragePool', [name(n.input)], [name(n.output)]);
-        break;
-      case 'flatten':
-        node('Flatten', [name(n.input)], [name(n.output)], [int('axis', 1)]);
-        break;
-      case 'dropout':
-        alias.set(n.output, alias.get(n.input) ?? n.input);
-        break;
-      case 'fc':
-        node('Gemm', [name(n.input), `${n.param}.weight`, `${n.param}.bias`], [name(n.output)], [int('transB', 1)]);
-        break;
-    }
-  }
+  const o = new OnnxGraphWriter(graph, batch);
+  o.addWeights(weights);
+  for (const n of graph.nodes) writeNode(o, n);
   const valueInfo = (vname: string, shape: readonly number[]): OnnxTypes.IValueInfoProto => ({
     name: vname,
     type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [batch, ...shape].map((d) => ({ dimValue: d })) } } },
@@ -160,8 +194,8 @@ export function exportOnnx(graph: Graph, weights: OnnxWeights, options: ExportOp
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     graph: {
       name: options.name ?? 'hurricane',
-      node: nodes,
-      initializer: initializers,
+      node: o.nodes,
+      initializer: o.initializers,
       input: [valueInfo('input', graph.input.shape)],
       output: [valueInfo('output', graph.output.shape)],
     },

@@ -1,3 +1,7 @@
+// `plugin-loader/` — which plugins a run uses (`discover.ts`: installed official and
+// `hurricane-plugin-*` packages, short names) and importing each from the config file's folder
+// with its descriptor checked (this file). May import the contracts and `errors`; core never
+// imports a plugin package statically (rule `core-never-imports-a-plugin`).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';

@@ -1,3 +1,7 @@
+// `session/` — one run of Hurricane: the resolved config, the plugins registered into a child
+// tsyringe container (`container.ts`, `tokens.ts`) with core's services (the execa tool runner,
+// the stderr logger, Eq. 4 scoring), and the adapter, scorer and doctor look-ups (this file). May
+// import `config/`, `plugin-loader/` and the contracts; the stages never import it.
 import type { DependencyContainer } from 'tsyringe';
 import { resolveConfig, type ConfigOverrides, type ConfiguredPlugin, type ResolvedConfig } from '../config/resolve.js';
 import { suggestion } from '../config/format-issues.js';

@@ -1,3 +1,8 @@
+// `space/` — what an operator and an architecture are (SPEC §3–5): the graph IR (`ir.ts`), the 32
+// operators written once (`operators.ts`), backbones and presets (this file), architecture parsing
+// and validation, FLOPs/params/memory (`analytics.ts`, `inspect.ts`). Pure functions of their
+// arguments: no TF.js, no ONNX, no file or network I/O. Imports only `space/`, `errors` and `random`
+// (rule `space-is-pure`); every other room builds on it.
 import { GraphBuilder, type Graph, type Value } from './ir.js';
 import { OPERATOR_NAMES, buildOperator, operatorContextProblem, parseOperator, type OperatorContext } from './operators.js';
 

@@ -1,5 +1,6 @@
 /**
- * `@hurricane/core/testing`: fakes and the shared conformance suite for plugin authors' tests.
+ * `testing/` — `@hurricane/core/testing`: fakes and the shared conformance suite for plugin authors'
+ * tests. May import the contracts, `session/` (the run container) and `adapter-kit/`.
  * The suite needs vitest (an optional peer dependency of core).
  */
 // tsyringe needs the Reflect metadata polyfill before it loads; an entry point loads it once.

@@ -74,18 +74,18 @@ export interface TrainingResult {
 
 const EMA = 0.98;
 
-/**
- * Trains a supernet by single-path uniform sampling (SPOS): each step draws one path (only the
- * active layers vary; a constraint rejects paths outside the latency budget), runs one mini-batch
- * through it and updates only that path's weights with SGD + momentum (PyTorch semantics), weight
- * decay, label smoothing and a decaying learning rate. Checkpoints (weights, BatchNorm statistics,
- * momentum buffers, the path sampler's state, step and loss EMA) are written atomically; a run
- * started with an existing checkpoint continues exactly where it stopped.
- */
-export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions): Promise<TrainingResult> {
+/** What a checkpoint holds besides the weights: enough to continue a run exactly. */
+interface TrainingState {
+  step: number;
+  lossEma: number;
+  pathRng: Rng;
+  /** SGD momentum buffers by parameter name (TF.js layout). */
+  readonly momentum: Map<string, Float32Array>;
+}
+
+/** Throws a one-line error when the options or the data do not fit the network. */
+function checkTrainingInput(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions, active: ReadonlySet<number>): void {
   const n = layerContexts(net.backbone).length;
-  const candidates = o.candidates ?? net.candidates;
-  const active = new Set(o.activeLayers ?? candidates.map((_, i) => i));
   if (o.activeLayers && (!o.fixed || o.fixed.length !== n))
     throw new RangeError(`training only layers ${[...active].join(', ')} needs 'fixed' operators for all ${n} layers`);
   const [c, h, w] = data.inputShape;
@@ -96,70 +96,152 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
     );
   if (data.numClasses !== net.backbone.classes)
     throw new HurricaneError(`the data has ${data.numClasses} classes but the '${net.backbone.name}' backbone has ${net.backbone.classes}`);
-
-  const sampler = new BatchSampler(data.size, o.batchSize, o.seed);
-  let pathRng = new Rng(hash32(`${o.seed}:paths`));
-  const momentum = new Map<string, Float32Array>();
-  let step = 0;
-  let lossEma = Number.NaN;
-  let resumedFrom = 0;
-
-  if (o.checkpointFile && existsSync(o.checkpointFile)) {
-    const ck = readWeights(o.checkpointFile);
-    const state = JSON.parse(ck.metadata.training ?? 'null') as {
-      step: number;
-      lossEma: number | null;
-      rng: number[];
-      seed: number;
-    } | null;
-    if (!state)
-      throw new HurricaneError(`checkpoint ${o.checkpointFile} has no training state; it is a weights file, not a training checkpoint`);
-    if (state.seed !== o.seed)
-      throw new HurricaneError(
-        `checkpoint ${o.checkpointFile} was written by a run with seed ${state.seed}, not ${o.seed}; use the same seed or another checkpoint file`,
-      );
-    for (const name of net.store.names()) {
-      const t = ck.tensors.get(name);
-      if (!t) throw new HurricaneError(`checkpoint ${o.checkpointFile} has no tensor '${name}'; it belongs to another supernet`);
-      net.store.setOnnxValues(name, t.data);
-    }
-    for (const [name, t] of ck.tensors) {
-      if (!name.startsWith('momentum/')) continue;
-      const param = name.slice('momentum/'.length);
-      momentum.set(param, Float32Array.from(t.data));
-    }
-    step = state.step;
-    lossEma = state.lossEma ?? Number.NaN;
-    pathRng = Rng.fromState(state.rng);
-    resumedFrom = step;
-  }
-
-  const save = () => {
-    if (!o.checkpointFile) return;
-    const tensors: [string, { shape: readonly number[]; data: Float32Array }][] = net.store
-      .names()
-      .map((name) => [name, { shape: net.store.spec(name).shape, data: net.store.onnxValues(name) }]);
-    for (const [name, buf] of momentum) tensors.push([`momentum/${name}`, { shape: net.store.get(name).shape, data: buf }]); // TF.js layout
-    writeWeights(o.checkpointFile, tensors, {
-      preset: net.backbone.name,
-      training: JSON.stringify({ step, lossEma: Number.isNaN(lossEma) ? null : lossEma, rng: pathRng.state(), seed: o.seed }),
-    });
-  };
-
-  const samplePath = (): Architecture => {
-    const limit = o.maxRejections ?? 10_000;
-    for (let tries = 0; tries < limit; tries++) {
-      const arch = candidates.map((ops, l) => (active.has(l) ? (ops[pathRng.int(0, ops.length - 1)] as string) : (o.fixed?.[l] as string)));
-      if (!o.accept || o.accept(arch)) return arch;
-    }
-    throw new HurricaneError(
-      `no path satisfied the constraint in ${limit} draws: the latency budget is too tight for this space; raise the budget or allow faster operators`,
-    );
-  };
-
   const workers = o.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > o.batchSize)
     throw new HurricaneError(`workers must be a whole number from 1 to the batch size (${o.batchSize}), got ${workers}`);
+}
+
+/** The state of a fresh run, or of the run `file` checkpointed (its weights loaded into `net`). */
+function loadCheckpoint(net: SpaceNetwork, file: string | undefined, seed: number): TrainingState & { resumedFrom: number } {
+  const fresh = { step: 0, lossEma: Number.NaN, pathRng: new Rng(hash32(`${seed}:paths`)), momentum: new Map(), resumedFrom: 0 };
+  if (!file || !existsSync(file)) return fresh;
+  const ck = readWeights(file);
+  const state = JSON.parse(ck.metadata.training ?? 'null') as { step: number; lossEma: number | null; rng: number[]; seed: number } | null;
+  if (!state) throw new HurricaneError(`checkpoint ${file} has no training state; it is a weights file, not a training checkpoint`);
+  if (state.seed !== seed)
+    throw new HurricaneError(
+      `checkpoint ${file} was written by a run with seed ${state.seed}, not ${seed}; use the same seed or another checkpoint file`,
+    );
+  for (const name of net.store.names()) {
+    const t = ck.tensors.get(name);
+    if (!t) throw new HurricaneError(`checkpoint ${file} has no tensor '${name}'; it belongs to another supernet`);
+    net.store.setOnnxValues(name, t.data);
+  }
+  const momentum = new Map<string, Float32Array>();
+  for (const [name, t] of ck.tensors)
+    if (name.startsWith('momentum/')) momentum.set(name.slice('momentum/'.length), Float32Array.from(t.data));
+  return { step: state.step, lossEma: state.lossEma ?? Number.NaN, pathRng: Rng.fromState(state.rng), momentum, resumedFrom: state.step };
+}
+
+/** Writes weights, BatchNorm statistics, momentum buffers and the training state atomically. */
+function saveCheckpoint(net: SpaceNetwork, file: string, seed: number, st: TrainingState): void {
+  const tensors: [string, { shape: readonly number[]; data: Float32Array }][] = net.store
+    .names()
+    .map((name) => [name, { shape: net.store.spec(name).shape, data: net.store.onnxValues(name) }]);
+  for (const [name, buf] of st.momentum) tensors.push([`momentum/${name}`, { shape: net.store.get(name).shape, data: buf }]); // TF.js layout
+  writeWeights(file, tensors, {
+    preset: net.backbone.name,
+    training: JSON.stringify({ step: st.step, lossEma: Number.isNaN(st.lossEma) ? null : st.lossEma, rng: st.pathRng.state(), seed }),
+  });
+}
+
+/** Draws a path uniformly over the active layers' candidates until `accept` takes it. */
+function samplePath(
+  candidates: readonly (readonly string[])[],
+  active: ReadonlySet<number>,
+  o: Pick<SupernetTrainingOptions, 'fixed' | 'accept' | 'maxRejections'>,
+  rng: Rng,
+): Architecture {
+  const limit = o.maxRejections ?? 10_000;
+  for (let tries = 0; tries < limit; tries++) {
+    const arch = candidates.map((ops, l) => (active.has(l) ? (ops[rng.int(0, ops.length - 1)] as string) : (o.fixed?.[l] as string)));
+    if (!o.accept || o.accept(arch)) return arch;
+  }
+  throw new HurricaneError(
+    `no path satisfied the constraint in ${limit} draws: the latency budget is too tight for this space; raise the budget or allow faster operators`,
+  );
+}
+
+/** One step's work: the path, its batch, and where the gradients are computed. */
+interface StepWork {
+  readonly step: number;
+  readonly arch: Architecture;
+  readonly batch: { readonly x: Float32Array; readonly labels: Int32Array };
+  readonly lr: number;
+}
+
+/** Forward, backward and SGD of one step in this thread; returns the loss. */
+function stepInThisThread(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions, st: TrainingState, work: StepWork): number {
+  const [c, h, w] = data.inputShape;
+  const n = work.batch.labels.length;
+  const grads = new Map<string, Float32Array>();
+  const loss = tf.tidy(() => {
+    const r = pathGradients(
+      net,
+      work.arch,
+      tf.tensor4d(work.batch.x, [n, h, w, c]),
+      tf.tensor1d(work.batch.labels, 'int32'),
+      data.numClasses,
+      o.labelSmoothing,
+      hash32(`${o.seed}:dropout:${work.step}`),
+    );
+    for (const [name, g] of r.grads) grads.set(name, (g.dataSync() as Float32Array).slice());
+    return r.loss.dataSync()[0] as number;
+  });
+  applySgd(net, st.momentum, grads, work.lr, { momentum: o.momentum, weightDecay: o.weightDecay });
+  return loss;
+}
+
+/**
+ * One data-parallel step: shard k of W takes rows [k·n/W, (k+1)·n/W) of the batch; the gradients
+ * and BatchNorm statistics are averaged by shard size and SGD runs here. `whileWaiting` runs while
+ * the workers compute (the next batch is prepared then).
+ */
+async function stepOnWorkers(
+  pool: WorkerPool,
+  net: SpaceNetwork,
+  data: TrainingData,
+  o: SupernetTrainingOptions,
+  st: TrainingState,
+  work: StepWork,
+  whileWaiting: () => void,
+): Promise<number> {
+  const [c, h, w] = data.inputShape;
+  const n = work.batch.labels.length;
+  const names = net.parameterNames(work.arch);
+  const params: Record<string, Float32Array> = {};
+  for (const name of [...names.trainable, ...names.statistics]) params[name] = net.store.get(name).dataSync() as Float32Array;
+  const bounds = Array.from({ length: pool.size + 1 }, (_, k) => Math.round((k * n) / pool.size));
+  const image = h * w * c;
+  const pending = pool.step(
+    bounds.slice(0, -1).map((lo, k) => ({
+      arch: work.arch,
+      params,
+      statistics: names.statistics,
+      x: work.batch.x.slice(lo * image, (bounds[k + 1] as number) * image),
+      labels: work.batch.labels.slice(lo, bounds[k + 1]),
+      imageShape: [h, w, c] as const,
+      numClasses: data.numClasses,
+      labelSmoothing: o.labelSmoothing,
+      dropoutSeed: hash32(`${o.seed}:dropout:${work.step}:${k}`),
+    })),
+  );
+  whileWaiting();
+  const avg = averageReplies(await pending, bounds);
+  applySgd(net, st.momentum, avg.grads, work.lr, { momentum: o.momentum, weightDecay: o.weightDecay });
+  for (const [name, stats] of avg.statistics) {
+    const v = net.store.get(name);
+    tf.tidy(() => v.assign(tf.tensor(stats, v.shape)));
+  }
+  return avg.loss;
+}
+
+/**
+ * Trains a supernet by single-path uniform sampling (SPOS): each step draws one path (only the
+ * active layers vary; a constraint rejects paths outside the latency budget), runs one mini-batch
+ * through it and updates only that path's weights with SGD + momentum (PyTorch semantics), weight
+ * decay, label smoothing and a decaying learning rate. Checkpoints (weights, BatchNorm statistics,
+ * momentum buffers, the path sampler's state, step and loss EMA) are written atomically; a run
+ * started with an existing checkpoint continues exactly where it stopped.
+ */
+export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions): Promise<TrainingResult> {
+  const candidates = o.candidates ?? net.candidates;
+  const active = new Set(o.activeLayers ?? candidates.map((_, i) => i));
+  checkTrainingInput(net, data, o, active);
+  const sampler = new BatchSampler(data.size, o.batchSize, o.seed);
+  const { resumedFrom, ...st } = loadCheckpoint(net, o.checkpointFile, o.seed);
+  const save = () => o.checkpointFile && saveCheckpoint(net, o.checkpointFile, o.seed, st);
+  const workers = o.workers ?? 1;
   const pool =
     workers > 1
       ? await WorkerPool.start({ backbone: net.backbone, candidates: net.candidates, seed: net.seed, engine: currentEngine() }, workers)
@@ -167,75 +249,30 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
   let stoppedBy: TrainingResult['stoppedBy'] = 'steps';
   // A batch is a pure function of (seed, step): the next one is prepared while workers compute.
   const makeBatch = (s: number) => data.batch(sampler.indices(s), new Rng(hash32(`${o.seed}:augment:${s}`)));
-  let prefetched: { step: number; batch: ReturnType<typeof makeBatch> } | null = null;
+  const prefetched: { current: { step: number; batch: ReturnType<typeof makeBatch> } | null } = { current: null };
   try {
-    while (step < o.steps) {
+    while (st.step < o.steps) {
       if (o.signal?.aborted) {
         save();
-        throw new HurricaneError(`training stopped at step ${step}; the checkpoint is saved, run again to resume`);
+        throw new HurricaneError(`training stopped at step ${st.step}; the checkpoint is saved, run again to resume`);
       }
-      const arch = samplePath();
-      const lr = learningRate(o.schedule, o.lr, step, o.steps);
-      const idx = sampler.indices(step);
-      const batch = prefetched?.step === step ? prefetched.batch : makeBatch(step);
-      const n = idx.length;
-      let loss: number;
-      const sgd = { momentum: o.momentum, weightDecay: o.weightDecay };
-      if (!pool) {
-        const grads = new Map<string, Float32Array>();
-        loss = tf.tidy(() => {
-          const r = pathGradients(
-            net,
-            arch,
-            tf.tensor4d(batch.x, [n, h, w, c]),
-            tf.tensor1d(batch.labels, 'int32'),
-            data.numClasses,
-            o.labelSmoothing,
-            hash32(`${o.seed}:dropout:${step}`),
-          );
-          for (const [name, g] of r.grads) grads.set(name, (g.dataSync() as Float32Array).slice());
-          return r.loss.dataSync()[0] as number;
-        });
-        applySgd(net, momentum, grads, lr, sgd);
-      } else {
-        // Data-parallel: shard k of W takes rows [k·n/W, (k+1)·n/W) of the batch.
-        const names = net.parameterNames(arch);
-        const params: Record<string, Float32Array> = {};
-        for (const name of [...names.trainable, ...names.statistics]) params[name] = net.store.get(name).dataSync() as Float32Array;
-        const bounds = Array.from({ length: pool.size + 1 }, (_, k) => Math.round((k * n) / pool.size));
-        const image = h * w * c;
-        const pending = pool.step(
-          bounds.slice(0, -1).map((lo, k) => ({
-            arch,
-            params,
-            statistics: names.statistics,
-            x: batch.x.slice(lo * image, (bounds[k + 1] as number) * image),
-            labels: batch.labels.slice(lo, bounds[k + 1]),
-            imageShape: [h, w, c] as const,
-            numClasses: data.numClasses,
-            labelSmoothing: o.labelSmoothing,
-            dropoutSeed: hash32(`${o.seed}:dropout:${step}:${k}`),
-          })),
-        );
-        if (step + 1 < o.steps) prefetched = { step: step + 1, batch: makeBatch(step + 1) };
-        const replies = await pending;
-        const avg = averageReplies(replies, bounds);
-        loss = avg.loss;
-        applySgd(net, momentum, avg.grads, lr, sgd);
-        for (const [name, st] of avg.statistics) {
-          const v = net.store.get(name);
-          tf.tidy(() => v.assign(tf.tensor(st, v.shape)));
-        }
-      }
+      const arch = samplePath(candidates, active, o, st.pathRng);
+      const lr = learningRate(o.schedule, o.lr, st.step, o.steps);
+      const batch = prefetched.current?.step === st.step ? prefetched.current.batch : makeBatch(st.step);
+      const work = { step: st.step, arch, batch, lr };
+      const prefetch = () => {
+        if (st.step + 1 < o.steps) prefetched.current = { step: st.step + 1, batch: makeBatch(st.step + 1) };
+      };
+      const loss = pool ? await stepOnWorkers(pool, net, data, o, st, work, prefetch) : stepInThisThread(net, data, o, st, work);
       if (!Number.isFinite(loss)) {
         save();
-        throw new HurricaneError(`training diverged at step ${step} (loss ${loss}); lower the learning rate (now ${o.lr})`);
+        throw new HurricaneError(`training diverged at step ${st.step} (loss ${loss}); lower the learning rate (now ${o.lr})`);
       }
-      lossEma = Number.isNaN(lossEma) ? loss : EMA * lossEma + (1 - EMA) * loss;
-      step++;
-      o.onStep?.({ step, arch, loss, lossEma, lr });
-      if (o.checkpointEvery && step % o.checkpointEvery === 0) save();
-      if (o.lossTarget !== undefined && lossEma <= o.lossTarget) {
+      st.lossEma = Number.isNaN(st.lossEma) ? loss : EMA * st.lossEma + (1 - EMA) * loss;
+      st.step++;
+      o.onStep?.({ step: st.step, arch, loss, lossEma: st.lossEma, lr });
+      if (o.checkpointEvery && st.step % o.checkpointEvery === 0) save();
+      if (o.lossTarget !== undefined && st.lossEma <= o.lossTarget) {
         stoppedBy = 'loss-target';
         break;
       }
@@ -244,5 +281,5 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
     await pool?.close();
   }
   save();
-  return { steps: step, lossEma, stoppedBy, resumedFrom };
+  return { steps: st.step, lossEma: st.lossEma, stoppedBy, resumedFrom };
 }

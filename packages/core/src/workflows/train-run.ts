@@ -13,7 +13,7 @@ import { layerContexts, preset } from '../space/backbone.js';
 import { type EngineChoice, selectEngine } from '../engine/select-engine.js';
 import { Supernet } from '../engine/network.js';
 import { type Evaluation, evaluate, recalibrateBatchNorm } from '../train/evaluate.js';
-import { type TrainingResult, trainSupernet } from '../train/trainer.js';
+import { type StepInfo, type TrainingResult, trainSupernet } from '../train/trainer.js';
 
 /** What {@link trainFromConfig} did. */
 export interface TrainRunSummary extends TrainingResult {
@@ -55,6 +55,72 @@ export async function loadTrainingSet(session: HurricaneSession): Promise<ImageS
   return readImageFolder(dir, { size: backbone.input[1] });
 }
 
+/** The dataset split into normalised training (augmented) and validation views; throws when it does not fit the preset. */
+async function prepareData(session: HurricaneSession, log: (line: string) => void) {
+  const core = session.config.core;
+  const set = await loadTrainingSet(session);
+  const [c, h, w] = set.shape;
+  const [bc, bh, bw] = preset(core.preset).input;
+  if (c !== bc || h !== bh || w !== bw)
+    throw new HurricaneError(
+      `dataset '${set.name}' has ${w}x${h}x${c} images but preset '${core.preset}' expects ${bw}x${bh}x${bc}; use preset '${c === 1 ? 'mnist' : 'cifar'}' or another dataset`,
+    );
+  const split = splitValidation(set, { perClass: core.train.validationPerClass, seed: core.seed });
+  const { mean, std } = channelStats(set, split.trainIndices);
+  const augmentation = c === 1 ? { cropPadding: 2, flip: false } : { cropPadding: 4, flip: true };
+  const train = trainingView(set, split.trainIndices, { augmentation, mean, std });
+  const validation = trainingView(set, split.valIndices, { augmentation: { cropPadding: 0, flip: false }, mean, std });
+  log(`data: ${set.name}, ${split.trainIndices.length} training and ${split.valIndices.length} validation images`);
+  return { train, validation, trainImages: split.trainIndices.length, validationImages: split.valIndices.length };
+}
+
+/** The candidates per layer: the reduced space of `hurricane space` when it exists, else every operator of the preset. */
+function chooseCandidates(session: HurricaneSession, log: (line: string) => void) {
+  const backbone = preset(session.config.core.preset);
+  const spaceFile = spacePath(session);
+  const space = existsSync(spaceFile) ? readSpace(spaceFile) : null;
+  const candidates = space ? space.candidates : layerContexts(backbone).map(() => backbone.operators);
+  log(
+    space
+      ? `candidates: the reduced space of ${path.relative(process.cwd(), spaceFile)} (${candidates.map((l) => l.length).join('/')} per layer)`
+      : `candidates: every operator of preset '${session.config.core.preset}' (no ${path.relative(process.cwd(), spaceFile)}: run 'hurricane profile' and 'hurricane space' to train over the reduced space)`,
+  );
+  const probe: Architecture = space ? [...space.initialArch] : candidates.map((l) => l[0] as string);
+  return { candidates, probe, from: space ? ('space.json' as const) : ('preset' as const), dir: path.dirname(spaceFile) };
+}
+
+/** Worker threads: `auto` is one per core on the one-core engines (wasm, cpu); tfjs-node already uses every core. */
+function workerCount(requested: number | 'auto', engine: EngineChoice, batchSize: number): number {
+  const auto = engine.engine === 'wasm' || engine.engine === 'cpu' ? os.availableParallelism() : 1;
+  return Math.max(1, Math.min(requested === 'auto' ? auto : requested, batchSize));
+}
+
+/** Per-step progress: starts the reporter on the first step (resumed runs start part-way) and shows an images/s EMA. */
+function progressSteps(progress: ProgressReporter, steps: number, batchSize: number) {
+  let last = performance.now();
+  let rate = 0;
+  let started = false;
+  return {
+    onStep(s: StepInfo): void {
+      if (!started) {
+        progress.start(steps, s.step - 1, 'supernet training');
+        started = true;
+      }
+      const now = performance.now();
+      const r = batchSize / ((now - last) / 1000);
+      rate = rate === 0 ? r : 0.9 * rate + 0.1 * r;
+      last = now;
+      progress.advance(
+        1,
+        `step ${s.step}: loss ${s.loss.toFixed(4)} (EMA ${s.lossEma.toFixed(4)}), lr ${s.lr.toExponential(2)}, ${rate.toFixed(1)} images/s`,
+      );
+    },
+    stop(): void {
+      if (started) progress.stop();
+    },
+  };
+}
+
 /**
  * `hurricane train`: trains the session's supernet (SPEC §7) on the configured dataset: over the
  * reduced space of `hurricane space` when it exists, else over every operator of the preset.
@@ -69,92 +135,32 @@ export async function trainFromConfig(session: HurricaneSession, o: TrainRunOpti
   const t = core.train;
   const engine = await selectEngine(core.engine);
   log(`engine: ${engine.engine} (TF.js backend '${engine.backend}'): ${engine.reason}`);
-  const backbone = preset(core.preset);
-
-  const set = await loadTrainingSet(session);
-  const [c, h, w] = set.shape;
-  const [bc, bh, bw] = backbone.input;
-  if (c !== bc || h !== bh || w !== bw)
-    throw new HurricaneError(
-      `dataset '${set.name}' has ${w}x${h}x${c} images but preset '${core.preset}' expects ${bw}x${bh}x${bc}; use preset '${c === 1 ? 'mnist' : 'cifar'}' or another dataset`,
-    );
-  const split = splitValidation(set, { perClass: t.validationPerClass, seed: core.seed });
-  const { mean, std } = channelStats(set, split.trainIndices);
-  const augmentation = c === 1 ? { cropPadding: 2, flip: false } : { cropPadding: 4, flip: true };
-  const train = trainingView(set, split.trainIndices, { augmentation, mean, std });
-  const validation = trainingView(set, split.valIndices, { augmentation: { cropPadding: 0, flip: false }, mean, std });
-  log(`data: ${set.name}, ${split.trainIndices.length} training and ${split.valIndices.length} validation images`);
-
-  const spaceFile = spacePath(session);
-  const space = existsSync(spaceFile) ? readSpace(spaceFile) : null;
-  const candidates = space ? space.candidates : layerContexts(backbone).map(() => backbone.operators);
-  log(
-    space
-      ? `candidates: the reduced space of ${path.relative(process.cwd(), spaceFile)} (${candidates.map((l) => l.length).join('/')} per layer)`
-      : `candidates: every operator of preset '${core.preset}' (no ${path.relative(process.cwd(), spaceFile)}: run 'hurricane profile' and 'hurricane space' to train over the reduced space)`,
-  );
-
-  const dir = path.dirname(spaceFile);
+  const data = await prepareData(session, log);
+  const { candidates, probe, from, dir } = chooseCandidates(session, log);
   mkdirSync(dir, { recursive: true });
   const checkpoint = path.join(dir, 'supernet.safetensors');
   if (o.fresh) rmSync(checkpoint, { force: true });
   const steps = o.steps ?? t.steps;
-  const requested = o.workers ?? t.workers;
-  // auto: one worker per core on the one-core engines (wasm, cpu); tfjs-node already uses every core.
-  const auto = engine.engine === 'wasm' || engine.engine === 'cpu' ? os.availableParallelism() : 1;
-  const workers = Math.max(1, Math.min(requested === 'auto' ? auto : requested, t.batchSize));
+  const workers = workerCount(o.workers ?? t.workers, engine, t.batchSize);
   log(`workers: ${workers} (batch ${t.batchSize}, ${steps} steps, checkpoint ${path.relative(process.cwd(), checkpoint)})`);
 
-  const net = new Supernet(backbone, core.seed, candidates);
-  const progress = o.progress ?? silentProgress;
+  const net = new Supernet(preset(core.preset), core.seed, candidates);
+  const progress = progressSteps(o.progress ?? silentProgress, steps, t.batchSize);
   try {
-    let last = performance.now();
-    let rate = 0;
-    let startedProgress = false;
-    const result = await trainSupernet(net, train, {
-      steps,
-      batchSize: t.batchSize,
-      lr: t.lr,
-      momentum: t.momentum,
-      weightDecay: t.weightDecay,
-      labelSmoothing: t.labelSmoothing,
-      schedule: t.schedule,
+    const result = await trainSupernet(net, data.train, {
+      ...{ steps, batchSize: t.batchSize, lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
+      ...{ labelSmoothing: t.labelSmoothing, schedule: t.schedule, seed: core.seed, checkpointEvery: t.checkpointEvery },
       ...(t.lossTarget !== undefined ? { lossTarget: t.lossTarget } : {}),
-      seed: core.seed,
-      checkpointEvery: t.checkpointEvery,
+      ...(o.signal ? { signal: o.signal } : {}),
       checkpointFile: checkpoint,
       workers,
-      ...(o.signal ? { signal: o.signal } : {}),
-      onStep: (s) => {
-        if (!startedProgress) {
-          progress.start(steps, s.step - 1, 'supernet training');
-          startedProgress = true;
-        }
-        const now = performance.now();
-        rate = rate === 0 ? t.batchSize / ((now - last) / 1000) : 0.9 * rate + (0.1 * t.batchSize) / ((now - last) / 1000);
-        last = now;
-        progress.advance(
-          1,
-          `step ${s.step}: loss ${s.loss.toFixed(4)} (EMA ${s.lossEma.toFixed(4)}), lr ${s.lr.toExponential(2)}, ${rate.toFixed(1)} images/s`,
-        );
-      },
-    }).finally(() => {
-      if (startedProgress) progress.stop();
-    });
-    const arch = space ? [...space.initialArch] : candidates.map((l) => l[0] as string);
-    recalibrateBatchNorm(net, arch, train, { batches: 20, batchSize: t.batchSize, seed: core.seed });
-    const evaluation = await evaluate(net, arch, validation);
-    return {
-      ...result,
-      engine,
-      workers,
-      checkpoint,
-      candidatesFrom: space ? 'space.json' : 'preset',
-      trainImages: split.trainIndices.length,
-      validationImages: split.valIndices.length,
-      probe: { arch, evaluation },
-      wallMs: performance.now() - started,
-    };
+      onStep: progress.onStep,
+    }).finally(() => progress.stop());
+    recalibrateBatchNorm(net, probe, data.train, { batches: 20, batchSize: t.batchSize, seed: core.seed });
+    const evaluation = await evaluate(net, probe, data.validation);
+    const { trainImages, validationImages } = data;
+    const summary = { engine, workers, checkpoint, candidatesFrom: from, trainImages, validationImages };
+    return { ...result, ...summary, probe: { arch: probe, evaluation }, wallMs: performance.now() - started };
   } finally {
     net.dispose();
   }
