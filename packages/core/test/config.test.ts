@@ -78,11 +78,21 @@ describe('config discovery', () => {
     expect(e.message).toBe(`config file ${dir}/nope.json does not exist; check the --config path`);
   });
 
-  it('names the file of a syntax error', async () => {
-    const dir = makeProject({ 'hurricane.config.json': '{ "seed": 1, }' });
-    const e = await configError(dir);
-    expect(e.message).toMatch(new RegExp(`^${dir}/hurricane.config.json cannot be read: .*; fix the file's syntax$`));
-  });
+  // Each parser's reason and the line:column it points at, as the parser reports them.
+  const syntax: [string, string, string][] = [
+    ['hurricane.config.json', '{\n  "seed": 1,\n}\n', "3:1: Expected double-quoted property name; fix the file's syntax"],
+    ['hurricane.config.yaml', 'hardware: arm-cpu\n  preset: cifar\nseed: 1\n', "2:9: bad indentation of a mapping entry; fix the file's syntax"],
+    ['.hurricanerc', 'seed: [1, 2\n', "2:1: unexpected end of the stream within a flow collection; fix the file's syntax"],
+    ['hurricane.config.mjs', 'export default {\n  seed: 1,\n  preset: "cifar"\n  hardware: 2\n};\n', "4:3: Unexpected token; fix the file's syntax"],
+    ['hurricane.config.cjs', 'module.exports = { seed: 1 ;\n', "1:28: Unexpected token; fix the file's syntax"],
+  ];
+  for (const [file, text, where] of syntax) {
+    it(`names the file, line, column and reason of a syntax error in ${file}`, async () => {
+      const dir = makeProject({ [file]: text });
+      expect((await configError(dir)).message).toBe(`${dir}/${file}:${where}`);
+      expect((await configError(dir, {}, file)).message).toBe(`${dir}/${file}:${where}`);
+    });
+  }
 
   it('rejects a config that is not an object', async () => {
     const dir = makeProject({ 'hurricane.config.yaml': '- 1\n- 2\n' });

@@ -62,6 +62,17 @@ describe('the seeded initialiser (onnx/initializer.ts, no TF.js)', () => {
     expect([bn('bn_gamma'), bn('bn_beta'), bn('bn_mean'), bn('bn_var')]).toEqual([[1], [0], [0], [1]]);
   });
 
+  it("depthwise convolutions start as PyTorch's kaiming_normal_(mode='fan_out') does: std √(2 / (C·k·k)), not √(2 / (k·k))", () => {
+    // PyTorch counts a [C, 1, k, k] filter's fan-out as C·k·k (size(0) times the receptive field).
+    const graph = operatorGraph('MB_5_6', { h: 7, w: 7, cin: 40, cout: 40, stride: 1 });
+    const dw = graphParams(graph).find((s) => s.kind === 'conv_weight' && s.depthwise) as ParamSpec;
+    expect(dw.shape).toEqual([240, 1, 5, 5]);
+    const { std } = moments(initialValues(dw, 0));
+    const expected = Math.sqrt(2 / (240 * 5 * 5));
+    // 6,000 draws: the sample std within 5 % of the expected one (√C = 15.5 times smaller than before).
+    expect(Math.abs(std / expected - 1)).toBeLessThan(0.05);
+  });
+
   it("each parameter's values depend on the seed and its own name only", () => {
     const a = graphParams(operatorGraph('SEP_3', { h: 8, w: 8, cin: 16, cout: 16, stride: 1 }));
     const conv = a.find((s) => s.kind === 'conv_weight') as ParamSpec;

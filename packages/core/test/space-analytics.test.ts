@@ -2,7 +2,7 @@
 // (not the production counter called twice).
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../src/space/analytics.js';
-import { PRESETS, layerContexts, networkGraph, operatorGraph } from '../src/space/backbone.js';
+import { type LayerContext, PRESETS, layerContexts, networkGraph, operatorGraph } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
 import { OPERATOR_NAMES } from '../src/space/operators.js';
 import { inspectArchitecture } from '../src/space/inspect.js';
@@ -57,7 +57,8 @@ function expected(op: string, x: Ctx): Cost {
   }
   const k = base === 'ChoiceX' ? 3 : Number(base.split('_')[1]);
   const mid = x.cout / 2;
-  const projection = x.stride === 2 || x.cin !== x.cout;
+  // SPEC §4: the projection form at stride 2 only; at stride 1 the channel split, also when C_out ≠ C_in.
+  const projection = x.stride === 2;
   const mainIn = projection ? x.cin : x.cin / 2;
   const mainOut = projection ? x.cout - x.cin : x.cout - x.cin / 2;
   const parts: Cost[] = [];
@@ -86,6 +87,29 @@ const CONTEXTS: Ctx[] = [
   { h: 32, w: 32, cin: 8, cout: 16, stride: 1 },
   { h: 7, w: 7, cin: 40, cout: 80, stride: 2 },
 ];
+
+describe('Choice at stride 1 with a channel change (SPEC §4)', () => {
+  it('cifar layer 1 (32x32, 8 → 16, stride 1) splits the channels: 4 → 8 → 12 in the main branch, 256 params, 204,800 multiply-adds', () => {
+    const ctx = layerContexts(PRESETS.cifar())[0] as LayerContext;
+    expect([ctx.cin, ctx.cout, ctx.stride]).toEqual([8, 16, 1]);
+    const g = operatorGraph('Choice_3', ctx);
+    // By hand: 1x1 4→8 (32 weights), depthwise 3x3 on 8 (72), 1x1 8→12 (96), BatchNorm scale and
+    // shift on 8 + 8 + 12 channels (56): 256 params; each conv weight is used once per output
+    // pixel (32·32), BatchNorm is not counted: (32 + 72 + 96)·1024 = 204,800 multiply-adds.
+    expect(graphParams(g).map((p) => `${p.name}:${p.shape.join('x')}`).filter((n) => n.includes('weight'))).toEqual([
+      'Choice_3.main.pw1.weight:8x4x1x1',
+      'Choice_3.main.dw.weight:8x1x3x3',
+      'Choice_3.main.pw2.weight:12x8x1x1',
+    ]);
+    expect(graphCost(g)).toMatchObject({ params: 256, flops: 204_800 });
+  });
+
+  it('refuses a stride-1 context whose output is not wider than half the input', () => {
+    expect(() => operatorGraph('ChoiceX', { h: 8, w: 8, cin: 16, cout: 8, stride: 1 })).toThrow(
+      /ChoiceX at stride 1 needs C_out > C_in\/2 \(the main branch outputs C_out − C_in\/2\), got 16 → 8/,
+    );
+  });
+});
 
 describe('FLOPs and params of every operator (SPEC §5)', () => {
   for (const x of CONTEXTS) {

@@ -12,6 +12,7 @@ import type { TrainingData } from '../src/data/training-data.js';
 import { BatchSampler } from '../src/train/sampler.js';
 import { learningRate } from '../src/train/schedule.js';
 import { SPOS_TRAINING, type StepInfo, trainSupernet } from '../src/train/trainer.js';
+import { readWeights } from '../src/onnx/weights-file.js';
 
 const tiny = tinyBackbone();
 const OPS = ['MB_3_1', 'Choice_3', 'SEP_3'];
@@ -139,6 +140,38 @@ describe('supernet training (SPOS)', () => {
     expect(resumed.r).toMatchObject({ resumedFrom: 10, steps: 30 });
     expect([...stopped.losses, ...resumed.losses]).toEqual(a.losses);
     expect(resumed.weights).toEqual(a.weights);
+  }, 120_000);
+
+  it('stops at a diverging step without applying it or saving it: the last good checkpoint stays the one a rerun resumes from', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hurricane-train-')), 'ck.safetensors');
+    const net = new Supernet(
+      tiny,
+      1,
+      layerContexts(tiny).map(() => ['MB_3_1']),
+    );
+    const seen: StepInfo[] = [];
+    // A learning rate of 1e6 blows the weights up within a few steps.
+    const error = await trainSupernet(net, data, {
+      ...options,
+      lr: 1e6,
+      schedule: 'constant' as const,
+      steps: 40,
+      checkpointEvery: 2,
+      checkpointFile: file,
+      onStep: (st) => seen.push(st),
+    }).catch((e: unknown) => e);
+    net.dispose();
+    expect(error).toBeInstanceOf(HurricaneError);
+    const m = /^training diverged at step (\d+) \((.+)\); nothing of that step was applied and the checkpoint of step (\d+) is kept and a rerun resumes from it; lower the learning rate \(now 1000000\) and run again$/.exec(
+      (error as Error).message,
+    );
+    expect(m, (error as Error).message).not.toBeNull();
+    const [divergedAt, , keptAt] = [Number(m?.[1]), m?.[2], Number(m?.[3])];
+    expect(divergedAt).toBe(seen.length + 1);
+    expect(keptAt).toBe(2 * Math.floor(seen.length / 2));
+    const ck = readWeights(file);
+    expect(JSON.parse(ck.metadata.training as string).step).toBe(keptAt);
+    for (const [name, t] of ck.tensors) expect(t.data.every(Number.isFinite), `${name} is finite in the kept checkpoint`).toBe(true);
   }, 120_000);
 
   it('refuses a worker count outside 1 to the batch size', async () => {

@@ -12,7 +12,7 @@ import type {
 } from '@hurricane/core/plugin';
 import { HurricaneError, Rng, callFloorModel, summarizeSamples } from '@hurricane/core/adapter-kit';
 import type { ArmCpuOptions } from './options.js';
-import { type ProtocolOptions, type TimedTarget, runProtocol } from './protocol.js';
+import { type ProtocolOptions, type TimedTarget, protocolFor, runProtocol } from './protocol.js';
 import { type OrtModule, loadNativeBinding, loadOrt, ortVersion } from './runtime.js';
 
 /** The host CPU as Node sees it. */
@@ -163,14 +163,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
         targets.push(await open(m.artifactPath, m.source.inputName, m.source.inputShape, data, m.artifactPath));
       }
       const floor = await open(await callFloorModel(), 'input', [1, 1, 1, 1], new Float32Array(1), 'the call-floor model');
-      const results = await runProtocol(targets, floor, {
-        ...this.protocol,
-        ...(options.minRuns !== undefined
-          ? { minRounds: Math.max(2, Math.ceil(options.minRuns / (this.protocol.samplesPerRound ?? 5))) }
-          : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        signal: options.signal,
-      });
+      const results = await runProtocol(targets, floor, { ...protocolFor(this.protocol, options), signal: options.signal });
       const description = await this.describe();
       const timestamp = new Date().toISOString();
       return results.map((r) => ({

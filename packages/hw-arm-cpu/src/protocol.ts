@@ -35,6 +35,28 @@ export const DEFAULT_PROTOCOL: ProtocolOptions = {
   timeoutMs: 600_000,
 };
 
+/**
+ * The protocol a measurement runs: the adapter's settings over {@link DEFAULT_PROTOCOL}, with the
+ * caller's `MeasureOptions` applied so that they can only raise the noise guarantees:
+ * `minRuns` raises the minimum number of rounds to `⌈minRuns / samplesPerRound⌉` (never below the
+ * protocol's own `minRounds`), and the maximum follows it up when needed; `timeoutMs` sets the
+ * wall-clock limit.
+ */
+export function protocolFor(
+  adapter: Partial<ProtocolOptions>,
+  options: { readonly minRuns?: number | undefined; readonly timeoutMs?: number | undefined },
+): ProtocolOptions {
+  const base = { ...DEFAULT_PROTOCOL, ...adapter };
+  const minRounds =
+    options.minRuns !== undefined ? Math.max(base.minRounds, Math.ceil(options.minRuns / base.samplesPerRound)) : base.minRounds;
+  return {
+    ...base,
+    minRounds,
+    maxRounds: Math.max(base.maxRounds, minRounds),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  };
+}
+
 /** What the protocol found for one target. */
 export interface ProtocolResult {
   /** Per-call latency of every timed sample, call floor subtracted (clamped at 0). */

@@ -1,6 +1,6 @@
 import { Rng } from '@hurricane/core/adapter-kit';
 import { describe, expect, it } from 'vitest';
-import { type TimedTarget, medianUncertainty, runProtocol } from '../src/protocol.js';
+import { DEFAULT_PROTOCOL, type TimedTarget, medianUncertainty, protocolFor, runProtocol } from '../src/protocol.js';
 
 /** A synthetic target: each call costs `perCallMs` + `floorMs`, with seeded noise and occasional spikes. */
 function synthetic(
@@ -25,6 +25,23 @@ function synthetic(
     },
   };
 }
+
+describe('MeasureOptions against the protocol', () => {
+  it('minRuns can raise the minimum number of rounds but never lower it below the protocol\'s 10 rounds of 3 samples', () => {
+    expect([DEFAULT_PROTOCOL.minRounds, DEFAULT_PROTOCOL.samplesPerRound, DEFAULT_PROTOCOL.maxRounds]).toEqual([10, 3, 30]);
+    expect(protocolFor({}, {}).minRounds).toBe(10);
+    expect(protocolFor({}, { minRuns: 5 }).minRounds).toBe(10);
+    expect(protocolFor({}, { minRuns: 30 }).minRounds).toBe(10);
+    // 60 samples at 3 per round: 20 rounds.
+    expect(protocolFor({}, { minRuns: 60 }).minRounds).toBe(20);
+    // 151 samples: ⌈151 / 3⌉ = 51 rounds, and the maximum follows (30 → 51).
+    expect(protocolFor({}, { minRuns: 151 })).toMatchObject({ minRounds: 51, maxRounds: 51 });
+    // An adapter configured for more samples per round needs fewer rounds, but still its own minimum.
+    expect(protocolFor({ samplesPerRound: 5, minRounds: 4 }, { minRuns: 40 }).minRounds).toBe(8);
+    expect(protocolFor({ samplesPerRound: 5, minRounds: 4 }, { minRuns: 5 }).minRounds).toBe(4);
+    expect(protocolFor({}, { timeoutMs: 1234 }).timeoutMs).toBe(1234);
+  });
+});
 
 describe('measurement protocol on synthetic timings', () => {
   it('recovers per-call latencies with the call floor subtracted, despite noise and spikes', async () => {

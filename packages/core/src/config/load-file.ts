@@ -1,5 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse as parseJs } from 'acorn';
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError, describeError } from '../errors.js';
 
@@ -42,6 +44,11 @@ function explorer() {
         const { defaultLoaders } = await import('cosmiconfig');
         return defaultLoaders['.ts'](filepath, content);
       },
+      // JavaScript configs are imported once, so a syntax error surfaces as itself (cosmiconfig's
+      // own loader retries with require() and reports a misleading race instead).
+      '.js': importConfig,
+      '.mjs': importConfig,
+      '.cjs': importConfig,
     },
   });
 }
@@ -83,7 +90,51 @@ export async function loadConfigFile(options: { cwd: string; configPath?: string
   return { filepath: result.filepath, content: config as Record<string, unknown> };
 }
 
+async function importConfig(filepath: string): Promise<unknown> {
+  const mod = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return mod.default ?? mod;
+}
+
+/** 1-based line and column of a 0-based offset in `text`. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+/**
+ * Where and why a config file does not parse, from the parser's own report: js-yaml's reason and
+ * mark, the JSON parser's position, or (JavaScript) acorn's location of the syntax error.
+ */
+function syntaxProblem(filepath: string, error: unknown): string | null {
+  const e = error as { name?: string; reason?: string; mark?: { line: number; column: number }; message?: string };
+  if (e.name === 'YAMLException' && e.reason && e.mark) return `${filepath}:${e.mark.line + 1}:${e.mark.column + 1}: ${e.reason}`;
+  if (e.name === 'JSONError' || /\.json$|rc$/.test(filepath)) {
+    const text = readFileSync(filepath, 'utf8');
+    try {
+      JSON.parse(text);
+    } catch (json) {
+      const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec((json as Error).message);
+      if (m) return `${filepath}:${lineColumn(text, Number(m[2]))}: ${m[1]}`;
+      return `${filepath}: ${(json as Error).message}`;
+    }
+  }
+  if (/\.(c|m)?js$/.test(filepath)) {
+    // Whatever the loader said (Node's SyntaxError carries no location), acorn says where.
+    const text = readFileSync(filepath, 'utf8');
+    try {
+      parseJs(text, { ecmaVersion: 'latest', sourceType: filepath.endsWith('.cjs') ? 'script' : 'module', allowHashBang: true });
+    } catch (js) {
+      const loc = (js as { loc?: { line: number; column: number } }).loc;
+      const reason = (js as Error).message.replace(/ \(\d+:\d+\)$/, '');
+      if (loc) return `${filepath}:${loc.line}:${loc.column + 1}: ${reason}`;
+    }
+  }
+  return null;
+}
+
 function fileError(filepath: string, error: unknown): ConfigError {
+  const problem = syntaxProblem(filepath, error);
+  if (problem) return new ConfigError(`${problem}; fix the file's syntax`, { cause: error });
   const message = describeError(error).split('\n')[0] ?? '';
   if (/Cannot find (module|package) 'typescript'/.test(message)) {
     return new ConfigError(

@@ -135,7 +135,7 @@ export interface ParamSpec {
   readonly kind: 'conv_weight' | 'conv_bias' | 'fc_weight' | 'fc_bias' | 'bn_gamma' | 'bn_beta' | 'bn_mean' | 'bn_var';
   /** Fan-in for initialisation (conv: `cin/groups·k·k`; fc: `cin`). */
   readonly fanIn: number;
-  /** Fan-out for initialisation (conv: `cout·k·k/groups`… as Kaiming's `fan_out`). */
+  /** Fan-out for initialisation (conv: `cout·k·k`, depthwise too, as PyTorch's Kaiming `fan_out`). */
   readonly fanOut: number;
   readonly trainable: boolean;
   /** Conv weights only: a depthwise convolution (groups = channels). */
@@ -168,7 +168,8 @@ export function graphParams(graph: Graph): ParamSpec[] {
         shape: [n.cout, n.cin / n.groups, n.k, n.k],
         kind: 'conv_weight',
         fanIn,
-        fanOut: (n.cout / n.groups) * n.k * n.k,
+        // PyTorch counts fan-out as size(0)·k·k for every conv, grouped or not (torch.nn.init._calculate_fan_in_and_fan_out).
+        fanOut: n.cout * n.k * n.k,
         trainable: true,
         depthwise: n.groups !== 1,
       });

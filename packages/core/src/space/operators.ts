@@ -54,11 +54,12 @@ export function seChannels(c: number): number {
 
 /**
  * Whether a Choice/ChoiceX unit uses its projection form (a projection branch on the whole input)
- * rather than the channel-shuffle split: at stride 2, as in SPOS, and also at stride 1 when the
- * channel count changes (first layer of a stage whose first stride is 1 in the small presets).
+ * rather than the channel-shuffle split: at stride 2 only (SPEC §4, as SPOS's ShuffleV2Block). At
+ * stride 1 it always splits, also when the channel count changes: half of the input passes
+ * through and the main branch turns the other `C_in/2` channels into `C_out − C_in/2`.
  */
 export function usesProjection(ctx: OperatorContext): boolean {
-  return ctx.stride === 2 || ctx.cin !== ctx.cout;
+  return ctx.stride === 2;
 }
 
 /** Why `op` cannot run in `ctx`, or null when it can. */
@@ -70,6 +71,8 @@ export function operatorContextProblem(op: OperatorSpec, ctx: OperatorContext): 
     if (usesProjection(ctx)) {
       if (ctx.cout <= ctx.cin) return `${op.name} with a projection branch needs C_out > C_in, got ${ctx.cin} → ${ctx.cout}`;
     } else if (ctx.cin % 2 !== 0) return `${op.name} needs an even C_in for the channel split, got ${ctx.cin}`;
+    else if (ctx.cout <= ctx.cin / 2)
+      return `${op.name} at stride 1 needs C_out > C_in/2 (the main branch outputs C_out − C_in/2), got ${ctx.cin} → ${ctx.cout}`;
   }
   return null;
 }

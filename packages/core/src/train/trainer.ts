@@ -160,8 +160,16 @@ interface StepWork {
   readonly lr: number;
 }
 
-/** Forward, backward and SGD of one step in this thread; returns the loss. */
-function stepInThisThread(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions, st: TrainingState, work: StepWork): number {
+/** What one step computed, before anything is applied to the network. */
+interface StepResult {
+  readonly loss: number;
+  readonly grads: ReadonlyMap<string, Float32Array>;
+  /** BatchNorm running statistics to set (data-parallel steps; in this thread they are updated in place). */
+  readonly statistics?: ReadonlyMap<string, Float32Array>;
+}
+
+/** Forward and backward of one step in this thread. */
+function stepInThisThread(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions, work: StepWork): StepResult {
   const [c, h, w] = data.inputShape;
   const n = work.batch.labels.length;
   const grads = new Map<string, Float32Array>();
@@ -178,24 +186,22 @@ function stepInThisThread(net: SpaceNetwork, data: TrainingData, o: SupernetTrai
     for (const [name, g] of r.grads) grads.set(name, (g.dataSync() as Float32Array).slice());
     return r.loss.dataSync()[0] as number;
   });
-  applySgd(net, st.momentum, grads, work.lr, { momentum: o.momentum, weightDecay: o.weightDecay });
-  return loss;
+  return { loss, grads };
 }
 
 /**
  * One data-parallel step: shard k of W takes rows [k·n/W, (k+1)·n/W) of the batch; the gradients
- * and BatchNorm statistics are averaged by shard size and SGD runs here. `whileWaiting` runs while
- * the workers compute (the next batch is prepared then).
+ * and BatchNorm statistics are averaged by shard size. `whileWaiting` runs while the workers
+ * compute (the next batch is prepared then).
  */
 async function stepOnWorkers(
   pool: WorkerPool,
   net: SpaceNetwork,
   data: TrainingData,
   o: SupernetTrainingOptions,
-  st: TrainingState,
   work: StepWork,
   whileWaiting: () => void,
-): Promise<number> {
+): Promise<StepResult> {
   const [c, h, w] = data.inputShape;
   const n = work.batch.labels.length;
   const names = net.parameterNames(work.arch);
@@ -218,12 +224,40 @@ async function stepOnWorkers(
   );
   whileWaiting();
   const avg = averageReplies(await pending, bounds);
-  applySgd(net, st.momentum, avg.grads, work.lr, { momentum: o.momentum, weightDecay: o.weightDecay });
-  for (const [name, stats] of avg.statistics) {
+  return { loss: avg.loss, grads: avg.grads, statistics: avg.statistics };
+}
+
+/** Why a step's result must not be applied (a non-finite loss, gradient or statistic), or null. */
+function nonFinite(r: StepResult): string | null {
+  if (!Number.isFinite(r.loss)) return `loss ${r.loss}`;
+  for (const [kind, values] of [
+    ['gradient', r.grads],
+    ['BatchNorm statistic', r.statistics ?? new Map()],
+  ] as const) {
+    for (const [name, v] of values) if (!v.every(Number.isFinite)) return `a non-finite ${kind} of ${name}`;
+  }
+  return null;
+}
+
+/** SGD on the step's gradients, then the averaged BatchNorm statistics of a data-parallel step. */
+function applyStep(net: SpaceNetwork, o: SupernetTrainingOptions, st: TrainingState, r: StepResult, lr: number): void {
+  applySgd(net, st.momentum, r.grads, lr, { momentum: o.momentum, weightDecay: o.weightDecay });
+  for (const [name, stats] of r.statistics ?? []) {
     const v = net.store.get(name);
     tf.tidy(() => v.assign(tf.tensor(stats, v.shape)));
   }
-  return avg.loss;
+}
+
+/** The error of a diverged step: which step, what was not finite, the fix, and the checkpoint a rerun resumes from. */
+function divergence(step: number, what: string, o: SupernetTrainingOptions, saved: number): HurricaneError {
+  const resume = !o.checkpointFile
+    ? 'no checkpoint file was set'
+    : saved > 0
+      ? `the checkpoint of step ${saved} is kept and a rerun resumes from it`
+      : 'no checkpoint was written yet, so a rerun starts from step 0';
+  return new HurricaneError(
+    `training diverged at step ${step} (${what}); nothing of that step was applied and ${resume}; lower the learning rate (now ${o.lr}) and run again`,
+  );
 }
 
 /**
@@ -240,7 +274,12 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
   checkTrainingInput(net, data, o, active);
   const sampler = new BatchSampler(data.size, o.batchSize, o.seed);
   const { resumedFrom, ...st } = loadCheckpoint(net, o.checkpointFile, o.seed);
-  const save = () => o.checkpointFile && saveCheckpoint(net, o.checkpointFile, o.seed, st);
+  let saved = resumedFrom;
+  const save = () => {
+    if (!o.checkpointFile) return;
+    saveCheckpoint(net, o.checkpointFile, o.seed, st);
+    saved = st.step;
+  };
   const workers = o.workers ?? 1;
   const pool =
     workers > 1
@@ -263,11 +302,12 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
       const prefetch = () => {
         if (st.step + 1 < o.steps) prefetched.current = { step: st.step + 1, batch: makeBatch(st.step + 1) };
       };
-      const loss = pool ? await stepOnWorkers(pool, net, data, o, st, work, prefetch) : stepInThisThread(net, data, o, st, work);
-      if (!Number.isFinite(loss)) {
-        save();
-        throw new HurricaneError(`training diverged at step ${st.step} (loss ${loss}); lower the learning rate (now ${o.lr})`);
-      }
+      const r = pool ? await stepOnWorkers(pool, net, data, o, work, prefetch) : stepInThisThread(net, data, o, work);
+      const bad = nonFinite(r);
+      // Nothing of a diverged step is applied and nothing is saved: the last checkpoint stays the good one.
+      if (bad) throw divergence(st.step + 1, bad, o, saved);
+      applyStep(net, o, st, r, lr);
+      const loss = r.loss;
       st.lossEma = Number.isNaN(st.lossEma) ? loss : EMA * st.lossEma + (1 - EMA) * loss;
       st.step++;
       o.onStep?.({ step: st.step, arch, loss, lossEma: st.lossEma, lr });
