@@ -19,6 +19,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: [src('./test/setup.ts')],
+    globalSetup: [src('./test/global-setup.ts')],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -14,6 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 graph_file, batches_file, lr, steps, seed = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+init_file = sys.argv[6] if len(sys.argv) > 6 else None  # also write the initial weights here (safetensors, Hurricane names)
 torch.manual_seed(seed)
 torch.set_num_threads(2)
 g = json.load(open(graph_file))
@@ -75,6 +76,36 @@ class Net(nn.Module):
 
 
 net = Net(g)
+
+
+def save_initial(path):
+    """The initial weights as a safetensors file under Hurricane's parameter names (ONNX layout = PyTorch's)."""
+    names = {"weight": "weight", "bias": "bias"}
+    tensors = {}
+    for n in g["nodes"]:
+        if n["op"] not in ("conv", "bn", "fc"):
+            continue
+        m = net.mods[n["param"].replace(".", "_")]
+        if n["op"] == "bn":
+            parts = {"gamma": m.weight, "beta": m.bias, "mean": m.running_mean, "var": m.running_var}
+        else:
+            parts = {k: getattr(m, v) for k, v in names.items() if getattr(m, v) is not None}
+        for k, t in parts.items():
+            tensors[f"{n['param']}.{k}"] = t.detach().contiguous().float()
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        b = t.numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+if init_file:
+    save_initial(init_file)
 decay = [p for p in net.parameters() if p.dim() > 1]
 no_decay = [p for p in net.parameters() if p.dim() <= 1]
 opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0}], lr=lr, momentum=0.9)

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, FAKE_BIN, FAKE_SNPE_ROOT, REPO, makeProject, pathWith, pkgDir } from './helpers.js';
+import { CLI, FAKE_BIN, FAKE_SNPE_ROOT, REPO, THIRD_PARTY, makeProject, pathWith, pkgDir } from './helpers.js';
+
+/** The metadata of a safetensors file (its JSON header's `__metadata__`). */
+function readWeightsMeta(file: string): Record<string, string> {
+  const b = readFileSync(file);
+  const n = Number(b.readBigUInt64LE(0));
+  return (JSON.parse(b.subarray(8, 8 + n).toString('utf8')) as { __metadata__: Record<string, string> }).__metadata__;
+}
 
 const exec = promisify(execFile);
 
@@ -70,11 +77,20 @@ describe('hurricane CLI', () => {
     );
   });
 
-  it('exits 2 when a listed plugin is not installed, with the install command', async () => {
-    const dir = makeProject({ '.hurricanerc.yaml': 'plugins: [openvino]\n' });
+  it('exits 2 when a listed plugin is not installed, with where it looked and the install command', async () => {
+    const dir = makeProject({ '.hurricanerc.yaml': 'plugins: [hurricane-plugin-nowhere]\n' });
     const r = await hurricane(['doctor'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`run 'npm install -D @hurricane/hw-openvino' in ${dir}`);
+    expect(r.stderr).toContain(`is not installed (looked from ${dir}, `);
+    expect(r.stderr).toContain(`run 'npm install -D hurricane-plugin-nowhere' in ${dir}`);
+  });
+
+  it('a config kept outside the project still finds the plugins installed where the command runs', async () => {
+    const elsewhere = makeProject({ 'x.json': json({ hardware: 'ort-perf-test' }) });
+    const project = makeProject({}, { 'hurricane-plugin-ort-perf-test': THIRD_PARTY });
+    const r = await hurricane(['plugins', '--config', path.join(elsewhere, 'x.json'), '--json'], { cwd: project });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).plugins.map((p: { name: string }) => p.name)).toContain('hurricane-plugin-ort-perf-test');
   });
 
   it('doctor exits 0 when the selected adapter is ready and explains what the others miss', async () => {
@@ -123,6 +139,33 @@ describe('hurricane CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('hurricane: command line: --seed expected number, found the string "x"\n');
   });
+
+  it('a number on the command line gets the message the same number gets in a config file', async () => {
+    for (const [value, problem] of [
+      ['-1', 'expected a number ≥ 0, found number -1'],
+      ['1.5', 'expected a whole number, found number 1.5'],
+    ]) {
+      const flag = await hurricane(['config', `--seed=${value}`]);
+      expect(flag).toMatchObject({ code: 2, stderr: `hurricane: command line: --seed ${problem}\n` });
+      const dir = makeProject({ 'hurricane.config.json': `{ "seed": ${value} }` });
+      const file = await hurricane(['config'], { cwd: dir });
+      expect(file).toMatchObject({ code: 2, stderr: `hurricane: ${dir}/hurricane.config.json: 'seed' ${problem}\n` });
+    }
+  });
+
+  it('an unknown command is named as such, with the list of commands; help <command> shows its help', async () => {
+    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine';
+    for (const argv of [['search'], ['help', 'search'], ['--preset', 'mnist', 'search']]) {
+      const r = await hurricane(argv);
+      expect(r).toMatchObject({
+        code: 2,
+        stderr: `hurricane: unknown command 'search'; the commands are ${list} (hurricane --help says what each does)\n`,
+      });
+    }
+    const help = await hurricane(['help', 'doctor']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: hurricane doctor \[options\]/);
+  });
 });
 
 describe('hurricane CLI and Ctrl-C', () => {
@@ -157,6 +200,38 @@ describe('hurricane CLI and Ctrl-C', () => {
     }
     expect(alive).toBe(false);
   });
+});
+
+describe('hurricane train and two Ctrl-Cs', () => {
+  it('the second Ctrl-C stops at once and says the checkpoint of which step is all that was saved', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = makeProject({
+      'hurricane.config.json': JSON.stringify({
+        plugins: [],
+        preset: 'mnist',
+        engine: 'wasm',
+        train: { steps: 1000, batchSize: 8, workers: 1, checkpointEvery: 1, validationPerClass: 2 },
+      }),
+    });
+    const child = spawn(process.execPath, [CLI, 'train'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 1200 && !/\[3\/1000\]/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    // Both signals arrive while a step (about a second here) computes: the first asks for a graceful
+    // stop, the second, handled right after it before that stop could finish, stops at once.
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const last = stderr.trim().split('\n').at(-1) ?? '';
+    const m = /^hurricane: stopped by SIGINT; nothing after the checkpoint of step (\d+) \(.*supernet\.safetensors\) was saved$/.exec(last);
+    expect(m, stderr).not.toBeNull();
+    const saved = JSON.parse(readWeightsMeta(path.join(dir, '.hurricane/arm-cpu/mnist/supernet.safetensors')).training as string);
+    expect(saved.step).toBe(Number(m?.[1]));
+  }, 120_000);
 });
 
 describe('hurricane inspect and export', () => {
@@ -236,6 +311,17 @@ describe('hurricane inspect and export', () => {
     ]);
     expect(weights.code).toBe(2);
     expect(weights.stderr).toMatch(/^hurricane: weights file .*nope\.safetensors cannot be read: ENOENT/);
+    const op = (layer: string, operator: string) =>
+      hurricane(['export', '--preset', 'cifar', '--layer', layer, '--operator', operator, '-o', path.join(dir, 'z.onnx')]);
+    expect(await op('5', 'FOO_3')).toMatchObject({
+      code: 2,
+      stderr: "hurricane: --operator: layer 5: 'FOO_3' is not one of the 32 operators — did you mean 'SEP_3'?\n",
+    });
+    expect(await op('21', 'MB_3_3')).toMatchObject({
+      code: 2,
+      stderr: "hurricane: --layer must be a layer number from 1 to 20 (the 'cifar' backbone has 20 searchable layers), got '21'\n",
+    });
+    expect(await op('0', 'MB_3_3')).toMatchObject({ code: 2 });
   });
 });
 
@@ -303,17 +389,41 @@ describe('hurricane profile: kill -9 and resume', () => {
     expect(r.stderr).toMatch(
       /^hurricane: 256 of 256 operator latencies of preset 'mnist' are missing for arm-cpu on .*: run 'hurricane profile' first\n$/,
     );
+    // The hint repeats the options this run was given, so that running it profiles what is missing.
+    const flags = await hurricane(['space', '--preset', 'imagenet', '--work-dir', 'my runs'], { cwd: dir });
+    expect(flags.code).toBe(1);
+    expect(flags.stderr).toMatch(/: run 'hurricane profile --preset imagenet --work-dir 'my runs'' first\n$/);
   });
 
   it('latency --json measures a whole network for real', async () => {
     const dir = makeProject({ 'hurricane.config.json': JSON.stringify({ plugins: [pkgDir('hw-arm-cpu')], preset: 'mnist' }) });
-    const r = await hurricane(['latency', '--arch', Array(20).fill('MB_3_1').join(','), '--json'], { cwd: dir });
-    expect(r.code).toBe(0);
+    const file = path.join(REPO, 'examples/architectures/mixed-20.txt');
+    const r = await hurricane(['latency', '--arch', `@${file}`, '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.median_ms).toBeGreaterThan(0);
+    // It names what it measured: the preset and the architecture read from the example file.
+    expect(j.preset).toBe('mnist');
+    expect(j.arch).toEqual(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#')),
+    );
     expect(j.provenance.runtime).toBe('ONNX Runtime');
-    expect(j.runs).toBeGreaterThan(0);
+    // The protocol's floor: at least 10 rounds of 3 timed samples (docs/adapters/arm-cpu.md).
+    expect(j.runs).toBeGreaterThanOrEqual(30);
+    expect(j.p10_ms).toBeLessThanOrEqual(j.median_ms);
+    expect(j.median_ms).toBeLessThanOrEqual(j.p90_ms);
   }, 60_000);
+
+  it('train works with no config: the default preset gives way to the one the default dataset (MNIST, shipped) fits', async () => {
+    const dir = makeProject();
+    const r = await hurricane(['train', '--steps', '1', '--workers', '1', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^preset: mnist \(train\.dataset 'mnist' has 1x28x28 images; the default preset 'cifar' does not fit them\)$/m,
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({ preset: 'mnist', steps: 1, stopped_by: 'steps' });
+  }, 120_000);
 
   it('train runs the supernet from the config, resumes from its checkpoint, and names a bad setting', async () => {
     const config = {
@@ -327,10 +437,19 @@ describe('hurricane profile: kill -9 and resume', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/^engine: wasm \(TF.js backend 'wasm'\): asked for with engine 'wasm'$/m);
     const a = JSON.parse(first.stdout);
-    expect(a).toMatchObject({ steps: 2, resumed_from: 0, stopped_by: 'steps', workers: 1, candidates_from: 'preset' });
+    expect(a).toMatchObject({ steps: 2, resumed_from: 0, stopped_by: 'steps', workers: 1, candidates_from: 'preset', preset: 'mnist' });
     expect(a.probe.images).toBe(20);
-    expect(a.probe.accuracy).toBeGreaterThanOrEqual(0);
-    const second = await hurricane(['train', '--steps', '3', '--json'], { cwd: dir });
+    // Top-1 accuracy on 20 images is a whole number of them, and the loss a finite cross-entropy.
+    expect(Number.isInteger(Math.round(a.probe.accuracy * 20 * 1e6) / 1e6)).toBe(true);
+    expect(a.probe.accuracy).toBeLessThanOrEqual(1);
+    expect(a.probe.loss).toBeGreaterThan(0);
+    // Asking for more steps changes the linear schedule mid-run: refused unless asked for.
+    const changed = await hurricane(['train', '--steps', '3', '--json'], { cwd: dir });
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(
+      /^hurricane: checkpoint .*supernet\.safetensors was written by a run of 2 steps, linear schedule, lr 0\.1; this run asks for 3 steps, linear schedule, lr 0\.1, so the learning rate would change mid-run: start again with --fresh, or continue with the new schedule with --reschedule$/m,
+    );
+    const second = await hurricane(['train', '--steps', '3', '--reschedule', '--json'], { cwd: dir });
     expect(second.code, second.stderr).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ steps: 3, resumed_from: 2 });
 
@@ -341,9 +460,16 @@ describe('hurricane profile: kill -9 and resume', () => {
       'hurricane.config.json': JSON.stringify({ ...config, preset: 'cifar', train: { ...config.train, dataset: 'cifar10' } }),
     });
     const missing = await hurricane(['train'], { cwd: noDir });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(
-      /hurricane: train\.dataDir is required for dataset 'cifar10': set it to the folder with data_batch_1\.bin/,
+      /hurricane: train\.dataDir is required for train\.dataset 'cifar10': set it to the folder with data_batch_1\.bin/,
+    );
+    // A preset set in the config that does not fit the dataset: a config error naming both keys.
+    const mismatch = makeProject({ 'hurricane.config.json': JSON.stringify({ ...config, preset: 'cifar' }) });
+    const wrong = await hurricane(['train'], { cwd: mismatch });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.split('\n').at(-2)).toBe(
+      `hurricane: preset 'cifar' (${mismatch}/hurricane.config.json) expects 32x32x3 images but train.dataset 'mnist' (the default) has 28x28x1: set preset to 'mnist' or choose another train.dataset`,
     );
   }, 120_000);
 });

@@ -14,7 +14,7 @@ try {
   throw error;
 }
 const { killAllTools } = await import('../dist/session/execa-tool-runner.js');
-const { interrupt } = await import('../dist/cli/interrupt.js');
+const { hardStopLoss, interrupt } = await import('../dist/cli/interrupt.js');
 
 for (const [signal, code] of [
   ['SIGINT', 130],
@@ -22,15 +22,19 @@ for (const [signal, code] of [
 ]) {
   const stop = () => {
     killAllTools('SIGKILL');
-    process.stderr.write(`hurricane: stopped by ${signal}\n`);
+    const loss = hardStopLoss();
+    process.stderr.write(`hurricane: stopped by ${signal}${loss ? `; ${loss}` : ''}\n`);
     process.exit(code);
   };
-  // A long job that can stop cleanly (training: checkpoint, then exit) takes the first signal.
-  process.once(signal, () => {
-    if (interrupt()) {
+  // A long job that can stop cleanly (training: checkpoint, then exit) takes the first signal; the
+  // next one stops at once. One listener for the whole run: removing and re-adding it between two
+  // signals would drop a second signal that is already queued (Node closes the signal watcher).
+  let received = 0;
+  process.on(signal, () => {
+    received++;
+    if (received === 1 && interrupt()) {
       process.stderr.write(`hurricane: ${signal}: finishing the current step and saving a checkpoint (again to stop at once)\n`);
       process.exitCode = code;
-      process.once(signal, stop);
     } else stop();
   });
 }

@@ -81,9 +81,17 @@ describe('config discovery', () => {
   // Each parser's reason and the line:column it points at, as the parser reports them.
   const syntax: [string, string, string][] = [
     ['hurricane.config.json', '{\n  "seed": 1,\n}\n', "3:1: Expected double-quoted property name; fix the file's syntax"],
-    ['hurricane.config.yaml', 'hardware: arm-cpu\n  preset: cifar\nseed: 1\n', "2:9: bad indentation of a mapping entry; fix the file's syntax"],
+    [
+      'hurricane.config.yaml',
+      'hardware: arm-cpu\n  preset: cifar\nseed: 1\n',
+      "2:9: bad indentation of a mapping entry; fix the file's syntax",
+    ],
     ['.hurricanerc', 'seed: [1, 2\n', "2:1: unexpected end of the stream within a flow collection; fix the file's syntax"],
-    ['hurricane.config.mjs', 'export default {\n  seed: 1,\n  preset: "cifar"\n  hardware: 2\n};\n', "4:3: Unexpected token; fix the file's syntax"],
+    [
+      'hurricane.config.mjs',
+      'export default {\n  seed: 1,\n  preset: "cifar"\n  hardware: 2\n};\n',
+      "4:3: Unexpected token; fix the file's syntax",
+    ],
     ['hurricane.config.cjs', 'module.exports = { seed: 1 ;\n', "1:28: Unexpected token; fix the file's syntax"],
   ];
   for (const [file, text, where] of syntax) {

@@ -21,6 +21,8 @@ function config(alpha = 0, beta = 0): ResolvedConfig {
     rootDir: '/x',
     workDir: '/x/.hurricane',
     sources: new Map(),
+    commandLine: [],
+    pluginSearchDirs: [],
   };
 }
 

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/random.js';
 import { layerContexts } from '../src/space/backbone.js';
-import { graphParams } from '../src/space/ir.js';
+import type { Node } from '../src/space/ir.js';
+import { tf } from '../src/engine/tf.js';
 import { Supernet } from '../src/engine/network.js';
 import type { TrainingData } from '../src/data/training-data.js';
 import { evaluate, recalibrateBatchNorm } from '../src/train/evaluate.js';
@@ -48,23 +49,92 @@ describe('evaluate', () => {
     net.dispose();
   });
 
-  it('recalibrates the running statistics of the path to the average of its batch statistics', () => {
+  it('accuracy and cross-entropy equal a hand computation on known logits, on ONNX Runtime and on TF.js', async () => {
     const net = new Supernet(
       tiny,
       3,
       layerContexts(tiny).map(() => OPS),
     );
     const arch = layerContexts(tiny).map(() => 'MB_3_1');
-    const data = randomData(16, 4);
-    recalibrateBatchNorm(net, arch, data, { batches: 1, batchSize: 16, seed: 0 });
-    // Reset to 0 and replaced by the batch mean of the stem convolution's output (not 0 for off-centre inputs).
-    const bn = graphParams(net.graph(arch)).find((p) => p.kind === 'bn_mean') as { name: string };
-    const runMean = net.store.get(bn.name).dataSync();
-    expect(Array.from(runMean).some((v) => Math.abs(v) > 1e-3)).toBe(true);
-    // A second recalibration from the same seed gives the same statistics (no accumulation).
+    // The head's last BatchNorm with scale 0 and shift 0 outputs 0 for any input, so every image's
+    // logits are the classifier's bias: known numbers.
+    const g = net.graph(arch);
+    const lastBn = g.nodes.filter((n) => n.op === 'bn').at(-1) as Extract<Node, { op: 'bn' }>;
+    const fc = g.nodes.find((n) => n.op === 'fc') as Extract<Node, { op: 'fc' }>;
+    net.store.setOnnxValues(`${lastBn.param}.gamma`, new Float32Array(lastBn.channels));
+    net.store.setOnnxValues(`${lastBn.param}.beta`, new Float32Array(lastBn.channels));
+    const bias = [2, 0.5, -1];
+    net.store.setOnnxValues(`${fc.param}.bias`, Float32Array.from(bias));
+    const data = randomData(37, 5);
+    const labels = data.batch(
+      Array.from({ length: 37 }, (_, i) => i),
+      null,
+    ).labels;
+    // By hand: class 0 always wins; the loss of label y is log(Σ e^b) − b_y.
+    const logSum = Math.log(bias.reduce((a, b) => a + Math.exp(b), 0));
+    const expectedAccuracy = labels.filter((y) => y === 0).length / 37;
+    const expectedLoss = Array.from(labels).reduce((a, y) => a + logSum - (bias[y] as number), 0) / 37;
+    expect(expectedAccuracy).toBeGreaterThan(0);
+    expect(expectedAccuracy).toBeLessThan(1);
+    for (const runtime of ['onnxruntime', 'tfjs'] as const) {
+      const e = await evaluate(net, arch, data, { runtime, batchSize: 16 });
+      expect(e.accuracy, runtime).toBe(expectedAccuracy);
+      expect(e.loss, runtime).toBeCloseTo(expectedLoss, 5);
+    }
+    net.dispose();
+  });
+
+  it('recalibrates the running statistics of the path to the average of its batch statistics (hand computation over 3 batches)', () => {
+    const net = new Supernet(
+      tiny,
+      3,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const arch = layerContexts(tiny).map(() => 'MB_3_1');
+    // Batch k is four copies of a constant image of value 1, 2, 4: the stem convolution is linear,
+    // so its output's per-channel batch mean is v·m and its unbiased variance v²·s², where m and s²
+    // are those of the constant-1 image, computed here with a plain TF.js convolution.
+    const values = [1, 2, 4];
+    let call = 0;
+    const constant: TrainingData = {
+      size: 16,
+      inputShape: [1, 8, 8],
+      numClasses: 3,
+      batch: (idx) => {
+        const v = values[call++ % values.length] as number;
+        return { x: new Float32Array(idx.length * 64).fill(v), labels: new Int32Array(idx.length) };
+      },
+    };
+    recalibrateBatchNorm(net, arch, constant, { batches: 3, batchSize: 4, seed: 0 });
+    expect(call).toBe(3);
+    const g = net.graph(arch);
+    const bn = g.nodes.find((n) => n.op === 'bn') as Extract<Node, { op: 'bn' }>;
+    const conv = g.nodes.find((n) => n.op === 'conv' && n.output === bn.input) as Extract<Node, { op: 'conv' }>;
+    const [m, s2] = tf.tidy(() => {
+      const pad = Math.floor(conv.k / 2);
+      const x = tf.ones([4, 8, 8, 1]) as tf.Tensor4D;
+      const y = tf.conv2d(x, net.store.get(`${conv.param}.weight`) as tf.Tensor4D, conv.stride, [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ]);
+      const { mean, variance } = tf.moments(y, [0, 1, 2]);
+      const count = y.shape[0] * y.shape[1] * y.shape[2];
+      return [mean.dataSync(), tf.mul(variance, count / (count - 1)).dataSync()];
+    });
+    const avg = (f: (v: number) => number) => values.reduce((a, v) => a + f(v), 0) / values.length;
+    const runMean = net.store.get(`${bn.param}.mean`).dataSync();
+    const runVar = net.store.get(`${bn.param}.var`).dataSync();
+    for (let ch = 0; ch < bn.channels; ch++) {
+      expect(runMean[ch]).toBeCloseTo((m[ch] as number) * avg((v) => v), 4);
+      expect(runVar[ch]).toBeCloseTo((s2[ch] as number) * avg((v) => v * v), 4);
+    }
+    // A second recalibration gives the same statistics (they are reset, never accumulated).
+    call = 0;
     const before = Float32Array.from(runMean);
-    recalibrateBatchNorm(net, arch, data, { batches: 1, batchSize: 16, seed: 0 });
-    expect(Array.from(net.store.get(bn.name).dataSync())).toEqual(Array.from(before));
+    recalibrateBatchNorm(net, arch, constant, { batches: 3, batchSize: 4, seed: 0 });
+    expect(Array.from(net.store.get(`${bn.param}.mean`).dataSync())).toEqual(Array.from(before));
     net.dispose();
   });
 });

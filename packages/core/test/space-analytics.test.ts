@@ -96,11 +96,11 @@ describe('Choice at stride 1 with a channel change (SPEC §4)', () => {
     // By hand: 1x1 4→8 (32 weights), depthwise 3x3 on 8 (72), 1x1 8→12 (96), BatchNorm scale and
     // shift on 8 + 8 + 12 channels (56): 256 params; each conv weight is used once per output
     // pixel (32·32), BatchNorm is not counted: (32 + 72 + 96)·1024 = 204,800 multiply-adds.
-    expect(graphParams(g).map((p) => `${p.name}:${p.shape.join('x')}`).filter((n) => n.includes('weight'))).toEqual([
-      'Choice_3.main.pw1.weight:8x4x1x1',
-      'Choice_3.main.dw.weight:8x1x3x3',
-      'Choice_3.main.pw2.weight:12x8x1x1',
-    ]);
+    expect(
+      graphParams(g)
+        .map((p) => `${p.name}:${p.shape.join('x')}`)
+        .filter((n) => n.includes('weight')),
+    ).toEqual(['Choice_3.main.pw1.weight:8x4x1x1', 'Choice_3.main.dw.weight:8x1x3x3', 'Choice_3.main.pw2.weight:12x8x1x1']);
     expect(graphCost(g)).toMatchObject({ params: 256, flops: 204_800 });
   });
 

@@ -140,6 +140,17 @@ describe('architectures', () => {
   it('reject empty layers and malformed JSON', () => {
     expect(error(`${twenty.slice(1).join(',')},`)).toBe('architecture: layer 20 is empty; write an operator name such as Choice_3');
     expect(error('["Choice_3",')).toMatch(/^architecture: not valid JSON/);
-    expect(error('[1,2]')).toBe('architecture: JSON must be an array of operator names (or { "arch": [...] })');
+    expect(error('[1,2]')).toBe('architecture: JSON must be an array of operator names, { "arch": [...] }, or a space.json');
+  });
+  it('read one operator per line (blank lines and # comments ignored)', () => {
+    const text = `# the SPOS baseline\n\n${twenty.map((op, i) => `${op}   # layer ${i + 1}`).join('\n')}\n`;
+    expect(parseArchitecture(text, spos)).toEqual(twenty);
+  });
+  it("take the initial winner of a space.json written by 'hurricane space', and refuse one of another preset", () => {
+    const space = { format: 'hurricane-space', version: 1, preset: 'spos', initialArch: [...twenty].reverse(), candidates: [] };
+    expect(parseArchitecture(JSON.stringify(space), spos)).toEqual([...twenty].reverse());
+    expect(error(JSON.stringify({ ...space, preset: 'cifar' }))).toBe(
+      "architecture: this space.json is for preset 'cifar', not 'spos'; pass --preset cifar or another file",
+    );
   });
 });

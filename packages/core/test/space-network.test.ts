@@ -41,12 +41,21 @@ describe('supernet', () => {
   });
 
   it('runs one path per call and gives different outputs for different paths', () => {
+    // Training mode: BatchNorm normalises with the batch's statistics, as in every supernet step. (An
+    // untrained network in inference mode passes its input through 20 layers of Kaiming-initialised
+    // weights with identity BatchNorm, and the logits of every path shrink towards the same zero.)
+    const net = new Supernet(
+      mnist,
+      11,
+      layerContexts(mnist).map(() => SMALL),
+    );
     const x = batch(1);
-    const ya = supernet.forward(x, archOf(1, SMALL));
-    const yb = supernet.forward(x, archOf(2, SMALL));
+    const ya = net.forward(x, archOf(1, SMALL), { training: true });
+    const yb = net.forward(x, archOf(2, SMALL), { training: true });
     expect(ya.shape).toEqual([4, 10]);
     expect(maxAbsDiff(ya.dataSync() as Float32Array, yb.dataSync() as Float32Array)).toBeGreaterThan(1e-3);
     tf.dispose([x, ya, yb]);
+    net.dispose();
   });
 
   it('rejects a path outside its candidates', () => {

@@ -162,9 +162,10 @@ describe('supernet training (SPOS)', () => {
     }).catch((e: unknown) => e);
     net.dispose();
     expect(error).toBeInstanceOf(HurricaneError);
-    const m = /^training diverged at step (\d+) \((.+)\); nothing of that step was applied and the checkpoint of step (\d+) is kept and a rerun resumes from it; lower the learning rate \(now 1000000\) and run again$/.exec(
-      (error as Error).message,
-    );
+    const m =
+      /^training diverged at step (\d+) \((.+)\); nothing of that step was applied and the checkpoint of step (\d+) is kept and a rerun resumes from it; lower the learning rate \(now 1000000\) and run again$/.exec(
+        (error as Error).message,
+      );
     expect(m, (error as Error).message).not.toBeNull();
     const [divergedAt, , keptAt] = [Number(m?.[1]), m?.[2], Number(m?.[3])];
     expect(divergedAt).toBe(seen.length + 1);
@@ -172,6 +173,27 @@ describe('supernet training (SPOS)', () => {
     const ck = readWeights(file);
     expect(JSON.parse(ck.metadata.training as string).step).toBe(keptAt);
     for (const [name, t] of ck.tensors) expect(t.data.every(Number.isFinite), `${name} is finite in the kept checkpoint`).toBe(true);
+  }, 120_000);
+
+  it('in one thread, still sees a stop requested by a timer or a signal handler while it trains (it yields every step)', async () => {
+    const net = new Supernet(
+      tiny,
+      1,
+      layerContexts(tiny).map(() => ['MB_3_1']),
+    );
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const steps: number[] = [];
+    const error = await trainSupernet(net, data, {
+      ...options,
+      steps: 100_000,
+      workers: 1,
+      signal: controller.signal,
+      onStep: (s) => steps.push(s.step),
+    }).catch((e: unknown) => e);
+    net.dispose();
+    expect((error as Error).message).toBe(`training stopped at step ${steps.length}; the checkpoint is saved, run again to resume`);
+    expect(steps.length).toBeLessThan(100_000);
   }, 120_000);
 
   it('refuses a worker count outside 1 to the batch size', async () => {
@@ -229,7 +251,7 @@ describe('supernet training (SPOS)', () => {
     c.dispose();
   }, 120_000);
 
-  it('trains only the active layers and samples only paths the constraint accepts', async () => {
+  it("varies only the active layers' operators (the others keep their fixed one) and samples only paths the constraint accepts", async () => {
     const net = new Supernet(
       tiny,
       5,
@@ -252,6 +274,44 @@ describe('supernet training (SPOS)', () => {
     await expect(trainSupernet(net, data, { ...options, steps: 1, accept: () => false, maxRejections: 50 })).rejects.toThrow(
       'no path satisfied the constraint in 50 draws: the latency budget is too tight for this space; raise the budget or allow faster operators',
     );
+    net.dispose();
+  }, 120_000);
+
+  it('with active layers, trains the fixed operators and the sampled candidates, and leaves unsampled candidates as they were', async () => {
+    const net = new Supernet(
+      tiny,
+      5,
+      layerContexts(tiny).map(() => OPS),
+    );
+    const weightsOf = (prefix: string) =>
+      net.store
+        .names()
+        .filter((name) => name.startsWith(prefix) && net.store.spec(name).trainable)
+        .map((name) => net.store.onnxValues(name));
+    const before = new Map(net.store.names().map((name) => [name, net.store.onnxValues(name)]));
+    const changed = (prefix: string) => {
+      const names = net.store.names().filter((name) => name.startsWith(prefix) && net.store.spec(name).trainable);
+      expect(names.length, prefix).toBeGreaterThan(0);
+      return names.some((name) => !(before.get(name) as Float32Array).every((v, i) => v === net.store.onnxValues(name)[i]));
+    };
+    const archs: string[][] = [];
+    await trainSupernet(net, data, {
+      ...options,
+      steps: 3,
+      activeLayers: [2],
+      fixed: Array(n).fill('MB_3_1'),
+      onStep: (s) => archs.push([...s.arch]),
+    });
+    expect(weightsOf('layers.0.').length).toBeGreaterThan(0);
+    // A fixed layer's operator is on every path: it trains. Its other candidates never run.
+    expect(changed('layers.0.MB_3_1.')).toBe(true);
+    expect(changed('layers.0.Choice_3.')).toBe(false);
+    expect(changed('layers.0.SEP_3.')).toBe(false);
+    // The active layer: exactly the candidates that were sampled changed.
+    const sampled = new Set(archs.map((a) => a[2]));
+    for (const op of OPS) expect(changed(`layers.2.${op}.`), `layers.2.${op}`).toBe(sampled.has(op));
+    // Stem and head are on every path.
+    expect(changed('stem.')).toBe(true);
     net.dispose();
   }, 120_000);
 

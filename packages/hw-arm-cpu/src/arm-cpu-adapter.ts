@@ -35,7 +35,7 @@ interface OrtApi extends OrtModule {
  * ARM CPUs are the target, but it runs on any host. The protocol (see docs/adapters/arm-cpu.md)
  * groups calls so each timed sample lasts ≥ 1 ms, subtracts the per-call floor of a do-nothing
  * model measured in the same rounds, interleaves rounds across the models of a batch, and stops
- * when every estimate is within 2 % (95 %) or after 20 rounds.
+ * when every estimate is within 2 % (95 %) after at least 10 rounds, or after 30 rounds.
  */
 export class ArmCpuAdapter implements HardwareAdapter {
   readonly id = 'arm-cpu';

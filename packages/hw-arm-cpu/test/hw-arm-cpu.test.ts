@@ -40,8 +40,18 @@ describe('@hurricane/hw-arm-cpu', () => {
     expect(large?.medianMs).toBeGreaterThan(small?.medianMs ?? Number.POSITIVE_INFINITY);
     expect(small?.provenance.settings).toMatchObject({ threads: 1 });
     expect(small?.provenance.deviceFingerprint).toContain('threads=1');
-    expect(small?.runs).toBeGreaterThan(0);
-    expect(small?.uncertaintyMs).toBeGreaterThanOrEqual(0);
+    // The protocol's floor and stopping rule (docs/adapters/arm-cpu.md): at least 10 rounds of 3
+    // timed samples, each of at least one call; it stops once the median is known within 2 %, or
+    // after 30 rounds.
+    for (const m of [small, large]) {
+      const rounds = Number(m?.provenance.settings.rounds);
+      expect(rounds).toBeGreaterThanOrEqual(10);
+      expect(rounds).toBeLessThanOrEqual(30);
+      expect(m?.samplesMs).toHaveLength(3 * rounds);
+      expect(m?.runs).toBeGreaterThanOrEqual(3 * rounds);
+      // (2 % of the median of round medians, which sits within a few % of the samples' median.)
+      if (rounds < 30) expect(m?.uncertaintyMs).toBeLessThanOrEqual(0.025 * (m?.medianMs ?? 0));
+    }
   });
 
   it('names a model ONNX Runtime cannot load', async () => {

@@ -27,7 +27,7 @@ function synthetic(
 }
 
 describe('MeasureOptions against the protocol', () => {
-  it('minRuns can raise the minimum number of rounds but never lower it below the protocol\'s 10 rounds of 3 samples', () => {
+  it("minRuns can raise the minimum number of rounds but never lower it below the protocol's 10 rounds of 3 samples", () => {
     expect([DEFAULT_PROTOCOL.minRounds, DEFAULT_PROTOCOL.samplesPerRound, DEFAULT_PROTOCOL.maxRounds]).toEqual([10, 3, 30]);
     expect(protocolFor({}, {}).minRounds).toBe(10);
     expect(protocolFor({}, { minRuns: 5 }).minRounds).toBe(10);

@@ -5,6 +5,8 @@ import plugin from '../src/index.js';
 
 describeHardwarePlugin(plugin, {
   adapterIds: ['openvino'],
+  // Measurement arrives with the vendor-adapter issue; until then prepare/measure say so (UnsupportedError).
+  measuresNot: ['openvino'],
   missing: { env: { PATH: pathWith() } },
   ready: { env: { PATH: pathWith(FAKE_BIN) } },
 });

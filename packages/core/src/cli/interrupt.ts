@@ -18,3 +18,15 @@ export function interrupt(): boolean {
   h();
   return true;
 }
+
+let lost: (() => string) | null = null;
+
+/** Registers what a stop at once loses (null to remove it), e.g. the steps since the last checkpoint. */
+export function onHardStop(describe: (() => string) | null): void {
+  lost = describe;
+}
+
+/** What a stop at once loses, for the CLI's last line ('' when nothing is registered). */
+export function hardStopLoss(): string {
+  return lost ? lost() : '';
+}

@@ -145,13 +145,14 @@ function trainCommands(p: Command, withSession: WithSession, io: CliIO): void {
     .option('--steps <n>', 'training steps (default train.steps)')
     .option('--workers <n>', 'data-parallel worker threads (default train.workers: one per core)')
     .option('--fresh', 'delete the checkpoint and start again')
+    .option('--reschedule', "resume a checkpoint written with other steps, schedule or lr, continuing with this run's schedule")
     .option('--json', 'print JSON')
     .action(
       withSession(async (s, o) =>
         (await import('./commands/train.js')).trainCommand(
           s,
           io,
-          o as { steps?: string; workers?: string; fresh?: boolean; json?: boolean },
+          o as { steps?: string; workers?: string; fresh?: boolean; reschedule?: boolean; json?: boolean },
         ),
       ),
     );
@@ -166,6 +167,31 @@ function trainCommands(p: Command, withSession: WithSession, io: CliIO): void {
         return ExitCode.Success;
       }),
     );
+}
+
+/** Global flags that take a value: skipped when looking for the command word. */
+const VALUE_FLAGS = new Set(['-c', '--config', '--hardware', '--preset', '--seed', '--work-dir', '--plugin', '--log-level', '--engine']);
+
+/**
+ * The arguments to parse, with `help <command>` turned into `<command> --help`; null (after one
+ * line naming the commands) when the command word is not a command.
+ */
+function routeCommand(p: Command, argv: readonly string[], io: CliIO): string[] | null {
+  let i = 0;
+  while (i < argv.length && (argv[i] as string).startsWith('-')) i += VALUE_FLAGS.has(argv[i] as string) ? 2 : 1;
+  const word = argv[i];
+  if (word === undefined) return [...argv];
+  const names = p.commands.map((c) => c.name());
+  const unknown = (name: string) => {
+    io.err(`hurricane: unknown command '${name}'; the commands are ${names.join(', ')} (hurricane --help says what each does)`);
+    return null;
+  };
+  if (word === 'help') {
+    const target = argv[i + 1];
+    if (target === undefined) return [...argv.slice(0, i), '--help'];
+    return names.includes(target) ? [...argv.slice(0, i), target, '--help'] : unknown(target);
+  }
+  return names.includes(word) ? [...argv] : unknown(word);
 }
 
 /** The exit code of an error a command threw, with its one-line message (and details) on stderr. */
@@ -209,8 +235,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
     p.outputHelp({ error: true });
     exitCode = ExitCode.BadUsage;
   });
+  const args = routeCommand(p, argv, io);
+  if (args === null) return ExitCode.BadUsage;
   try {
-    await p.parseAsync([...argv], { from: 'user' });
+    await p.parseAsync(args, { from: 'user' });
     return exitCode;
   } catch (error) {
     return exitCodeOf(error, io);

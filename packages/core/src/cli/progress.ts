@@ -47,8 +47,11 @@ export function cliProgress(io: CliIO): ProgressReporter {
     },
     advance(n, detail) {
       done += n;
-      const rate = (done - startDone) / (performance.now() - started);
-      const eta = rate > 0 ? duration((total - done) / rate) : '?';
+      const elapsed = performance.now() - started;
+      const rate = (done - startDone) / elapsed;
+      // Under a second of history says nothing about the rate (a job that reports its first step as
+      // it starts would show "ETA 0s"): no estimate until there is one.
+      const eta = rate > 0 && elapsed >= 1000 ? duration((total - done) / rate) : '--';
       io.err(`[${done}/${total}] ${detail} (ETA ${eta})`);
     },
     stop() {},

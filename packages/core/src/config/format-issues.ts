@@ -97,7 +97,7 @@ export function problemsFromIssues(
           message:
             found === undefined
               ? `'${formatPath(full)}' is required (expected ${String(raw.expected)})`
-              : `'${formatPath(full)}' expected ${String(raw.expected)}, found ${describeValue(found)}`,
+              : `'${formatPath(full)}' expected ${raw.expected === 'int' ? 'a whole number' : String(raw.expected)}, found ${describeValue(found)}`,
         });
         break;
       case 'invalid_value':

@@ -4,7 +4,7 @@
 // contracts; never a stage of the method.
 import path from 'node:path';
 import { ConfigError, PluginError } from '../errors.js';
-import { discoverPlugins } from '../plugin-loader/discover.js';
+import { discoverPlugins, pluginSearchDirs } from '../plugin-loader/discover.js';
 import { loadPluginModule, type LoadedPluginModule } from '../plugin-loader/load-module.js';
 import { problemsFromIssues, suggestion, type ConfigProblem } from './format-issues.js';
 import { loadConfigFile } from './load-file.js';
@@ -59,6 +59,22 @@ export interface ResolvedConfig {
   readonly workDir: string;
   /** Source of each leaf value, by dotted path (`seed`, `scoring.alpha`, `snpe.serial`, …). */
   readonly sources: ReadonlyMap<string, ValueSource>;
+  /** The command-line settings of this run (`--config` included), to repeat in hints. */
+  readonly commandLine: readonly string[];
+  /** Where plugins were looked for (the config's folder, the working directory, beside core). */
+  readonly pluginSearchDirs: readonly string[];
+}
+
+/** The command-line settings that chose this run's config and values, as flags a hint repeats. */
+function commandLineOf(configPath: string | undefined, overrides: ConfigOverrides): string[] {
+  const quote = (v: string) => (/^[\w./@:=+-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`);
+  const out = configPath !== undefined ? ['--config', quote(configPath)] : [];
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const flag = OVERRIDE_FLAGS[key as keyof ConfigOverrides];
+    for (const v of Array.isArray(value) ? value : [value]) out.push(flag, quote(String(v)));
+  }
+  return out;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -92,6 +108,8 @@ interface Resolution {
   readonly rootDir: string;
   readonly content: Record<string, unknown>;
   readonly overrides: ConfigOverrides;
+  /** Where plugins are looked for: the config's folder, the working directory, beside core. */
+  readonly searchDirs: readonly string[];
   readonly sources: Map<string, ValueSource>;
   readonly fileSource: ValueSource;
 }
@@ -111,8 +129,8 @@ function pluginList(r: Resolution): { specs: string[]; origin: string } {
     origin = r.where;
     r.sources.set('plugins', r.fileSource);
   } else {
-    specs = discoverPlugins(r.rootDir);
-    origin = `the plugins installed in ${r.rootDir}`;
+    specs = discoverPlugins(r.searchDirs);
+    origin = `the plugins installed where ${r.searchDirs.join(', ')} can import them`;
     r.sources.set('plugins', { kind: 'discovered' });
   }
   const duplicate = specs.find((s, i) => specs.indexOf(s) !== i);
@@ -177,7 +195,9 @@ function flagCoreValues(overrides: ConfigOverrides): Record<string, unknown> {
   const flagCore: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(overrides)) {
     if (key === 'plugins' || value === undefined) continue;
-    flagCore[key] = key === 'seed' && typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    // A number on the command line is checked as the same number in a file would be (same message).
+    const numeric = key === 'seed' && typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value);
+    flagCore[key] = numeric ? Number(value) : value;
   }
   const flagCheck = partialCoreSchema.safeParse(flagCore);
   if (!flagCheck.success) {
@@ -251,16 +271,28 @@ export async function resolveConfig(options: {
     rootDir: file.filepath ? path.dirname(file.filepath) : path.resolve(options.cwd),
     content: file.content,
     overrides: options.overrides ?? {},
+    searchDirs: pluginSearchDirs(file.filepath ? path.dirname(file.filepath) : path.resolve(options.cwd), options.cwd),
     sources: new Map(),
     fileSource: { kind: 'file', file: file.filepath ?? '' },
   };
   const list = pluginList(r);
   const modules: LoadedPluginModule[] = [];
-  for (const spec of list.specs) modules.push(await loadPluginModule(spec, r.rootDir, list.origin));
+  for (const spec of list.specs) modules.push(await loadPluginModule(spec, r.searchDirs, list.origin));
   const owners = configKeyOwners(modules);
   const fileCore = fileCoreValues(r, [...owners.keys()]);
   const core = layerCore(r, fileCore, flagCoreValues(r.overrides), list.specs);
   const plugins: ConfiguredPlugin[] = [];
   for (const m of modules) plugins.push(await configurePlugin(r, m));
-  return { core, plugins, filepath: file.filepath, rootDir: r.rootDir, workDir: path.resolve(r.rootDir, core.workDir), sources: r.sources };
+  const workDir = path.resolve(r.rootDir, core.workDir);
+  const commandLine = commandLineOf(options.configPath, r.overrides);
+  return {
+    core,
+    plugins,
+    filepath: file.filepath,
+    rootDir: r.rootDir,
+    workDir,
+    sources: r.sources,
+    commandLine,
+    pluginSearchDirs: r.searchDirs,
+  };
 }

@@ -1,5 +1,6 @@
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Short names a config may use for the official plugins, like vitest's coverage providers. */
 export const OFFICIAL_PLUGINS: Readonly<Record<string, string>> = Object.freeze({
@@ -20,12 +21,28 @@ export function isPluginPackageName(name: string): boolean {
 }
 
 /**
- * Lists the Hurricane plugin packages installed where `fromDir` can import them: every
- * `node_modules` from `fromDir` up to the file-system root, nearest first; `@hurricane/hw-*`,
+ * The folders plugins are looked for from, in order: the config file's folder, the working
+ * directory, and the folder core itself is installed in (so a config kept elsewhere, or a core
+ * installed globally, still finds the plugins installed beside it). Duplicates removed.
+ */
+export function pluginSearchDirs(configDir: string, cwd: string): string[] {
+  const core = fileURLToPath(new URL('../../', import.meta.url));
+  return [...new Set([configDir, cwd, core].map((d) => path.resolve(d)))];
+}
+
+/**
+ * Lists the Hurricane plugin packages installed where `fromDirs` can import them: every
+ * `node_modules` from each folder up to the file-system root, nearest first; `@hurricane/hw-*`,
  * `@hurricane/predictors`, `hurricane-plugin-*` and `@scope/hurricane-plugin-*`. Sorted by name.
  */
-export function discoverPlugins(fromDir: string): string[] {
+export function discoverPlugins(fromDirs: string | readonly string[]): string[] {
   const found = new Set<string>();
+  for (const from of typeof fromDirs === 'string' ? [fromDirs] : fromDirs) for (const name of discoverFrom(from)) found.add(name);
+  return [...found].sort();
+}
+
+function discoverFrom(fromDir: string): string[] {
+  const found: string[] = [];
   let dir = path.resolve(fromDir);
   for (;;) {
     const nm = path.join(dir, 'node_modules');
@@ -34,16 +51,16 @@ export function discoverPlugins(fromDir: string): string[] {
         if (entry.startsWith('@')) {
           for (const sub of safeReaddir(path.join(nm, entry))) {
             const name = `${entry}/${sub}`;
-            if (isPluginPackageName(name)) found.add(name);
+            if (isPluginPackageName(name)) found.push(name);
           }
-        } else if (isPluginPackageName(entry)) found.add(entry);
+        } else if (isPluginPackageName(entry)) found.push(entry);
       }
     }
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return [...found].sort();
+  return found;
 }
 
 function safeReaddir(dir: string): string[] {

@@ -31,41 +31,65 @@ export function installHint(pkg: string, dir: string): string {
   return `run 'npm install -D ${pkg}' in ${dir}`;
 }
 
+/** The first of `fromDirs` that resolves the package `pkgName` to a file, or the error of the first. */
+function resolvePackage(pkgName: string, fromDirs: readonly string[]): { file: string } | { error: unknown } {
+  let first: unknown = null;
+  for (const dir of fromDirs) {
+    try {
+      return { file: fileURLToPath(resolveImport(pkgName, pathToFileURL(path.join(dir, 'noop.js')).href)) };
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  return { error: first };
+}
+
+/** The entry file of a package-name spec, looked up from each of `fromDirs` in turn. */
+function packageFile(spec: string, pkgName: string, fromDirs: readonly string[], origin: string): string {
+  const r = resolvePackage(pkgName, fromDirs);
+  if ('error' in r) {
+    const code = (r.error as { code?: string }).code;
+    const looked = `looked from ${fromDirs.join(', ')}`;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_INVALID_MODULE_SPECIFIER') {
+      const why = code === 'ERR_MODULE_NOT_FOUND' ? 'is not installed' : 'cannot be imported';
+      throw new PluginError(
+        spec,
+        `plugin '${pkgName}' (listed in ${origin}) ${why} (${looked}): ${installHint(pkgName, fromDirs[0] ?? '.')}`,
+        {
+          cause: r.error,
+        },
+      );
+    }
+    throw new PluginError(spec, `plugin '${pkgName}' (listed in ${origin}) cannot be resolved: ${describeError(r.error)}`, {
+      cause: r.error,
+    });
+  }
+  if (!existsSync(r.file)) {
+    throw new PluginError(
+      spec,
+      `plugin '${pkgName}' is installed but its entry ${r.file} is missing (not built?): rebuild it ('npm run build') or reinstall it ('npm install -D ${pkgName}')`,
+    );
+  }
+  return r.file;
+}
+
 /**
- * Imports and checks the plugin `spec`, resolving package names from `fromDir` (the config file's
- * folder). `origin` names where the plugin was listed, for error messages.
+ * Imports and checks the plugin `spec`: a path is resolved against the first of `fromDirs` (the
+ * config file's folder); a package name from each of `fromDirs` in turn (the config's folder, the
+ * working directory, beside core: see `pluginSearchDirs`). `origin` names where the plugin was
+ * listed, for error messages.
  */
-export async function loadPluginModule(spec: string, fromDir: string, origin: string): Promise<LoadedPluginModule> {
+export async function loadPluginModule(spec: string, fromDirs: string | readonly string[], origin: string): Promise<LoadedPluginModule> {
+  const dirs = typeof fromDirs === 'string' ? [fromDirs] : fromDirs;
   const pkgName = OFFICIAL_PLUGINS[spec] ?? spec;
   let file: string;
   if (isPathSpec(pkgName)) {
-    file = pkgName.startsWith('file:') ? fileURLToPath(pkgName) : path.resolve(fromDir, pkgName);
+    file = pkgName.startsWith('file:') ? fileURLToPath(pkgName) : path.resolve(dirs[0] ?? '.', pkgName);
     if (!existsSync(file)) {
       throw new PluginError(spec, `plugin '${spec}' (listed in ${origin}) was not found at ${file}; fix the path`);
     }
     if (statSync(file).isDirectory()) file = packageEntry(spec, file);
-  } else {
-    try {
-      file = fileURLToPath(resolveImport(pkgName, pathToFileURL(path.join(fromDir, 'noop.js')).href));
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_INVALID_MODULE_SPECIFIER') {
-        const why = code === 'ERR_MODULE_NOT_FOUND' ? 'is not installed' : 'cannot be imported';
-        throw new PluginError(spec, `plugin '${pkgName}' (listed in ${origin}) ${why}: ${installHint(pkgName, fromDir)}`, {
-          cause: error,
-        });
-      }
-      throw new PluginError(spec, `plugin '${pkgName}' (listed in ${origin}) cannot be resolved: ${describeError(error)}`, {
-        cause: error,
-      });
-    }
-    if (!existsSync(file)) {
-      throw new PluginError(
-        spec,
-        `plugin '${pkgName}' is installed but its entry ${file} is missing (not built?): rebuild it ('npm run build') or reinstall it ('npm install -D ${pkgName}')`,
-      );
-    }
-  }
+  } else file = packageFile(spec, pkgName, dirs, origin);
 
   let mod: { default?: unknown };
   try {

@@ -21,6 +21,8 @@ export interface ProfileOptions {
   readonly batchSize?: number;
   readonly progress?: ProgressReporter;
   readonly signal?: AbortSignal;
+  /** The doctor command to name when the adapter is not ready (default `hurricane doctor`). */
+  readonly doctorCommand?: string;
 }
 
 /** What a profiling run did. */
@@ -60,7 +62,7 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
   if (!health.ready) {
     const bad = health.checks.filter((c) => c.status === 'missing' || c.status === 'error');
     throw new HurricaneError(
-      `${o.adapter.id} is not ready to measure: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')} (run 'hurricane doctor' for the fixes)`,
+      `${o.adapter.id} is not ready to measure: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')} (run '${o.doctorCommand ?? 'hurricane doctor'}' for the fixes)`,
     );
   }
   const d = await o.adapter.describe();

@@ -9,8 +9,8 @@ export function writeSpace(file: string, space: ReducedSpace): void {
 }
 
 /** Reads a `space.json` written by {@link writeSpace}. */
-export function readSpace(file: string): ReducedSpace {
-  if (!existsSync(file)) throw new HurricaneError(`${file} does not exist: run 'hurricane profile' and 'hurricane space' first`);
+export function readSpace(file: string, hint = "run 'hurricane profile' and 'hurricane space' first"): ReducedSpace {
+  if (!existsSync(file)) throw new HurricaneError(`${file} does not exist: ${hint}`);
   const data = JSON.parse(readFileSync(file, 'utf8')) as ReducedSpace;
   if (data.format !== 'hurricane-space' || data.version !== 1)
     throw new HurricaneError(`${file} is not a Hurricane space file (format ${String(data.format)} v${String(data.version)})`);

@@ -151,6 +151,14 @@ export class HurricaneSession {
   }
 
   /** The adapter `id` (default: the config's `hardware`), or a {@link ConfigError} listing the available ids. */
+  /**
+   * The command line of another `hurricane` command for this same run (its `--config`, `--preset`,
+   * `--hardware`, … repeated), for hints such as "run 'hurricane profile --preset imagenet' first".
+   */
+  command(name: string, ...extra: string[]): string {
+    return ['hurricane', name, ...this.config.commandLine, ...extra].join(' ');
+  }
+
   adapter(id: string = this.config.core.hardware): HardwareAdapter {
     const all = this.adapters();
     const found = all.find((a) => a.id === id);

@@ -19,11 +19,33 @@ function near(word: string, options: readonly string[]): string {
   return distance(word.toLowerCase(), best.toLowerCase()) <= 3 ? ` — did you mean '${best}'?` : '';
 }
 
+/** The operator names of a JSON architecture: an array, `{ "arch": [...] }`, or a `space.json` (its `initialArch`). */
+function namesFromJson(trimmed: string, backbone: Backbone, source: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (error) {
+    throw new ArchitectureError(
+      `${source}: not valid JSON (${(error as Error).message}); give a JSON array of operator names or a comma-separated list`,
+    );
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const o = value as { arch?: unknown; format?: unknown; preset?: unknown; initialArch?: unknown };
+  if (o.format !== 'hurricane-space') return o.arch;
+  if (o.preset !== backbone.name)
+    throw new ArchitectureError(
+      `${source}: this space.json is for preset '${String(o.preset)}', not '${backbone.name}'; pass --preset ${String(o.preset)} or another file`,
+    );
+  return o.initialArch;
+}
+
 /**
- * Parses an architecture given as a comma-separated list (`Choice_3,MB_5_3_SE,…`) or as JSON (an
- * array of names, or an object with an `arch` array), and validates it against the backbone:
- * length, operator names, the operators the space allows, and (optionally) a reduced
- * per-layer space. Errors name the layer (1-based, as users count) and the fix.
+ * Parses an architecture given as text: operator names separated by commas or newlines (one per
+ * line; blank lines and `#` comments ignored), or JSON (an array of names, an object with an
+ * `arch` array, or the `space.json` written by `hurricane space`, whose initial winner
+ * `initialArch` it takes). Validates it against the backbone: length, operator names, the
+ * operators the space allows, and (optionally) a reduced per-layer space. Errors name the layer
+ * (1-based, as users count) and the fix.
  */
 export function parseArchitecture(
   text: string,
@@ -34,21 +56,42 @@ export function parseArchitecture(
   const trimmed = text.trim();
   let names: unknown;
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    try {
-      names = JSON.parse(trimmed);
-    } catch (error) {
-      throw new ArchitectureError(
-        `${source}: not valid JSON (${(error as Error).message}); give a JSON array of operator names or a comma-separated list`,
-      );
-    }
-    if (names !== null && typeof names === 'object' && !Array.isArray(names)) names = (names as { arch?: unknown }).arch;
+    names = namesFromJson(trimmed, backbone, source);
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-      throw new ArchitectureError(`${source}: JSON must be an array of operator names (or { "arch": [...] })`);
+      throw new ArchitectureError(`${source}: JSON must be an array of operator names, { "arch": [...] }, or a space.json`);
     }
   } else {
-    names = trimmed === '' ? [] : trimmed.split(',').map((s) => s.trim());
+    const lines = trimmed.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim());
+    const body = lines.filter((l) => l !== '').join(',');
+    names = body === '' ? [] : body.split(',').map((s) => s.trim());
   }
   return validateArchitecture(names as string[], backbone, { ...options, source });
+}
+
+/**
+ * Checks one operator for one layer (1-based `layer`, as users count): the layer exists and the
+ * operator is one of the backbone's. Every problem is a one-line {@link ArchitectureError} naming
+ * the flag (`source`) and the valid range or the closest operator.
+ */
+export function validateLayerOperator(
+  layer: number,
+  operator: string,
+  backbone: Backbone,
+  source: { layer: string; operator: string } = { layer: 'layer', operator: 'operator' },
+): void {
+  const n = layerContexts(backbone).length;
+  if (!Number.isInteger(layer) || layer < 1 || layer > n)
+    throw new ArchitectureError(
+      `${source.layer} must be a layer number from 1 to ${n} (the '${backbone.name}' backbone has ${n} searchable layers), got '${layer}'`,
+    );
+  if (!parseOperator(operator))
+    throw new ArchitectureError(
+      `${source.operator}: layer ${layer}: '${operator}' is not one of the 32 operators${near(operator, OPERATOR_NAMES)}`,
+    );
+  if (!backbone.operators.includes(operator))
+    throw new ArchitectureError(
+      `${source.operator}: layer ${layer}: '${operator}' is not in the '${backbone.name}' space (allowed: ${backbone.operators.join(', ')})`,
+    );
 }
 
 /** Validates an architecture given as an array; see {@link parseArchitecture}. */

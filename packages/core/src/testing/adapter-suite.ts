@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HurricaneError } from '../errors.js';
+import { HurricaneError, UnsupportedError } from '../errors.js';
 import { summarizeSamples } from '../adapter-kit/statistics.js';
 import type { Environment } from '../contracts/environment.js';
 import type { HealthReport, LatencyMeasurement, OnnxModel } from '../contracts/hardware-adapter.js';
@@ -17,6 +17,13 @@ export interface HardwarePluginSuiteSpec {
   readonly missing?: SuiteSetting;
   /** A setting where they are present (e.g. fake executables on PATH). Omit if you have none. */
   readonly ready?: SuiteSetting;
+  /**
+   * Adapters that do not measure yet and say so: their prepare/measure must fail with an
+   * {@link UnsupportedError}. Every other adapter must fail without its tools with a
+   * `HurricaneError` that is *not* an `UnsupportedError`: a missing tool is told apart from an
+   * operation the adapter does not have.
+   */
+  readonly measuresNot?: readonly string[];
   /** When given, each listed adapter must prepare and measure `model()` in the `ready` setting. */
   readonly measure?: {
     readonly ids: readonly string[];
@@ -129,7 +136,7 @@ export function describeHardwarePlugin(plugin: HurricanePlugin<unknown>, spec: H
           await h.dispose();
         });
 
-        it('fails to prepare or measure without its tools with a one-line HurricaneError', async () => {
+        it('fails to prepare or measure without its tools with a one-line HurricaneError that tells a missing tool from an unsupported operation', async () => {
           const h = await createPluginHarness(plugin, missing);
           const a = h.adapter(id);
           const model: OnnxModel = { path: '/nonexistent/model.onnx', inputName: 'input', inputShape: [1, 3, 8, 8], outputName: 'output' };
@@ -143,6 +150,9 @@ export function describeHardwarePlugin(plugin: HurricanePlugin<unknown>, spec: H
           );
           expect(error).toBeInstanceOf(HurricaneError);
           expect((error as Error).message).toMatch(ONE_LINE);
+          if (spec.measuresNot?.includes(id)) expect(error, 'declared as not measuring yet').toBeInstanceOf(UnsupportedError);
+          else
+            expect(error, `a missing tool, not an unsupported operation: ${(error as Error).message}`).not.toBeInstanceOf(UnsupportedError);
           await h.dispose();
         });
 

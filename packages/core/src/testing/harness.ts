@@ -62,6 +62,8 @@ export async function createPluginHarness(plugin: HurricanePlugin<unknown>, opts
     rootDir: process.cwd(),
     workDir,
     sources: new Map(),
+    commandLine: [],
+    pluginSearchDirs: [],
   };
   const container = createRunContainer(config, {
     logger,

@@ -69,11 +69,15 @@ export function averageReplies(
 
 type Message = { ready: true } | { ok: true; reply: unknown } | { ok: false; message: string };
 
-/** The worker script: `dist/train/worker.js` (also when this module runs from its TypeScript source). */
+/**
+ * The worker script: `worker.js` beside this module when it runs compiled; when it runs from its
+ * TypeScript source (the tests), `worker-from-source.mjs`, which runs `worker.ts` itself, so the
+ * workers always run the same code as the main thread.
+ */
 function workerScript(): string {
   const self = fileURLToPath(import.meta.url);
   const file = self.endsWith('.ts')
-    ? fileURLToPath(new URL('../../dist/train/worker.js', import.meta.url))
+    ? fileURLToPath(new URL('./worker-from-source.mjs', import.meta.url))
     : fileURLToPath(new URL('./worker.js', import.meta.url));
   if (!existsSync(file)) throw new HurricaneError(`the training worker ${file} is missing; build the packages with 'npm run build'`);
   return file;

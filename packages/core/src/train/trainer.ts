@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { HurricaneError } from '../errors.js';
+import { ExitCode, HurricaneError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
 import { layerContexts } from '../space/backbone.js';
@@ -42,6 +42,14 @@ export interface SupernetTrainingOptions {
   readonly checkpointEvery?: number;
   /** Checkpoint file (safetensors); when it exists the run resumes from it exactly. */
   readonly checkpointFile?: string;
+  /**
+   * Resume a checkpoint written with another schedule (steps, schedule or base learning rate),
+   * continuing with this run's. Without it such a resume is refused: the learning rate would jump
+   * mid-run.
+   */
+  readonly reschedule?: boolean;
+  /** Called after each checkpoint is written, with its step. */
+  readonly onCheckpoint?: (step: number) => void;
   /** Layers whose operator is sampled; the others keep `fixed` (coordinate ascent). Default: every layer. */
   readonly activeLayers?: readonly number[];
   /** Operators of the inactive layers (required with `activeLayers`). */
@@ -102,16 +110,40 @@ function checkTrainingInput(net: SpaceNetwork, data: TrainingData, o: SupernetTr
 }
 
 /** The state of a fresh run, or of the run `file` checkpointed (its weights loaded into `net`). */
-function loadCheckpoint(net: SpaceNetwork, file: string | undefined, seed: number): TrainingState & { resumedFrom: number } {
+/** The schedule a checkpoint's run followed: a resumed run must follow the same one (or say `reschedule`). */
+interface Schedule {
+  readonly steps: number;
+  readonly schedule: LrSchedule;
+  readonly lr: number;
+}
+
+/** The one-line refusal of a resume whose schedule differs from the checkpoint's, or null. */
+function scheduleChange(file: string, saved: Partial<Schedule>, now: Schedule): HurricaneError | null {
+  if (saved.steps === undefined) return null; // written before schedules were recorded
+  const was = `${saved.steps} steps, ${saved.schedule} schedule, lr ${saved.lr}`;
+  const is = `${now.steps} steps, ${now.schedule} schedule, lr ${now.lr}`;
+  if (was === is) return null;
+  return new HurricaneError(
+    `checkpoint ${file} was written by a run of ${was}; this run asks for ${is}, so the learning rate would change mid-run: start again with --fresh, or continue with the new schedule with --reschedule`,
+    { exitCode: ExitCode.BadUsage },
+  );
+}
+
+function loadCheckpoint(net: SpaceNetwork, file: string | undefined, o: SupernetTrainingOptions): TrainingState & { resumedFrom: number } {
+  const seed = o.seed;
   const fresh = { step: 0, lossEma: Number.NaN, pathRng: new Rng(hash32(`${seed}:paths`)), momentum: new Map(), resumedFrom: 0 };
   if (!file || !existsSync(file)) return fresh;
   const ck = readWeights(file);
-  const state = JSON.parse(ck.metadata.training ?? 'null') as { step: number; lossEma: number | null; rng: number[]; seed: number } | null;
+  const state = JSON.parse(ck.metadata.training ?? 'null') as
+    | ({ step: number; lossEma: number | null; rng: number[]; seed: number } & Partial<Schedule>)
+    | null;
   if (!state) throw new HurricaneError(`checkpoint ${file} has no training state; it is a weights file, not a training checkpoint`);
   if (state.seed !== seed)
     throw new HurricaneError(
       `checkpoint ${file} was written by a run with seed ${state.seed}, not ${seed}; use the same seed or another checkpoint file`,
     );
+  const changed = o.reschedule ? null : scheduleChange(file, state, o);
+  if (changed) throw changed;
   for (const name of net.store.names()) {
     const t = ck.tensors.get(name);
     if (!t) throw new HurricaneError(`checkpoint ${file} has no tensor '${name}'; it belongs to another supernet`);
@@ -124,14 +156,22 @@ function loadCheckpoint(net: SpaceNetwork, file: string | undefined, seed: numbe
 }
 
 /** Writes weights, BatchNorm statistics, momentum buffers and the training state atomically. */
-function saveCheckpoint(net: SpaceNetwork, file: string, seed: number, st: TrainingState): void {
+function saveCheckpoint(net: SpaceNetwork, file: string, o: SupernetTrainingOptions, st: TrainingState): void {
   const tensors: [string, { shape: readonly number[]; data: Float32Array }][] = net.store
     .names()
     .map((name) => [name, { shape: net.store.spec(name).shape, data: net.store.onnxValues(name) }]);
   for (const [name, buf] of st.momentum) tensors.push([`momentum/${name}`, { shape: net.store.get(name).shape, data: buf }]); // TF.js layout
   writeWeights(file, tensors, {
     preset: net.backbone.name,
-    training: JSON.stringify({ step: st.step, lossEma: Number.isNaN(st.lossEma) ? null : st.lossEma, rng: st.pathRng.state(), seed }),
+    training: JSON.stringify({
+      step: st.step,
+      lossEma: Number.isNaN(st.lossEma) ? null : st.lossEma,
+      rng: st.pathRng.state(),
+      seed: o.seed,
+      steps: o.steps,
+      schedule: o.schedule,
+      lr: o.lr,
+    }),
   });
 }
 
@@ -273,12 +313,13 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
   const active = new Set(o.activeLayers ?? candidates.map((_, i) => i));
   checkTrainingInput(net, data, o, active);
   const sampler = new BatchSampler(data.size, o.batchSize, o.seed);
-  const { resumedFrom, ...st } = loadCheckpoint(net, o.checkpointFile, o.seed);
+  const { resumedFrom, ...st } = loadCheckpoint(net, o.checkpointFile, o);
   let saved = resumedFrom;
   const save = () => {
     if (!o.checkpointFile) return;
-    saveCheckpoint(net, o.checkpointFile, o.seed, st);
+    saveCheckpoint(net, o.checkpointFile, o, st);
     saved = st.step;
+    o.onCheckpoint?.(saved);
   };
   const workers = o.workers ?? 1;
   const pool =
@@ -291,6 +332,9 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
   const prefetched: { current: { step: number; batch: ReturnType<typeof makeBatch> } | null } = { current: null };
   try {
     while (st.step < o.steps) {
+      // A step in this thread is synchronous: yield once per step so that signals (Ctrl-C) and
+      // timers are handled while training runs.
+      await new Promise((resolve) => setImmediate(resolve));
       if (o.signal?.aborted) {
         save();
         throw new HurricaneError(`training stopped at step ${st.step}; the checkpoint is saved, run again to resume`);

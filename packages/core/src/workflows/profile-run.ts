@@ -18,8 +18,8 @@ export function openLatencyStore(session: HurricaneSession): SqliteLatencyStore 
 }
 
 /** Where the reduced space of the session's hardware and preset is written. */
-export function spacePath(session: HurricaneSession): string {
-  return path.join(session.config.workDir, session.config.core.hardware, session.config.core.preset, 'space.json');
+export function spacePath(session: HurricaneSession, presetName: string = session.config.core.preset): string {
+  return path.join(session.config.workDir, session.config.core.hardware, presetName, 'space.json');
 }
 
 /** Profiles every operator of the session's preset on its hardware (see {@link profileOperators}). */
@@ -35,6 +35,7 @@ export async function profile(
       store,
       workDir: session.config.workDir,
       seed: session.config.core.seed,
+      doctorCommand: session.command('doctor'),
       ...o,
     });
   } finally {
@@ -68,7 +69,7 @@ export async function buildSpace(session: HurricaneSession): Promise<{ space: Re
   );
   if (have < needed) {
     throw new HurricaneError(
-      `${needed - have} of ${needed} operator latencies of preset '${backbone.name}' are missing for ${adapter.id} on ${d.device} (runtime ${d.runtimeVersion}): run 'hurricane profile' first`,
+      `${needed - have} of ${needed} operator latencies of preset '${backbone.name}' are missing for ${adapter.id} on ${d.device} (runtime ${d.runtimeVersion}): run '${session.command('profile')}' first`,
     );
   }
   const { scoring, reduction } = session.config.core;
@@ -93,7 +94,7 @@ export async function measureNetwork(
   const backbone = preset(session.config.core.preset);
   const adapter = session.adapter();
   const health = await adapter.healthCheck();
-  if (!health.ready) throw new HurricaneError(`${adapter.id} is not ready to measure (run 'hurricane doctor' for the fixes)`);
+  if (!health.ready) throw new HurricaneError(`${adapter.id} is not ready to measure (run '${session.command('doctor')}' for the fixes)`);
   const file = path.join(session.config.workDir, 'networks', backbone.name, `${hash32(arch.join(',')).toString(16)}.onnx`);
   exportArchitecture({ backbone, arch, output: file, seed: session.config.core.seed, weightsFile: o.weightsFile });
   const prepared = await adapter.prepare(

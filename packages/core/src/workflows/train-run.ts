@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { HurricaneSession } from '../session/session.js';
 import { channelStats, type ImageSet, splitValidation, trainingView } from '../data/dataset.js';
 import { loadCifar10, loadMnist, readImageFolder } from '../data/loaders.js';
-import { HurricaneError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import type { ValueSource } from '../config/resolve.js';
+import { PRESET_NAMES, type PresetName } from '../config/schema.js';
 import { readSpace } from '../profile/space-file.js';
 import { spacePath } from './profile-run.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
@@ -17,6 +19,8 @@ import { type StepInfo, type TrainingResult, trainSupernet } from '../train/trai
 
 /** What {@link trainFromConfig} did. */
 export interface TrainRunSummary extends TrainingResult {
+  /** The preset trained (the configured one, or with the default preset the one the dataset fits). */
+  readonly preset: PresetName;
   readonly engine: EngineChoice;
   readonly workers: number;
   readonly checkpoint: string;
@@ -35,6 +39,10 @@ export interface TrainRunOptions {
   readonly workers?: number;
   /** Delete an existing checkpoint and start again (default: resume from it). */
   readonly fresh?: boolean;
+  /** Resume a checkpoint written with another schedule (steps, schedule, lr), continuing with this run's. */
+  readonly reschedule?: boolean;
+  /** Called after each checkpoint is written. */
+  readonly onCheckpoint?: (step: number, file: string) => void;
   readonly progress?: ProgressReporter;
   readonly signal?: AbortSignal;
   /** One line per event (engine chosen, data loaded, …). */
@@ -47,43 +55,75 @@ export async function loadTrainingSet(session: HurricaneSession): Promise<ImageS
   const backbone = preset(session.config.core.preset);
   if (t.dataset === 'mnist') return loadMnist({ seed: session.config.core.seed }).train;
   if (!t.dataDir)
-    throw new HurricaneError(
-      `train.dataDir is required for dataset '${t.dataset}': set it to the folder with ${t.dataset === 'cifar10' ? 'data_batch_1.bin … data_batch_5.bin' : 'one sub-folder of images per class'}`,
+    throw new ConfigError(
+      `train.dataDir is required for train.dataset '${t.dataset}': set it to the folder with ${t.dataset === 'cifar10' ? 'data_batch_1.bin … data_batch_5.bin' : 'one sub-folder of images per class'}`,
     );
   const dir = path.resolve(session.config.rootDir, t.dataDir);
   if (t.dataset === 'cifar10') return loadCifar10(dir).train;
   return readImageFolder(dir, { size: backbone.input[1] });
 }
 
-/** The dataset split into normalised training (augmented) and validation views; throws when it does not fit the preset. */
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * The preset training runs on: the configured one when the dataset fits it; when the preset was
+ * left at its default, the preset the dataset fits (so `hurricane train` works with no config:
+ * MNIST ships in the package). A preset set in the config or on the command line that does not fit
+ * the dataset is a config error naming both keys.
+ */
+function trainingPreset(session: HurricaneSession, set: ImageSet, log: (line: string) => void): PresetName {
+  const core = session.config.core;
+  if (sameShape(set.shape, preset(core.preset).input)) return core.preset;
+  const fits = PRESET_NAMES.filter((p) => sameShape(set.shape, preset(p).input) && preset(p).classes === set.numClasses);
+  const where = (key: string) => describeSource(session.config.sources.get(key));
+  if (session.config.sources.get('preset')?.kind === 'default' && fits[0]) {
+    log(
+      `preset: ${fits[0]} (train.dataset '${core.train.dataset}' has ${set.shape.join('x')} images; the default preset '${core.preset}' does not fit them)`,
+    );
+    return fits[0];
+  }
+  const [c, h, w] = set.shape;
+  const [bc, bh, bw] = preset(core.preset).input;
+  throw new ConfigError(
+    `preset '${core.preset}' (${where('preset')}) expects ${bw}x${bh}x${bc} images but train.dataset '${core.train.dataset}' (${where('train.dataset')}) has ${w}x${h}x${c}: ${fits.length > 0 ? `set preset to ${fits.map((f) => `'${f}'`).join(' or ')}` : 'choose a preset that fits the images'} or choose another train.dataset`,
+  );
+}
+
+/** Where a config value came from, for messages. */
+function describeSource(s: ValueSource | undefined): string {
+  if (!s || s.kind === 'default') return 'the default';
+  if (s.kind === 'flag') return s.flag;
+  if (s.kind === 'file') return s.file;
+  return 'discovered';
+}
+
+/** The dataset split into normalised training (augmented) and validation views, and the preset they fit. */
 async function prepareData(session: HurricaneSession, log: (line: string) => void) {
   const core = session.config.core;
   const set = await loadTrainingSet(session);
-  const [c, h, w] = set.shape;
-  const [bc, bh, bw] = preset(core.preset).input;
-  if (c !== bc || h !== bh || w !== bw)
-    throw new HurricaneError(
-      `dataset '${set.name}' has ${w}x${h}x${c} images but preset '${core.preset}' expects ${bw}x${bh}x${bc}; use preset '${c === 1 ? 'mnist' : 'cifar'}' or another dataset`,
-    );
+  const presetName = trainingPreset(session, set, log);
+  const [c] = set.shape;
   const split = splitValidation(set, { perClass: core.train.validationPerClass, seed: core.seed });
   const { mean, std } = channelStats(set, split.trainIndices);
   const augmentation = c === 1 ? { cropPadding: 2, flip: false } : { cropPadding: 4, flip: true };
   const train = trainingView(set, split.trainIndices, { augmentation, mean, std });
   const validation = trainingView(set, split.valIndices, { augmentation: { cropPadding: 0, flip: false }, mean, std });
   log(`data: ${set.name}, ${split.trainIndices.length} training and ${split.valIndices.length} validation images`);
-  return { train, validation, trainImages: split.trainIndices.length, validationImages: split.valIndices.length };
+  return { presetName, train, validation, trainImages: split.trainIndices.length, validationImages: split.valIndices.length };
 }
 
 /** The candidates per layer: the reduced space of `hurricane space` when it exists, else every operator of the preset. */
-function chooseCandidates(session: HurricaneSession, log: (line: string) => void) {
-  const backbone = preset(session.config.core.preset);
-  const spaceFile = spacePath(session);
+function chooseCandidates(session: HurricaneSession, presetName: PresetName, log: (line: string) => void) {
+  const backbone = preset(presetName);
+  const spaceFile = spacePath(session, presetName);
+  // The preset is repeated when training chose it (the default preset gave way to the dataset's).
+  const presetFlag = presetName !== session.config.core.preset ? ['--preset', presetName] : [];
   const space = existsSync(spaceFile) ? readSpace(spaceFile) : null;
   const candidates = space ? space.candidates : layerContexts(backbone).map(() => backbone.operators);
   log(
     space
       ? `candidates: the reduced space of ${path.relative(process.cwd(), spaceFile)} (${candidates.map((l) => l.length).join('/')} per layer)`
-      : `candidates: every operator of preset '${session.config.core.preset}' (no ${path.relative(process.cwd(), spaceFile)}: run 'hurricane profile' and 'hurricane space' to train over the reduced space)`,
+      : `candidates: every operator of preset '${presetName}' (no ${path.relative(process.cwd(), spaceFile)}: run '${session.command('profile', ...presetFlag)}' and '${session.command('space', ...presetFlag)}' to train over the reduced space)`,
   );
   const probe: Architecture = space ? [...space.initialArch] : candidates.map((l) => l[0] as string);
   return { candidates, probe, from: space ? ('space.json' as const) : ('preset' as const), dir: path.dirname(spaceFile) };
@@ -136,7 +176,7 @@ export async function trainFromConfig(session: HurricaneSession, o: TrainRunOpti
   const engine = await selectEngine(core.engine);
   log(`engine: ${engine.engine} (TF.js backend '${engine.backend}'): ${engine.reason}`);
   const data = await prepareData(session, log);
-  const { candidates, probe, from, dir } = chooseCandidates(session, log);
+  const { candidates, probe, from, dir } = chooseCandidates(session, data.presetName, log);
   mkdirSync(dir, { recursive: true });
   const checkpoint = path.join(dir, 'supernet.safetensors');
   if (o.fresh) rmSync(checkpoint, { force: true });
@@ -144,7 +184,7 @@ export async function trainFromConfig(session: HurricaneSession, o: TrainRunOpti
   const workers = workerCount(o.workers ?? t.workers, engine, t.batchSize);
   log(`workers: ${workers} (batch ${t.batchSize}, ${steps} steps, checkpoint ${path.relative(process.cwd(), checkpoint)})`);
 
-  const net = new Supernet(preset(core.preset), core.seed, candidates);
+  const net = new Supernet(preset(data.presetName), core.seed, candidates);
   const progress = progressSteps(o.progress ?? silentProgress, steps, t.batchSize);
   try {
     const result = await trainSupernet(net, data.train, {
@@ -153,13 +193,15 @@ export async function trainFromConfig(session: HurricaneSession, o: TrainRunOpti
       ...(t.lossTarget !== undefined ? { lossTarget: t.lossTarget } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       checkpointFile: checkpoint,
+      ...(o.reschedule ? { reschedule: true } : {}),
+      ...(o.onCheckpoint ? { onCheckpoint: (step: number) => o.onCheckpoint?.(step, checkpoint) } : {}),
       workers,
       onStep: progress.onStep,
     }).finally(() => progress.stop());
     recalibrateBatchNorm(net, probe, data.train, { batches: 20, batchSize: t.batchSize, seed: core.seed });
     const evaluation = await evaluate(net, probe, data.validation);
     const { trainImages, validationImages } = data;
-    const summary = { engine, workers, checkpoint, candidatesFrom: from, trainImages, validationImages };
+    const summary = { preset: data.presetName, engine, workers, checkpoint, candidatesFrom: from, trainImages, validationImages };
     return { ...result, ...summary, probe: { arch: probe, evaluation }, wallMs: performance.now() - started };
   } finally {
     net.dispose();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { HurricaneSession } from '../../session/session.js';
 import { ConfigError, ExitCode } from '../../errors.js';
 import { exportArchitecture, exportOperator } from '../../onnx/model-files.js';
-import { validateArchitecture } from '../../space/architecture.js';
+import { validateLayerOperator } from '../../space/architecture.js';
 import { preset } from '../../space/backbone.js';
 import type { CliIO } from '../output.js';
 import { backboneAndArch } from './inspect.js';
@@ -19,10 +19,9 @@ export function exportCommand(
       throw new ConfigError('export: give either --arch (a whole network) or both --layer and --operator (one operator), not a mix');
     }
     const backbone = preset(session.config.core.preset);
-    const layer = Number(opts.layer);
-    if (!Number.isInteger(layer) || layer < 1) throw new ConfigError(`export: --layer must be a layer number from 1, got '${opts.layer}'`);
-    const arch = Array.from({ length: backbone.stages.reduce((a, s) => a + s.repeats, 0) }, () => opts.operator as string);
-    validateArchitecture(arch, backbone, { source: '--operator' });
+    const layer = /^\s*\d+\s*$/.test(opts.layer) ? Number(opts.layer) : Number.NaN;
+    if (Number.isNaN(layer)) throw new ConfigError(`export: --layer must be a layer number, got '${opts.layer}'`);
+    validateLayerOperator(layer, opts.operator, backbone, { layer: '--layer', operator: '--operator' });
     const r = exportOperator({ backbone, layer: layer - 1, operator: opts.operator, output: opts.output, seed });
     const c = r.context;
     io.out(

@@ -13,7 +13,7 @@ export function pluginsCommand(session: HurricaneSession, io: CliIO, opts: { jso
   }
   if (plugins.length === 0) {
     io.err(
-      `No plugins loaded. Install one for your hardware, e.g. 'npm install -D @hurricane/hw-arm-cpu', or list plugins in your config's 'plugins'.`,
+      `No plugins loaded (looked in the node_modules folders from ${session.config.pluginSearchDirs.join(', ')} upwards). Install one for your hardware, e.g. 'npm install -D @hurricane/hw-arm-cpu', or list plugins in your config's 'plugins'.`,
     );
     return ExitCode.Success;
   }

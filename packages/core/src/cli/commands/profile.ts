@@ -38,12 +38,14 @@ export async function latencyCommand(
   io: CliIO,
   opts: { arch: string; weights?: string; json?: boolean },
 ): Promise<number> {
-  const { arch } = backboneAndArch(session, opts.arch);
+  const { backbone, arch } = backboneAndArch(session, opts.arch);
   const m = await measureNetwork(session, arch, opts.weights ? { weightsFile: opts.weights } : {});
   if (opts.json) {
     io.out(
       JSON.stringify(
         {
+          preset: backbone.name,
+          arch,
           median_ms: m.medianMs,
           mean_ms: m.meanMs,
           p10_ms: m.p10Ms,

@@ -1,7 +1,7 @@
 import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode, HurricaneError } from '../../errors.js';
 import { trainFromConfig } from '../../workflows/train-run.js';
-import { onInterrupt } from '../interrupt.js';
+import { onHardStop, onInterrupt } from '../interrupt.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
 
@@ -9,7 +9,7 @@ import { cliProgress } from '../progress.js';
 export async function trainCommand(
   session: HurricaneSession,
   io: CliIO,
-  opts: { steps?: string; workers?: string; fresh?: boolean; json?: boolean },
+  opts: { steps?: string; workers?: string; fresh?: boolean; reschedule?: boolean; json?: boolean },
 ): Promise<number> {
   const whole = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
@@ -21,11 +21,21 @@ export async function trainCommand(
   const workers = whole('--workers', opts.workers);
   const controller = new AbortController();
   onInterrupt(() => controller.abort());
+  let checkpoint: { step: number; file: string } | null = null;
+  onHardStop(() =>
+    checkpoint
+      ? `nothing after the checkpoint of step ${checkpoint.step} (${rel(checkpoint.file)}) was saved`
+      : 'no checkpoint was written by this run, nothing of it was saved',
+  );
   try {
     const s = await trainFromConfig(session, {
       ...(steps !== undefined ? { steps } : {}),
       ...(workers !== undefined ? { workers } : {}),
       fresh: Boolean(opts.fresh),
+      reschedule: Boolean(opts.reschedule),
+      onCheckpoint: (step, file) => {
+        checkpoint = { step, file };
+      },
       progress: cliProgress(io),
       signal: controller.signal,
       log: (line) => io.err(line),
@@ -39,6 +49,7 @@ export async function trainCommand(
             stopped_by: s.stoppedBy,
             resumed_from: s.resumedFrom,
             loss_ema: s.lossEma,
+            preset: s.preset,
             engine: s.engine.engine,
             workers: s.workers,
             checkpoint: s.checkpoint,
@@ -53,7 +64,7 @@ export async function trainCommand(
       return ExitCode.Success;
     }
     io.out(
-      `trained the ${session.config.core.preset} supernet to step ${s.steps}${s.resumedFrom ? ` (resumed from ${s.resumedFrom})` : ''}, ` +
+      `trained the ${s.preset} supernet to step ${s.steps}${s.resumedFrom ? ` (resumed from ${s.resumedFrom})` : ''}, ` +
         `stopped by ${s.stoppedBy === 'loss-target' ? 'the loss target' : 'the step count'}, loss EMA ${s.lossEma.toFixed(4)}, in ${(s.wallMs / 1000).toFixed(1)} s; ` +
         `weights in ${rel(s.checkpoint)}\nprobe (${s.candidatesFrom === 'space.json' ? 'the space’s initial winner' : 'first operator per layer'}, BatchNorm recalibrated): ` +
         `validation accuracy ${(100 * e.accuracy).toFixed(2)} % on ${e.count} images, loss ${e.loss.toFixed(4)} (${e.runtime})`,
@@ -61,5 +72,6 @@ export async function trainCommand(
     return ExitCode.Success;
   } finally {
     onInterrupt(null);
+    onHardStop(null);
   }
 }
