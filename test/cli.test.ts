@@ -2,15 +2,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readWeights } from '@hurricane/core/onnx';
 import { describe, expect, it } from 'vitest';
 import { CLI, FAKE_BIN, FAKE_SNPE_ROOT, REPO, THIRD_PARTY, makeProject, pathWith, pkgDir } from './helpers.js';
-
-/** The metadata of a safetensors file (its JSON header's `__metadata__`). */
-function readWeightsMeta(file: string): Record<string, string> {
-  const b = readFileSync(file);
-  const n = Number(b.readBigUInt64LE(0));
-  return (JSON.parse(b.subarray(8, 8 + n).toString('utf8')) as { __metadata__: Record<string, string> }).__metadata__;
-}
 
 const exec = promisify(execFile);
 
@@ -229,7 +223,7 @@ describe('hurricane train and two Ctrl-Cs', () => {
     const last = stderr.trim().split('\n').at(-1) ?? '';
     const m = /^hurricane: stopped by SIGINT; nothing after the checkpoint of step (\d+) \(.*supernet\.safetensors\) was saved$/.exec(last);
     expect(m, stderr).not.toBeNull();
-    const saved = JSON.parse(readWeightsMeta(path.join(dir, '.hurricane/arm-cpu/mnist/supernet.safetensors')).training as string);
+    const saved = JSON.parse(readWeights(path.join(dir, '.hurricane/arm-cpu/mnist/supernet.safetensors')).metadata.training as string);
     expect(saved.step).toBe(Number(m?.[1]));
   }, 120_000);
 });

@@ -31,7 +31,13 @@ function weightsOf(graph: Graph, seed: number, weightsFile: string | undefined):
   const specs = graphParams(graph);
   if (!weightsFile) return new SeededWeights(specs, seed);
   const values = weightsForParams(weightsFile, specs);
-  return { onnxValues: (name) => values.get(name) ?? new SeededWeights(specs, seed).onnxValues(name) };
+  return {
+    onnxValues: (name) => {
+      const v = values.get(name);
+      if (!v) throw new Error(`no parameter named ${name}`);
+      return v;
+    },
+  };
 }
 
 /**

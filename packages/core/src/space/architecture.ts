@@ -84,14 +84,14 @@ export function validateLayerOperator(
     throw new ArchitectureError(
       `${source.layer} must be a layer number from 1 to ${n} (the '${backbone.name}' backbone has ${n} searchable layers), got '${layer}'`,
     );
-  if (!parseOperator(operator))
-    throw new ArchitectureError(
-      `${source.operator}: layer ${layer}: '${operator}' is not one of the 32 operators${near(operator, OPERATOR_NAMES)}`,
-    );
-  if (!backbone.operators.includes(operator))
-    throw new ArchitectureError(
-      `${source.operator}: layer ${layer}: '${operator}' is not in the '${backbone.name}' space (allowed: ${backbone.operators.join(', ')})`,
-    );
+  checkOperator(operator, backbone, `${source.operator}: layer ${layer}`);
+}
+
+/** Throws when `name` is not one of the 32 operators, or not one of the backbone's; `where` starts the message. */
+function checkOperator(name: string, backbone: Backbone, where: string): void {
+  if (!parseOperator(name)) throw new ArchitectureError(`${where}: '${name}' is not one of the 32 operators${near(name, OPERATOR_NAMES)}`);
+  if (!backbone.operators.includes(name))
+    throw new ArchitectureError(`${where}: '${name}' is not in the '${backbone.name}' space (allowed: ${backbone.operators.join(', ')})`);
 }
 
 /** Validates an architecture given as an array; see {@link parseArchitecture}. */
@@ -110,14 +110,7 @@ export function validateArchitecture(
   arch.forEach((name, i) => {
     const layer = `layer ${i + 1}`;
     if (name === '') throw new ArchitectureError(`${source}: ${layer} is empty; write an operator name such as ${backbone.operators[0]}`);
-    if (!parseOperator(name)) {
-      throw new ArchitectureError(`${source}: ${layer}: '${name}' is not one of the 32 operators${near(name, OPERATOR_NAMES)}`);
-    }
-    if (!backbone.operators.includes(name)) {
-      throw new ArchitectureError(
-        `${source}: ${layer}: '${name}' is not in the '${backbone.name}' space (allowed: ${backbone.operators.join(', ')})`,
-      );
-    }
+    checkOperator(name, backbone, `${source}: ${layer}`);
     const allowed = options.allowedPerLayer?.[i];
     if (allowed && !allowed.includes(name)) {
       throw new ArchitectureError(`${source}: ${layer}: '${name}' is not among this layer's candidates (${allowed.join(', ')})`);

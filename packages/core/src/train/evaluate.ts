@@ -1,11 +1,10 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { HurricaneError } from '../errors.js';
-import { Rng } from '../random.js';
+import { Rng, hash32 } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
 import { exportOnnx } from '../onnx/export-onnx.js';
 import type { SpaceNetwork } from '../engine/network.js';
-import { hash32 } from '../random.js';
 import { tf } from '../engine/tf.js';
 import type { TrainingData } from '../data/training-data.js';
 

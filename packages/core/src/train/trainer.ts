@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { ExitCode, HurricaneError } from '../errors.js';
-import { Rng } from '../random.js';
+import { Rng, hash32 } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
 import { layerContexts } from '../space/backbone.js';
 import type { SpaceNetwork } from '../engine/network.js';
 import { currentEngine } from '../engine/select-engine.js';
-import { hash32 } from '../random.js';
 import { tf } from '../engine/tf.js';
 import { readWeights, writeWeights } from '../onnx/weights-file.js';
 import type { TrainingData } from '../data/training-data.js';
