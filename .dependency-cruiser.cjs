@@ -77,6 +77,14 @@ module.exports = {
       to: { path: [TFJS, `${CORE}(engine|data|train|search)/`] },
     },
     {
+      name: 'predict-stays-pure',
+      comment:
+        'predict/ fits and judges predictors on numbers: it never loads TF.js, ONNX Runtime, SQLite, hardware plugins or the training and profiling stages.',
+      severity: 'error',
+      from: { path: `${CORE}predict/` },
+      to: { path: [TFJS, ORT, '(^|/)node_modules/better-sqlite3/', PLUGIN_PACKAGES, `${CORE}(onnx|engine|data|train|profile|search)/`] },
+    },
+    {
       name: 'engine-below-training',
       comment: 'engine/ runs networks on TF.js; it knows nothing of datasets, training, profiling or search.',
       severity: 'error',

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@hurricane\/core\/adapter-kit$/, replacement: src('./packages/core/src/adapter-kit/index.ts') },
       { find: /^@hurricane\/core\/onnx$/, replacement: src('./packages/core/src/onnx/index.ts') },
       { find: /^@hurricane\/core\/profile$/, replacement: src('./packages/core/src/profile/index.ts') },
+      { find: /^@hurricane\/core\/predict$/, replacement: src('./packages/core/src/predict/index.ts') },
       { find: /^@hurricane\/core\/train$/, replacement: src('./packages/core/src/train/index.ts') },
       { find: /^@hurricane\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@hurricane\/core$/, replacement: src('./packages/core/src/index.ts') },

@@ -148,7 +148,7 @@ describe('hurricane CLI', () => {
   });
 
   it('an unknown command is named as such, with the list of commands; help <command> shows its help', async () => {
-    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine';
+    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine, predictor';
     for (const argv of [['search'], ['help', 'search'], ['--preset', 'mnist', 'search']]) {
       const r = await hurricane(argv);
       expect(r).toMatchObject({

@@ -69,6 +69,12 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
       extra: { [`${core}/onnx/export-onnx.ts`]: 'export const exportOnnx = 1;\n' },
     },
     {
+      rule: 'predict-stays-pure',
+      file: `${core}/predict/bad.ts`,
+      text: "import { SqliteLatencyStore } from '../profile/latency-store.js';\nexport const s = SqliteLatencyStore;\n",
+      extra: { [`${core}/profile/latency-store.ts`]: 'export class SqliteLatencyStore {}\n' },
+    },
+    {
       rule: 'plugins-do-not-import-tfjs',
       file: 'packages/hw-snpe/src/bad.ts',
       text: "import * as tf from '@tensorflow/tfjs';\nexport const t = tf;\n",

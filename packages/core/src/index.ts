@@ -62,5 +62,24 @@ export type { InspectReport, LayerReport } from './space/inspect.js';
 export type { Graph } from './space/ir.js';
 
 // The stages run from a session's config (each loads its heavy modules on first call).
-export { buildSpace, loadTrainingSet, measureNetwork, profile, trainFromConfig } from './workflows/index.js';
-export type { TrainRunOptions, TrainRunSummary } from './workflows/index.js';
+export {
+  buildSpace,
+  evaluateFromFile,
+  fitPredictor,
+  loadTrainingSet,
+  measureDataset,
+  measureNetwork,
+  predictFromFile,
+  profile,
+  trainFromConfig,
+} from './workflows/index.js';
+export type {
+  DatasetMeta,
+  DatasetOptions,
+  DatasetSummary,
+  FitOptions,
+  FitSummary,
+  TrainingData,
+  TrainRunOptions,
+  TrainRunSummary,
+} from './workflows/index.js';

@@ -1,96 +1,109 @@
-import type { PredictionBatch, Predictor, PredictorFactory, SerializedPredictor } from '@hurricane/core/plugin';
+import type { FeatureContext, PredictionBatch, Predictor, PredictorFactory, SerializedPredictor } from '@hurricane/core/plugin';
+import { z } from 'zod';
+import { checkModelFormat, checkRows, checkTargets, means, parseOptions } from './rows.js';
 
-/** Options of {@link LassoPredictor}; the defaults are the paper's CPU predictor (α = 0.01). */
-export interface LassoOptions {
-  /** L1 penalty α of `(1/2n)·‖y − Xw − b‖² + α‖w‖₁` (scikit-learn's objective). */
-  readonly alpha: number;
-  /** Coordinate-descent iterations at most. */
-  readonly maxIter: number;
-  /** Stop when the largest coefficient update is below `tol · max|w|` (scikit-learn's rule of thumb). */
-  readonly tol: number;
-}
+const optionsSchema = z
+  .object({
+    /** L1 penalty α of `(1/2n)·‖y − Xw − b‖² + α‖w‖₁` (scikit-learn's objective; the paper's CPU predictor: 0.01). */
+    alpha: z.number().min(0).default(0.01),
+    /** Coordinate-descent sweeps at most (scikit-learn: 1000). */
+    maxIter: z.number().int().min(1).default(1000),
+    /** Duality-gap tolerance, relative to ‖y − ȳ‖² (scikit-learn: 1e-4). */
+    tol: z.number().positive().default(1e-4),
+  })
+  .strict();
+
+export type LassoOptions = z.infer<typeof optionsSchema>;
 
 interface LassoState {
-  readonly options: LassoOptions;
   readonly coef: number[];
   readonly intercept: number;
+  readonly iterations: number;
+  readonly dualityGap: number;
 }
 
-const DEFAULTS: LassoOptions = { alpha: 0.01, maxIter: 10_000, tol: 1e-6 };
-
-function checkMatrix(x: readonly (readonly number[])[], width?: number): number {
-  if (x.length === 0) throw new RangeError('lasso: no rows');
-  const w = width ?? x[0]?.length ?? 0;
-  x.forEach((row, i) => {
-    if (row.length !== w) throw new RangeError(`lasso: row ${i} has ${row.length} features, expected ${w}`);
-    for (const v of row) if (!Number.isFinite(v)) throw new RangeError(`lasso: row ${i} has a non-finite value`);
+/** One cyclic sweep over the columns; returns the largest coefficient change and the largest |coefficient|. */
+function sweep(cols: Float64Array[], sq: readonly number[], r: Float64Array, w: Float64Array, l1: number): { dMax: number; wMax: number } {
+  let dMax = 0;
+  let wMax = 0;
+  cols.forEach((col, j) => {
+    if (sq[j] === 0) return;
+    const old = w[j] as number;
+    if (old !== 0) for (let i = 0; i < r.length; i++) r[i] = (r[i] as number) + old * (col[i] as number);
+    let tmp = 0;
+    for (let i = 0; i < r.length; i++) tmp += (col[i] as number) * (r[i] as number);
+    const next = (Math.sign(tmp) * Math.max(Math.abs(tmp) - l1, 0)) / (sq[j] as number);
+    w[j] = next;
+    if (next !== 0) for (let i = 0; i < r.length; i++) r[i] = (r[i] as number) - next * (col[i] as number);
+    dMax = Math.max(dMax, Math.abs(next - old));
+    wMax = Math.max(wMax, Math.abs(next));
   });
-  return w;
+  return { dMax, wMax };
+}
+
+/** The Lasso duality gap at `w` with residual `r` (scikit-learn's `enet_coordinate_descent`, no L2 term). */
+function dualityGap(cols: Float64Array[], r: Float64Array, y: Float64Array, w: Float64Array, l1: number): number {
+  let dual = 0;
+  for (const col of cols) {
+    let t = 0;
+    for (let i = 0; i < r.length; i++) t += (col[i] as number) * (r[i] as number);
+    dual = Math.max(dual, Math.abs(t));
+  }
+  const rNorm2 = r.reduce((a, v) => a + v * v, 0);
+  const c = dual > l1 ? l1 / dual : 1;
+  let gap = dual > l1 ? 0.5 * (rNorm2 + rNorm2 * c * c) : rNorm2;
+  gap += l1 * w.reduce((a, v) => a + Math.abs(v), 0) - c * r.reduce((a, v, i) => a + v * (y[i] as number), 0);
+  return gap;
 }
 
 /**
- * Lasso regression by cyclic coordinate descent with an unpenalised intercept (data centred
- * first), the paper's latency predictor for CPUs (SPEC §6). Lasso gives no predictive
- * uncertainty: `variance` is 0.
+ * Lasso regression by cyclic coordinate descent with an unpenalised intercept (data centred first),
+ * the paper's CPU predictor (α = 0.01). Sweeps and stopping follow scikit-learn's `Lasso`: after a
+ * sweep whose largest update is below `tol · max|w|`, stop once the duality gap is below
+ * `tol · ‖y − ȳ‖²`. A point predictor: no standard deviation.
  */
 export class LassoPredictor implements Predictor {
   readonly kind = 'lasso';
-  private state: LassoState | null = null;
   readonly options: LassoOptions;
+  private state: LassoState | null = null;
 
-  constructor(options: Partial<LassoOptions> = {}) {
-    this.options = { ...DEFAULTS, ...options };
-    if (!(this.options.alpha >= 0)) throw new RangeError(`lasso: alpha must be ≥ 0, got ${this.options.alpha}`);
-    if (!(this.options.maxIter >= 1)) throw new RangeError(`lasso: maxIter must be ≥ 1, got ${this.options.maxIter}`);
-    if (!(this.options.tol > 0)) throw new RangeError(`lasso: tol must be > 0, got ${this.options.tol}`);
+  constructor(options: Readonly<Record<string, unknown>> = {}) {
+    this.options = parseOptions('lasso', optionsSchema, options);
   }
 
   async fit(x: readonly (readonly number[])[], y: readonly number[]): Promise<void> {
-    const p = checkMatrix(x);
+    const p = checkRows('lasso', x);
+    checkTargets('lasso', y, x.length, 2);
     const n = x.length;
-    if (y.length !== n) throw new RangeError(`lasso: ${n} rows but ${y.length} targets`);
-    const xMean = new Array<number>(p).fill(0);
-    for (const row of x) for (let j = 0; j < p; j++) xMean[j] = (xMean[j] ?? 0) + (row[j] ?? 0) / n;
-    const yMean = y.reduce((a, b) => a + b, 0) / n;
-    // Column-major centred copy for fast column sweeps.
-    const cols = Array.from({ length: p }, (_, j) => Float64Array.from(x, (row) => (row[j] ?? 0) - (xMean[j] ?? 0)));
+    const { xMean, yMean } = means(x, y, p);
+    const cols = Array.from({ length: p }, (_, j) => Float64Array.from(x, (row) => (row[j] as number) - (xMean[j] as number)));
     const sq = cols.map((c) => c.reduce((a, v) => a + v * v, 0));
-    const r = Float64Array.from(y, (v) => v - yMean);
+    const yc = Float64Array.from(y, (v) => v - yMean);
+    const r = Float64Array.from(yc);
     const w = new Float64Array(p);
     const { alpha, maxIter, tol } = this.options;
-    const nAlpha = n * alpha;
+    const l1 = alpha * n;
+    const gapTol = tol * yc.reduce((a, v) => a + v * v, 0);
+    let iterations = 0;
+    let gap = Number.POSITIVE_INFINITY;
     for (let iter = 0; iter < maxIter; iter++) {
-      let maxDelta = 0;
-      let maxW = 0;
-      for (let j = 0; j < p; j++) {
-        const col = cols[j] as Float64Array;
-        const sj = sq[j] as number;
-        if (sj === 0) continue;
-        const old = w[j] as number;
-        let rho = 0;
-        for (let i = 0; i < n; i++) rho += (col[i] as number) * ((r[i] as number) + (col[i] as number) * old);
-        const next = (Math.sign(rho) * Math.max(Math.abs(rho) - nAlpha, 0)) / sj;
-        if (next !== old) {
-          const d = next - old;
-          for (let i = 0; i < n; i++) r[i] = (r[i] as number) - d * (col[i] as number);
-          w[j] = next;
-          maxDelta = Math.max(maxDelta, Math.abs(d));
-        }
-        maxW = Math.max(maxW, Math.abs(next));
+      iterations = iter + 1;
+      const { dMax, wMax } = sweep(cols, sq, r, w, l1);
+      if (wMax === 0 || dMax / wMax < tol || iter === maxIter - 1) {
+        gap = dualityGap(cols, r, yc, w, l1);
+        if (gap < gapTol) break;
       }
-      if (maxW === 0 || maxDelta <= tol * maxW) break;
     }
     const coef = Array.from(w);
-    const intercept = yMean - coef.reduce((a, c, j) => a + c * (xMean[j] ?? 0), 0);
-    this.state = { options: this.options, coef, intercept };
+    const intercept = yMean - coef.reduce((a, c, j) => a + c * (xMean[j] as number), 0);
+    this.state = { coef, intercept, iterations, dualityGap: gap };
   }
 
   predict(x: readonly (readonly number[])[]): PredictionBatch {
-    if (!this.state) throw new Error('lasso: predict() called before fit()');
-    const { coef, intercept } = this.state;
-    checkMatrix(x, coef.length);
-    const mean = x.map((row) => row.reduce((a, v, j) => a + v * (coef[j] ?? 0), intercept));
-    return { mean, variance: mean.map(() => 0) };
+    const s = this.state;
+    if (!s) throw new Error('lasso: predict() called before fit()');
+    checkRows('lasso', x, s.coef.length);
+    return { mean: x.map((row) => row.reduce((a, v, j) => a + v * (s.coef[j] as number), s.intercept)) };
   }
 
   /** Fitted coefficients and intercept (for inspection). */
@@ -101,20 +114,17 @@ export class LassoPredictor implements Predictor {
 
   serialize(): SerializedPredictor {
     if (!this.state) throw new Error('lasso: serialize() called before fit()');
-    return { kind: this.kind, version: 1, state: this.state };
+    return { kind: this.kind, version: 2, hyperparameters: { ...this.options }, state: this.state };
   }
 
   /** Restores a fitted predictor from {@link serialize}'s output. */
   static deserialize(data: SerializedPredictor): LassoPredictor {
-    if (data.kind !== 'lasso' || data.version !== 1) {
-      throw new Error(`lasso: cannot read a '${data.kind}' predictor of format version ${data.version}`);
-    }
+    checkModelFormat('lasso', data, 2);
     const s = data.state as Partial<LassoState> | null;
-    if (!s || !Array.isArray(s.coef) || typeof s.intercept !== 'number' || !s.options) {
-      throw new Error('lasso: serialized state is incomplete (needs options, coef, intercept)');
-    }
-    const p = new LassoPredictor(s.options);
-    p.state = { options: p.options, coef: s.coef.map(Number), intercept: s.intercept };
+    if (!s || !Array.isArray(s.coef) || typeof s.intercept !== 'number')
+      throw new Error('lasso: the saved model is incomplete (needs coef and intercept)');
+    const p = new LassoPredictor(data.hyperparameters);
+    p.state = { coef: s.coef.map(Number), intercept: s.intercept, iterations: s.iterations ?? 0, dualityGap: s.dualityGap ?? 0 };
     return p;
   }
 }
@@ -122,7 +132,8 @@ export class LassoPredictor implements Predictor {
 /** Factory registered under `PredictorFactory` by the predictors plugin. */
 export const lassoFactory: PredictorFactory = {
   kind: 'lasso',
-  description: "Lasso regression (coordinate descent), the paper's CPU latency predictor",
-  create: (options = {}) => new LassoPredictor(options as Partial<LassoOptions>),
+  description: "Lasso regression by coordinate descent (the paper's CPU predictor, α = 0.01)",
+  hasUncertainty: false,
+  create: (options: Readonly<Record<string, unknown>>, _features: FeatureContext) => new LassoPredictor(options),
   deserialize: (data) => LassoPredictor.deserialize(data),
 };

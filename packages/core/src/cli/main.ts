@@ -169,6 +169,56 @@ function trainCommands(p: Command, withSession: WithSession, io: CliIO): void {
     );
 }
 
+/** `predictor dataset|fit|predict|eval`: latency predictors (SPEC §6). */
+function predictorCommands(p: Command, withSession: WithSession, io: CliIO): void {
+  const pr = p
+    .command('predictor')
+    .description('latency predictors: measure a data set, fit, predict and evaluate (CSV in, JSON models out)');
+  const load = () => import('./commands/predictor.js');
+  pr.command('dataset')
+    .description('sample architectures of the reduced space, measure each network on the hardware (resumable) and write the encoded CSV')
+    .option('-n <count>', 'architectures to sample and measure', '2000')
+    .option('--repeats <count>', 'of those, how many to measure twice for the noise floor (default max(50, n/10))')
+    .option('-o, --output <file>', 'CSV to write (default <workDir>/<hardware>/<preset>/predictor-dataset.csv)')
+    .option('--json', 'print JSON')
+    .action(
+      withSession(async (s, o) =>
+        (await load()).datasetCommand(s, io, o as { n: string; repeats?: string; output?: string; json?: boolean }),
+      ),
+    );
+  pr.command('fit')
+    .description('fit a predictor on a latency CSV (feature columns and latency_ms): 80/20 split, k-fold CV, portable JSON out')
+    .requiredOption('--train <file.csv>', 'the training data')
+    .requiredOption('-o, --output <predictor.json>', 'the predictor file to write')
+    .option('--model <name>', 'gp, lasso, bayesian-ridge, lut, a plugin model, or auto (best by cross-validation); default predictor.model')
+    .option('--alpha <a>', 'Lasso penalty α')
+    .option('--nu <n>', 'GP Matérn smoothness ν')
+    .option('--length-scale <l>', 'GP length scale (the starting point unless --fixed)')
+    .option('--fixed', 'GP: keep the given hyper-parameters instead of maximising the marginal likelihood')
+    .option('--test-share <s>', 'held-out share of the rows', '0.2')
+    .option('--folds <k>', 'cross-validation folds', '5')
+    .option('--json', 'print JSON')
+    .action(
+      withSession(async (s, o) => (await load()).fitCommand(s, io, o as Parameters<Awaited<ReturnType<typeof load>>['fitCommand']>[2])),
+    );
+  pr.command('predict')
+    .description('predict the latency of every row of a CSV with the same feature columns (latency_ms ignored)')
+    .argument('<predictor.json>', 'a predictor file')
+    .requiredOption('--input <file.csv>', 'rows to predict')
+    .option('--json', 'print [{"mean": …, "std": …}, …] (std only where the model has one)')
+    .action(async (file: string, o: { input: string; json?: boolean }) =>
+      withSession(async (s) => (await load()).predictCommand(s, io, file, o))(o),
+    );
+  pr.command('eval')
+    .description('RMSE, MAE, MAPE, ±5 %/±10 %, Kendall τ and ±1σ/±2σ calibration of a predictor on a CSV with latency_ms')
+    .argument('<predictor.json>', 'a predictor file')
+    .requiredOption('--input <file.csv>', 'rows with measured latencies')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: { input: string; json?: boolean }) =>
+      withSession(async (s) => (await load()).evalCommand(s, io, file, o))(o),
+    );
+}
+
 /** Global flags that take a value: skipped when looking for the command word. */
 const VALUE_FLAGS = new Set(['-c', '--config', '--hardware', '--preset', '--seed', '--work-dir', '--plugin', '--log-level', '--engine']);
 
@@ -231,6 +281,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
   spaceCommands(p, withSession, io);
   profileCommands(p, withSession, io);
   trainCommands(p, withSession, io);
+  predictorCommands(p, withSession, io);
   p.action(() => {
     p.outputHelp({ error: true });
     exitCode = ExitCode.BadUsage;

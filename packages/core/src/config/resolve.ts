@@ -221,6 +221,7 @@ function layerCore(r: Resolution, fileCore: Record<string, unknown>, flagCore: R
     scoring: { ...defaults.scoring, ...block('scoring') },
     reduction: { ...defaults.reduction, ...block('reduction') },
     train: { ...defaults.train, ...block('train') },
+    predictor: { ...defaults.predictor, ...block('predictor') },
     plugins,
   } as CoreConfig;
   for (const leaf of leaves(core, '', [])) {

@@ -47,6 +47,12 @@ export const trainSchema = z
   })
   .strict();
 
+/**
+ * Schema of the `predictor` block (SPEC §6): the model by name (`gp`, `lasso`, `bayesian-ridge`,
+ * `lut`, `auto`, or one a plugin adds) and its options, which the model's factory validates.
+ */
+export const predictorSchema = z.object({ model: z.string().min(1) }).catchall(z.unknown());
+
 /** Schema of the core keys of a Hurricane config. Plugin blocks are validated by each plugin. */
 export const coreConfigSchema = z
   .object({
@@ -64,6 +70,7 @@ export const coreConfigSchema = z
     scoring: scoringSchema,
     reduction: reductionSchema,
     train: trainSchema,
+    predictor: predictorSchema,
   })
   .strict();
 
@@ -74,7 +81,8 @@ export type CoreConfig = z.infer<typeof coreConfigSchema>;
 export const CORE_KEYS = Object.keys(coreConfigSchema.shape) as (keyof CoreConfig)[];
 
 /** What a user writes in a config file: every core key optional, plugin blocks by their key. */
-export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction' | 'train'>> & {
+export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction' | 'train' | 'predictor'>> & {
+  predictor?: Partial<CoreConfig['predictor']>;
   scoring?: Partial<CoreConfig['scoring']>;
   reduction?: Partial<CoreConfig['reduction']>;
   train?: Partial<CoreConfig['train']>;
@@ -111,11 +119,17 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
       workers: 'auto',
       validationPerClass: 50,
     },
+    predictor: { model: 'auto' },
   };
 }
 
 /** Schema of the core keys as a file or the command line gives them: everything optional, `scoring` partial. */
 export const partialCoreSchema = coreConfigSchema
   .omit({ plugins: true })
-  .extend({ scoring: scoringSchema.partial(), reduction: reductionSchema.partial(), train: trainSchema.partial() })
+  .extend({
+    scoring: scoringSchema.partial(),
+    reduction: reductionSchema.partial(),
+    train: trainSchema.partial(),
+    predictor: predictorSchema.partial(),
+  })
   .partial();

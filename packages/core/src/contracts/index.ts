@@ -24,7 +24,7 @@ export type {
 export { ScoringFunction } from './scoring-function.js';
 export type { OperatorProfile } from './scoring-function.js';
 export { Predictor, PredictorFactory } from './predictor.js';
-export type { PredictionBatch, SerializedPredictor } from './predictor.js';
+export type { FeatureContext, PredictionBatch, SerializedPredictor } from './predictor.js';
 export { Logger } from './logger.js';
 export { Environment } from './environment.js';
 export { ToolRunner } from './tool-runner.js';

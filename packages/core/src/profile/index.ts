@@ -5,6 +5,8 @@
  * Eq. 4 scores the operators and the reduction keeps the best per layer (`space.json`). May import
  * `space/`, `onnx/` and the contracts; never TF.js.
  */
+// Eq. 4 scoring is a tsyringe injectable; tsyringe needs the Reflect metadata polyfill before it loads.
+import 'reflect-metadata';
 export { Eq4Options, Eq4Scoring } from './eq4-scoring.js';
 export { SqliteLatencyStore } from './latency-store.js';
 export type { LatencyStore, OperatorKey } from './latency-store.js';

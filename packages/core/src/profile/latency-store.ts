@@ -31,8 +31,9 @@ export interface LatencyStore {
   putOperator(key: OperatorKey, m: LatencyMeasurement): void;
   /** Every operator measurement of one device and runtime. */
   listOperators(device: Omit<OperatorKey, 'operator' | 'contextId'>): { key: OperatorKey; measurement: LatencyMeasurement }[];
-  getNetwork(key: NetworkKey): LatencyMeasurement | undefined;
-  putNetwork(key: NetworkKey, m: LatencyMeasurement): void;
+  /** A network's measurement; `trial` > 0 are repeated measurements of the same network (the noise floor). */
+  getNetwork(key: NetworkKey, trial?: number): LatencyMeasurement | undefined;
+  putNetwork(key: NetworkKey, m: LatencyMeasurement, trial?: number): void;
   close(): void;
 }
 
@@ -48,6 +49,12 @@ CREATE TABLE IF NOT EXISTS network_latency (
   preset TEXT NOT NULL, arch TEXT NOT NULL,
   median_ms REAL NOT NULL, measurement TEXT NOT NULL, measured_at TEXT NOT NULL,
   PRIMARY KEY (adapter_id, device_fingerprint, runtime_version, preset, arch)
+);
+CREATE TABLE IF NOT EXISTS network_latency_repeat (
+  adapter_id TEXT NOT NULL, device_fingerprint TEXT NOT NULL, runtime_version TEXT NOT NULL,
+  preset TEXT NOT NULL, arch TEXT NOT NULL, trial INTEGER NOT NULL,
+  median_ms REAL NOT NULL, measurement TEXT NOT NULL, measured_at TEXT NOT NULL,
+  PRIMARY KEY (adapter_id, device_fingerprint, runtime_version, preset, arch, trial)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
@@ -114,21 +121,35 @@ export class SqliteLatencyStore implements LatencyStore {
     }));
   }
 
-  getNetwork(k: NetworkKey): LatencyMeasurement | undefined {
-    const row = this.db
-      .prepare(
-        'SELECT measurement FROM network_latency WHERE adapter_id=? AND device_fingerprint=? AND runtime_version=? AND preset=? AND arch=?',
-      )
-      .get(k.adapterId, k.deviceFingerprint, k.runtimeVersion, k.preset, k.arch) as { measurement: string } | undefined;
+  getNetwork(k: NetworkKey, trial = 0): LatencyMeasurement | undefined {
+    const where = 'adapter_id=? AND device_fingerprint=? AND runtime_version=? AND preset=? AND arch=?';
+    const row = (
+      trial === 0
+        ? this.db
+            .prepare(`SELECT measurement FROM network_latency WHERE ${where}`)
+            .get(k.adapterId, k.deviceFingerprint, k.runtimeVersion, k.preset, k.arch)
+        : this.db
+            .prepare(`SELECT measurement FROM network_latency_repeat WHERE ${where} AND trial=?`)
+            .get(k.adapterId, k.deviceFingerprint, k.runtimeVersion, k.preset, k.arch, trial)
+    ) as { measurement: string } | undefined;
     return row ? (JSON.parse(row.measurement) as LatencyMeasurement) : undefined;
   }
 
-  putNetwork(k: NetworkKey, m: LatencyMeasurement): void {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO network_latency (adapter_id, device_fingerprint, runtime_version, preset, arch, median_ms, measurement, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(k.adapterId, k.deviceFingerprint, k.runtimeVersion, k.preset, k.arch, m.medianMs, JSON.stringify(m), m.provenance.timestamp);
+  putNetwork(k: NetworkKey, m: LatencyMeasurement, trial = 0): void {
+    if (!Number.isInteger(trial) || trial < 0) throw new RangeError(`trial must be a non-negative integer, got ${trial}`);
+    const values = [k.adapterId, k.deviceFingerprint, k.runtimeVersion, k.preset, k.arch];
+    const cols = 'adapter_id, device_fingerprint, runtime_version, preset, arch';
+    if (trial === 0) {
+      this.db
+        .prepare(`INSERT OR REPLACE INTO network_latency (${cols}, median_ms, measurement, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(...values, m.medianMs, JSON.stringify(m), m.provenance.timestamp);
+    } else {
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO network_latency_repeat (${cols}, trial, median_ms, measurement, measured_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(...values, trial, m.medianMs, JSON.stringify(m), m.provenance.timestamp);
+    }
   }
 
   close(): void {

@@ -182,6 +182,24 @@ export class HurricaneSession {
     throw new ConfigError(`scoring function '${name}' is not registered${suggestion(name, names)}; available: ${names.join(', ')}`);
   }
 
+  /** Every registered predictor factory (`@hurricane/predictors` and any plugin's). */
+  predictorFactories(): PredictorFactory[] {
+    return resolveAllOrNone<PredictorFactory>(this.container, PredictorFactory);
+  }
+
+  /** The predictor factory named `kind`; a config error listing the registered ones otherwise. */
+  predictorFactory(kind: string): PredictorFactory {
+    const all = this.predictorFactories();
+    const found = all.find((f) => f.kind === kind);
+    if (found) return found;
+    const kinds = all.map((f) => f.kind);
+    throw new ConfigError(
+      kinds.length === 0
+        ? `predictor model '${kind}' is not available: no predictor plugin is loaded; add '@hurricane/predictors' to 'plugins' (npm install @hurricane/predictors)`
+        : `predictor model '${kind}' is not registered${suggestion(kind, kinds)}; available: ${kinds.join(', ')}, auto`,
+    );
+  }
+
   /** Every registered scoring function with the package that registered it. */
   scorers(): { readonly name: string; readonly description: string; readonly owner: string }[] {
     return resolveAllOrNone<ScoringFunction>(this.container, ScoringFunction).map((s) => ({

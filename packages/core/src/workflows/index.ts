@@ -9,8 +9,12 @@
  */
 import type * as ProfileRun from './profile-run.js';
 import type * as TrainRun from './train-run.js';
+import type * as PredictorDataset from './predictor-dataset.js';
+import type * as PredictorRun from './predictor-run.js';
 
 export type { TrainRunOptions, TrainRunSummary } from './train-run.js';
+export type { DatasetMeta, DatasetOptions, DatasetSummary } from './predictor-dataset.js';
+export type { FitOptions, FitSummary, TrainingData } from './predictor-run.js';
 
 /** Profiles every operator of the session's preset on its hardware (see `hurricane profile`). */
 export async function profile(...args: Parameters<typeof ProfileRun.profile>): ReturnType<typeof ProfileRun.profile> {
@@ -35,4 +39,30 @@ export async function trainFromConfig(...args: Parameters<typeof TrainRun.trainF
 /** The training split of the configured dataset. */
 export async function loadTrainingSet(...args: Parameters<typeof TrainRun.loadTrainingSet>): ReturnType<typeof TrainRun.loadTrainingSet> {
   return (await import('./train-run.js')).loadTrainingSet(...args);
+}
+
+/** Samples architectures of the reduced space, measures them on the hardware and writes the encoded CSV (see `hurricane predictor dataset`). */
+export async function measureDataset(
+  ...args: Parameters<typeof PredictorDataset.measureDataset>
+): ReturnType<typeof PredictorDataset.measureDataset> {
+  return (await import('./predictor-dataset.js')).measureDataset(...args);
+}
+
+/** Fits a predictor on a latency CSV and writes the predictor file (see `hurricane predictor fit`). */
+export async function fitPredictor(...args: Parameters<typeof PredictorRun.fitPredictor>): ReturnType<typeof PredictorRun.fitPredictor> {
+  return (await import('./predictor-run.js')).fitPredictor(...args);
+}
+
+/** Predicts every row of a CSV with a predictor file (see `hurricane predictor predict`). */
+export async function predictFromFile(
+  ...args: Parameters<typeof PredictorRun.predictFromFile>
+): Promise<ReturnType<typeof PredictorRun.predictFromFile>> {
+  return (await import('./predictor-run.js')).predictFromFile(...args);
+}
+
+/** Scores a predictor file on a CSV with measured latencies (see `hurricane predictor eval`). */
+export async function evaluateFromFile(
+  ...args: Parameters<typeof PredictorRun.evaluateFromFile>
+): Promise<ReturnType<typeof PredictorRun.evaluateFromFile>> {
+  return (await import('./predictor-run.js')).evaluateFromFile(...args);
 }

@@ -1,3 +1,4 @@
+import { positiveInt } from './numbers.js';
 import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode, HurricaneError } from '../../errors.js';
 import { trainFromConfig } from '../../workflows/train-run.js';
@@ -11,12 +12,7 @@ export async function trainCommand(
   io: CliIO,
   opts: { steps?: string; workers?: string; fresh?: boolean; reschedule?: boolean; json?: boolean },
 ): Promise<number> {
-  const whole = (flag: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v) || Number(v) < 1)
-      throw new HurricaneError(`${flag} must be a whole number ≥ 1, got '${v}'`, { exitCode: ExitCode.BadUsage });
-    return Number(v);
-  };
+  const whole = (flag: string, v: string | undefined) => (v === undefined ? undefined : positiveInt(v, flag));
   const steps = whole('--steps', opts.steps);
   const workers = whole('--workers', opts.workers);
   const controller = new AbortController();

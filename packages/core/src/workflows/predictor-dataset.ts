@@ -1,0 +1,219 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../atomic-write.js';
+import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
+import { HurricaneError } from '../errors.js';
+import { exportArchitecture } from '../onnx/model-files.js';
+import { type Encoding, encodeArchitecture, spaceEncoding } from '../predict/encoding.js';
+import { writeLatencyCsv } from '../predict/csv-data.js';
+import { type PredictionMetrics, predictionMetrics } from '../predict/metrics.js';
+import { sampleArchitectures } from '../predict/sample.js';
+import type { NetworkKey, SqliteLatencyStore } from '../profile/latency-store.js';
+import type { ReducedSpace } from '../profile/reduction.js';
+import { readSpace } from '../profile/space-file.js';
+import { type ProgressReporter, silentProgress } from '../progress.js';
+import { hash32 } from '../random.js';
+import type { HurricaneSession } from '../session/session.js';
+import { type Backbone, layerContexts, preset } from '../space/backbone.js';
+import type { Architecture } from '../space/architecture.js';
+import { buildSpace, openLatencyStore, profile, spacePath } from './profile-run.js';
+
+/** The hardware a data set was measured on. */
+export interface DatasetHardware {
+  readonly adapterId: string;
+  readonly device: string;
+  readonly deviceFingerprint: string;
+  readonly runtimeVersion: string;
+}
+
+/** The sidecar `<dataset>.meta.json` of a CSV written by {@link measureDataset}. */
+export interface DatasetMeta {
+  readonly format: 'hurricane-predictor-dataset';
+  readonly version: 1;
+  readonly encoding: Encoding;
+  readonly hardware: DatasetHardware;
+  readonly seed: number;
+  /** The statistic of each measurement in `latency_ms`. */
+  readonly statistic: 'median';
+  /** Row i of the CSV is `architectures[i]`. */
+  readonly architectures: readonly string[];
+  /** Per column, the profiled latency (ms, median) of that operator in that layer: the lookup-table baseline's table. */
+  readonly operatorLatencyMs: readonly number[];
+  /** Second measurements of the first `pairs` architectures scored against the first: the best any model can do. */
+  readonly noiseFloor: (PredictionMetrics & { readonly pairs: number }) | null;
+}
+
+/** Options of {@link measureDataset}. */
+export interface DatasetOptions {
+  /** Architectures to sample and measure. */
+  readonly n: number;
+  /** Sampling seed (default: the run's seed). */
+  readonly seed?: number;
+  /** How many of them to measure a second time for the noise floor (default: min(n, max(50, n/10))). */
+  readonly repeats?: number;
+  /** The CSV to write (default `<workDir>/<hardware>/<preset>/predictor-dataset.csv`). */
+  readonly output?: string;
+  /** Networks measured together per device round-trip (default 8). */
+  readonly batchSize?: number;
+  readonly progress?: ProgressReporter;
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link measureDataset} did. */
+export interface DatasetSummary {
+  readonly csv: string;
+  readonly meta: DatasetMeta;
+  readonly measured: number;
+  readonly reused: number;
+  readonly wallMs: number;
+}
+
+/** Where the session's predictor data set goes by default. */
+export function datasetPath(session: HurricaneSession): string {
+  return path.join(path.dirname(spacePath(session)), 'predictor-dataset.csv');
+}
+
+/** The sidecar file of a data set CSV. */
+export function metaPathOf(csv: string): string {
+  return csv.replace(/\.csv$/i, '') + '.meta.json';
+}
+
+async function spaceOrBuild(session: HurricaneSession, progress: ProgressReporter, signal?: AbortSignal): Promise<ReducedSpace> {
+  if (existsSync(spacePath(session))) return readSpace(spacePath(session));
+  await profile(session, { progress, ...(signal ? { signal } : {}) });
+  return (await buildSpace(session)).space;
+}
+
+interface Job {
+  readonly arch: Architecture;
+  readonly trial: number;
+}
+
+async function measureJobs(
+  session: HurricaneSession,
+  adapter: HardwareAdapter,
+  backbone: Backbone,
+  jobs: readonly Job[],
+  o: {
+    store: SqliteLatencyStore;
+    keyOf: (a: Architecture) => NetworkKey;
+    batchSize: number;
+    progress: ProgressReporter;
+    signal?: AbortSignal;
+  },
+): Promise<void> {
+  const { workDir, core } = { workDir: session.config.workDir, core: session.config.core };
+  for (let i = 0; i < jobs.length; i += o.batchSize) {
+    if (o.signal?.aborted)
+      throw new HurricaneError('measuring the data set was stopped; finished measurements are kept, run it again to resume');
+    const batch = jobs.slice(i, i + o.batchSize);
+    const prepared: PreparedModel[] = [];
+    for (const job of batch) {
+      const file = path.join(workDir, 'networks', backbone.name, `${hash32(job.arch.join(',')).toString(16)}.onnx`);
+      if (!existsSync(file)) exportArchitecture({ backbone, arch: job.arch, output: file, seed: core.seed });
+      const model = { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' };
+      prepared.push(await adapter.prepare(model, { workDir, ...(o.signal ? { signal: o.signal } : {}) }));
+    }
+    const opts = o.signal ? { signal: o.signal } : {};
+    const ms: LatencyMeasurement[] = adapter.measureBatch ? await adapter.measureBatch(prepared, opts) : [];
+    if (!adapter.measureBatch) for (const p of prepared) ms.push(await adapter.measure(p, opts));
+    batch.forEach((job, j) => {
+      const m = ms[j];
+      if (!m) throw new HurricaneError(`${adapter.id} returned ${ms.length} measurements for ${batch.length} networks`);
+      o.store.putNetwork(o.keyOf(job.arch), m, job.trial);
+    });
+    o.progress.advance(batch.length, batch.map((job, j) => `${ms[j]?.medianMs.toFixed(3)} ms${job.trial ? ' (repeat)' : ''}`).join(', '));
+  }
+}
+
+function operatorTable(store: SqliteLatencyStore, hw: DatasetHardware, backbone: Backbone, space: ReducedSpace): number[] {
+  const byKey = new Map(store.listOperators(hw).map((r) => [`${r.key.operator}@${r.key.contextId}`, r.measurement.medianMs]));
+  const contexts = layerContexts(backbone);
+  return space.candidates.flatMap((ops, layer) =>
+    ops.map((op) => {
+      const v = byKey.get(`${op}@${contexts[layer]?.contextId}`);
+      if (v === undefined)
+        throw new HurricaneError(`the latency store has no profile of ${op} in layer ${layer}: run 'hurricane profile' first`);
+      return v;
+    }),
+  );
+}
+
+/**
+ * `hurricane predictor dataset` (SPEC §6): samples `n` architectures uniformly from the session's
+ * reduced space (profiling and reducing first when there is none), measures each whole network on
+ * the session's hardware into the latency store (committed per batch: a killed run resumes), measures
+ * `repeats` of them a second time for the noise floor, and writes the encoded CSV with its sidecar.
+ */
+export async function measureDataset(session: HurricaneSession, o: DatasetOptions): Promise<DatasetSummary> {
+  const started = performance.now();
+  const progress = o.progress ?? silentProgress;
+  const space = await spaceOrBuild(session, progress, o.signal);
+  const backbone = preset(space.preset);
+  const adapter = session.adapter();
+  const health = await adapter.healthCheck();
+  if (!health.ready) throw new HurricaneError(`${adapter.id} is not ready to measure (run '${session.command('doctor')}' for the fixes)`);
+  const d = await adapter.describe();
+  const hw: DatasetHardware = {
+    adapterId: adapter.id,
+    device: d.device,
+    deviceFingerprint: d.deviceFingerprint,
+    runtimeVersion: d.runtimeVersion,
+  };
+  if (hw.deviceFingerprint !== space.deviceFingerprint) {
+    throw new HurricaneError(
+      `${spacePath(session)} was reduced for device ${space.deviceFingerprint}, but ${adapter.id} now measures ${hw.deviceFingerprint}: run '${session.command('space')}' again`,
+    );
+  }
+  const seed = o.seed ?? session.config.core.seed;
+  const archs = sampleArchitectures(space, o.n, seed);
+  const repeats = Math.min(o.n, o.repeats ?? Math.max(50, Math.round(o.n / 10)));
+  const keyOf = (a: Architecture): NetworkKey => ({ ...hw, preset: space.preset, arch: a.join(',') });
+  const store = openLatencyStore(session);
+  try {
+    const jobs: Job[] = [...archs.map((arch) => ({ arch, trial: 0 })), ...archs.slice(0, repeats).map((arch) => ({ arch, trial: 1 }))];
+    const pending = jobs.filter((j) => !store.getNetwork(keyOf(j.arch), j.trial));
+    progress.start(
+      jobs.length,
+      jobs.length - pending.length,
+      `measuring ${o.n} ${space.preset} networks (+${repeats} repeats) on ${adapter.id} (${d.device})`,
+    );
+    try {
+      await measureJobs(session, adapter, backbone, pending, {
+        store,
+        keyOf,
+        batchSize: o.batchSize ?? 8,
+        progress,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+    } finally {
+      progress.stop();
+    }
+    const latency = (a: Architecture, trial: number): number => (store.getNetwork(keyOf(a), trial) as LatencyMeasurement).medianMs;
+    const first = archs.slice(0, repeats).map((a) => latency(a, 0));
+    const second = archs.slice(0, repeats).map((a) => latency(a, 1));
+    const encoding = spaceEncoding(space);
+    const meta: DatasetMeta = {
+      format: 'hurricane-predictor-dataset',
+      version: 1,
+      encoding,
+      hardware: hw,
+      seed,
+      statistic: 'median',
+      architectures: archs.map((a) => a.join(',')),
+      operatorLatencyMs: operatorTable(store, hw, backbone, space),
+      noiseFloor: repeats >= 2 ? { pairs: repeats, ...predictionMetrics(second, first) } : null,
+    };
+    const csv = o.output ?? datasetPath(session);
+    writeLatencyCsv(
+      csv,
+      encoding.columns,
+      archs.map((a) => encodeArchitecture(space, a)),
+      archs.map((a) => latency(a, 0)),
+    );
+    writeFileAtomicSync(metaPathOf(csv), `${JSON.stringify(meta, null, 2)}\n`);
+    return { csv, meta, measured: pending.length, reused: jobs.length - pending.length, wallMs: performance.now() - started };
+  } finally {
+    store.close();
+  }
+}

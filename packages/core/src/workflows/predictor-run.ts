@@ -1,0 +1,174 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { FeatureContext, PredictionBatch } from '../contracts/predictor.js';
+import { ConfigError, ExitCode, HurricaneError } from '../errors.js';
+import { type Encoding, checkColumns } from '../predict/encoding.js';
+import { type LatencyTable, readLatencyCsv } from '../predict/csv-data.js';
+import {
+  type ModelSelection,
+  type ModelSpec,
+  chooseModel,
+  createPredictor,
+  crossValidate,
+  fitWithHoldout,
+} from '../predict/evaluate-models.js';
+import { type PredictionMetrics, predictionMetrics } from '../predict/metrics.js';
+import { holdoutSplit, pick } from '../predict/split.js';
+import {
+  PREDICTOR_FORMAT,
+  PREDICTOR_FORMAT_VERSION,
+  type PredictorFile,
+  dataHash,
+  readPredictorFile,
+  restorePredictor,
+  writePredictorFile,
+} from '../predict/predictor-file.js';
+import type { HurricaneSession } from '../session/session.js';
+import { type DatasetMeta, metaPathOf } from './predictor-dataset.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** A latency CSV with what its sidecar says about it (when it has one whose columns match). */
+export interface TrainingData {
+  readonly table: LatencyTable & { readonly y: readonly number[] };
+  readonly encoding: Encoding;
+  readonly meta: DatasetMeta | null;
+  readonly features: FeatureContext;
+}
+
+/** Reads a training CSV and, when `hurricane predictor dataset` wrote it, its `.meta.json` (encoding, hardware, operator latencies, noise floor). */
+export function readTrainingData(file: string): TrainingData {
+  const table = readLatencyCsv(file, { requireLatency: true }) as TrainingData['table'];
+  const metaFile = metaPathOf(file);
+  let meta: DatasetMeta | null = null;
+  if (existsSync(metaFile)) {
+    const m = JSON.parse(readFileSync(metaFile, 'utf8')) as DatasetMeta;
+    if (m.format === 'hurricane-predictor-dataset' && m.encoding.columns.join() === table.columns.join()) meta = m;
+  }
+  const encoding: Encoding = meta ? meta.encoding : { columns: table.columns, preset: null, spaceHash: null };
+  const features: FeatureContext = { columns: table.columns, ...(meta ? { operatorLatencyMs: meta.operatorLatencyMs } : {}) };
+  return { table, encoding, meta, features };
+}
+
+/** Options of {@link fitPredictor}. */
+export interface FitOptions {
+  readonly train: string;
+  readonly output: string;
+  /** A model kind or `auto` (default: the config's `predictor.model`). */
+  readonly model?: string;
+  /** Options of the model (merged over the config's when the model is the config's). */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** Held-out share (default 0.2, SPEC §6). */
+  readonly testShare?: number;
+  /** Folds of the cross-validation (default 5). */
+  readonly folds?: number;
+  /** Called when `auto` starts cross-validating a model, and before the final fit. */
+  readonly onStage?: (what: string) => void;
+}
+
+/** What {@link fitPredictor} wrote. */
+export interface FitSummary {
+  readonly file: string;
+  readonly predictor: PredictorFile;
+  readonly selection: ModelSelection | null;
+  readonly fitMs: number;
+}
+
+function modelSpec(session: HurricaneSession, o: FitOptions): ModelSpec | 'auto' {
+  const { model: configModel, ...configOptions } = session.config.core.predictor;
+  const model = o.model ?? configModel;
+  if (model === 'auto') {
+    if (o.options && Object.keys(o.options).length > 0) {
+      throw new ConfigError(
+        `options ${Object.keys(o.options).join(', ')} belong to one model; with --model auto every model is fitted with its defaults: name the model (--model gp, lasso, …)`,
+      );
+    }
+    return 'auto';
+  }
+  return { factory: session.predictorFactory(model), options: { ...(model === configModel ? configOptions : {}), ...o.options } };
+}
+
+/**
+ * `hurricane predictor fit`: fits a model (or, with `auto`, the best by cross-validation) on 80 % of
+ * a latency CSV, scores it on the held-out 20 % and by k-fold cross-validation, and writes the
+ * portable predictor file with its metrics, the data's noise floor when known, and the encoding.
+ */
+export async function fitPredictor(session: HurricaneSession, o: FitOptions): Promise<FitSummary> {
+  const data = readTrainingData(o.train);
+  const { x, y, columns } = data.table;
+  const seed = session.config.core.seed;
+  const folds = o.folds ?? 5;
+  const testShare = o.testShare ?? 0.2;
+  const spec = modelSpec(session, o);
+  const started = performance.now();
+  let selection: ModelSelection | null = null;
+  let chosen: ModelSpec;
+  const trainRows = Math.round(x.length * (1 - testShare));
+  if (x.length < 10) {
+    throw new HurricaneError(
+      `${o.train} has ${x.length} rows; a predictor needs at least 10 (measure more with 'hurricane predictor dataset -n N')`,
+      { exitCode: ExitCode.BadUsage },
+    );
+  }
+  const cvFolds = Math.min(folds, Math.floor(trainRows / 2));
+  if (spec !== 'auto') createPredictor(spec, data.features); // options checked before any work
+  if (spec === 'auto') {
+    const s = holdoutSplit(x.length, testShare, seed);
+    selection = await chooseModel(session.predictorFactories(), data.features, pick(x, s.train), pick(y, s.train), {
+      folds: cvFolds,
+      seed,
+      onModel: (kind) => o.onStage?.(`cross-validating ${kind}`),
+    });
+    chosen = selection.chosen;
+  } else {
+    chosen = spec;
+  }
+  o.onStage?.(`fitting ${chosen.factory.kind} on ${trainRows} rows`);
+  const fitted = await fitWithHoldout(chosen, data.features, x, y, { testShare, seed });
+  const cv =
+    selection?.candidates.find((c) => c.model === chosen.factory.kind)?.metrics ??
+    (await crossValidate(chosen, data.features, pick(x, fitted.split.train), pick(y, fitted.split.train), { folds: cvFolds, seed }));
+  const predictor: PredictorFile = {
+    format: PREDICTOR_FORMAT,
+    formatVersion: PREDICTOR_FORMAT_VERSION,
+    createdBy: `@hurricane/core ${pkg.version}`,
+    createdAt: new Date().toISOString(),
+    model: fitted.predictor.serialize(),
+    encoding: data.encoding,
+    hardware: data.meta?.hardware ?? null,
+    training: { source: o.train, rows: fitted.split.train.length, dataHash: dataHash(columns, x, y), seed },
+    metrics: {
+      holdout: fitted.holdout,
+      crossValidation: { ...cv, folds: cvFolds },
+      ...(data.meta?.noiseFloor ? { noiseFloor: data.meta.noiseFloor } : {}),
+    },
+    ...(selection ? { selection: { reason: selection.reason, candidates: selection.candidates } } : {}),
+  };
+  writePredictorFile(o.output, predictor);
+  return { file: o.output, predictor, selection, fitMs: performance.now() - started };
+}
+
+/** A predictor file's model, ready to predict rows of an input CSV whose columns it checks. */
+function loadFor(session: HurricaneSession, file: string, input: string, requireLatency: boolean) {
+  const pf = readPredictorFile(file);
+  const model = restorePredictor(file, pf, session.predictorFactories());
+  const table = readLatencyCsv(input, { requireLatency });
+  checkColumns(pf.encoding, table.columns, input);
+  return { pf, model, table };
+}
+
+/** `hurricane predictor predict`: one prediction (mean, and std where the model has one) per row of the input CSV. */
+export function predictFromFile(session: HurricaneSession, file: string, input: string): PredictionBatch & { predictor: PredictorFile } {
+  const { pf, model, table } = loadFor(session, file, input, false);
+  return { ...model.predict(table.x), predictor: pf };
+}
+
+/** `hurricane predictor eval`: the metrics of a predictor file on a CSV with measured latencies, beside the noise floor it was fitted with. */
+export function evaluateFromFile(
+  session: HurricaneSession,
+  file: string,
+  input: string,
+): { metrics: PredictionMetrics; predictor: PredictorFile } {
+  const { pf, model, table } = loadFor(session, file, input, true);
+  const p = model.predict(table.x);
+  return { metrics: predictionMetrics(table.y as number[], p.mean, p.std), predictor: pf };
+}

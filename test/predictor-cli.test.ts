@@ -1,0 +1,176 @@
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { CLI, makeProject, pkgDir } from './helpers.js';
+
+const exec = promisify(execFile);
+async function hurricane(args: string[], cwd: string) {
+  try {
+    const r = await exec(process.execPath, [CLI, ...args], { cwd, timeout: 120_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+// A simulated device: a model's latency is its ONNX file size (KB) / 100 ms, plus a deterministic
+// ±1 % wobble per call; measuring sleeps `delay` ms so a run can be killed half-way.
+const simPlugin = (delay: number) => `
+  import { statSync } from 'node:fs';
+  import { HardwareAdapter, PLUGIN_API_VERSION } from '@hurricane/core/plugin';
+  import { summarizeSamples } from '@hurricane/core/adapter-kit';
+  let calls = 0;
+  class Sim {
+    id = 'sim'; description = 'latency from model size';
+    async describe() { return { adapterId: 'sim', device: 'sim device', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'sim-1' }; }
+    async healthCheck() { return { adapterId: 'sim', ready: true, checks: [{ name: 'always', status: 'ok', detail: 'ok' }] }; }
+    async prepare(source) { return { adapterId: 'sim', source, artifactPath: source.path, format: 'onnx', commands: [] }; }
+    async measure(m) {
+      await new Promise((r) => setTimeout(r, ${delay}));
+      const base = statSync(m.artifactPath).size / 1024 / 100;
+      const samplesMs = [base * (1 + 0.01 * Math.sin(++calls))];
+      return { samplesMs, ...summarizeSamples(samplesMs), provenance: { adapterId: 'sim', device: 'sim device', deviceFingerprint: 'sim-1', runtime: 'sim', runtimeVersion: '1', commands: [], timestamp: new Date().toISOString(), settings: {} } };
+    }
+  }
+  export default { name: 'sim-plugin', apiVersion: PLUGIN_API_VERSION, register(c) { c.register(HardwareAdapter, { useValue: new Sim() }); } };
+`;
+
+function simProject(delay: number): string {
+  return makeProject(
+    {
+      'sim.mjs': simPlugin(delay),
+      'hurricane.config.json': JSON.stringify({ plugins: ['./sim.mjs', '@hurricane/predictors'], hardware: 'sim', preset: 'mnist' }),
+    },
+    { '@hurricane/core': pkgDir('core'), '@hurricane/predictors': pkgDir('predictors') },
+  );
+}
+
+describe('hurricane predictor dataset | fit | predict | eval', () => {
+  it('measures a data set (resuming after kill -9), then fit --model auto, predict and eval work on it', async () => {
+    const dir = simProject(15);
+    const db = path.join(dir, '.hurricane', 'latency.sqlite');
+    const networks = () => {
+      try {
+        const d = new Database(db, { readonly: true, fileMustExist: true });
+        try {
+          return (d.prepare('SELECT COUNT(*) AS n FROM network_latency').get() as { n: number }).n;
+        } finally {
+          d.close();
+        }
+      } catch {
+        return 0;
+      }
+    };
+    const child = spawn(process.execPath, [CLI, 'predictor', 'dataset', '-n', '60', '--repeats', '10'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    for (let i = 0; i < 2400 && networks() < 16; i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGKILL');
+    await exited;
+    const kept = networks();
+    expect(kept).toBeGreaterThanOrEqual(16);
+    expect(kept).toBeLessThan(60);
+    const r = await hurricane(['predictor', 'dataset', '-n', '60', '--repeats', '10', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const ds = JSON.parse(r.stdout);
+    expect(ds).toMatchObject({ reused: kept, measured: 70 - kept });
+    expect(ds.noiseFloor.pairs).toBe(10);
+    expect(ds.noiseFloor.mapePct).toBeLessThan(3); // the simulated wobble is ±1 %
+    const header = readFileSync(ds.csv, 'utf8').split('\n')[0]?.split(',') ?? [];
+    expect(header).toHaveLength(85); // 84 one-hot slots (SPEC §6) + latency_ms
+    expect(header.at(-1)).toBe('latency_ms');
+
+    const fit = await hurricane(['predictor', 'fit', '--model', 'auto', '--train', ds.csv, '-o', 'p.json'], dir);
+    expect(fit.code, fit.stderr).toBe(0);
+    expect(fit.stdout).toMatch(/^auto chose (gp|lasso|bayesian-ridge|lut): lowest 5-fold cross-validated MAPE, [\d.]+ % \(/m);
+    expect(fit.stdout).toMatch(/^held-out: RMSE .* MAPE [\d.]+ %, ±5 % .* Kendall τ/m);
+    expect(fit.stdout).toMatch(/^noise floor: RMSE/m);
+    const saved = JSON.parse(readFileSync(path.join(dir, 'p.json'), 'utf8'));
+    expect(saved).toMatchObject({
+      format: 'hurricane-predictor',
+      formatVersion: 1,
+      encoding: { preset: 'mnist' },
+      hardware: { adapterId: 'sim' },
+    });
+    expect(saved.training.dataHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const pred = await hurricane(['predictor', 'predict', 'p.json', '--input', ds.csv, '--json'], dir);
+    expect(pred.code, pred.stderr).toBe(0);
+    expect(JSON.parse(pred.stdout)).toHaveLength(60);
+    const ev = await hurricane(['predictor', 'eval', 'p.json', '--input', ds.csv], dir);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/on .*predictor-dataset.csv: RMSE .*\nnoise floor of its training data: RMSE/);
+  }, 240_000);
+
+  it('fits, predicts and evaluates a CSV written by hand; bad data, flags and predictor files exit 2 with one line', async () => {
+    const dir = makeProject({}, { '@hurricane/core': pkgDir('core'), '@hurricane/predictors': pkgDir('predictors') });
+    const rows = ['a,b,c,latency_ms'];
+    for (let i = 0; i < 40; i++) {
+      const [a, b, c] = [i % 2, (i >> 1) % 2, (i >> 2) % 2];
+      rows.push(`${a},${b},${c},${(1 + 0.5 * a + 0.25 * b + 0.125 * c + 0.001 * (i % 3)).toFixed(4)}`);
+    }
+    writeFileSync(path.join(dir, 'train.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(path.join(dir, 'new.csv'), 'a,b,c\n1,1,1\n0,0,0\n');
+    const fit = await hurricane(
+      ['predictor', 'fit', '--model', 'lasso', '--alpha', '0.0001', '--train', 'train.csv', '-o', 'lasso.json'],
+      dir,
+    );
+    expect(fit.code, fit.stderr).toBe(0);
+    expect(fit.stdout).toMatch(/fitted lasso \(alpha=0.0001, maxIter=1000, tol=0.0001\) on 32 of train.csv's rows/);
+    expect(fit.stdout).toMatch(/noise floor: unknown/);
+    const p = await hurricane(['predictor', 'predict', 'lasso.json', '--input', 'new.csv', '--json'], dir);
+    const out = JSON.parse(p.stdout) as { mean: number; std?: number }[];
+    expect(out[0]?.mean).toBeCloseTo(1.876, 2);
+    expect(out[1]?.mean).toBeCloseTo(1.001, 2);
+    expect(out[0]).not.toHaveProperty('std');
+    const gp = await hurricane(
+      ['predictor', 'fit', '--model', 'gp', '--nu', '0.35', '--length-scale', '1.5', '--fixed', '--train', 'train.csv', '-o', 'gp.json'],
+      dir,
+    );
+    expect(gp.code, gp.stderr).toBe(0);
+    expect(
+      JSON.parse((await hurricane(['predictor', 'predict', 'gp.json', '--input', 'new.csv', '--json'], dir)).stdout)[0],
+    ).toHaveProperty('std');
+    expect((await hurricane(['predictor', 'eval', 'gp.json', '--input', 'train.csv'], dir)).stdout).toMatch(/±1σ [\d.]+ %, ±2σ [\d.]+ %/);
+
+    writeFileSync(path.join(dir, 'wide.csv'), 'a,b,c,d\n1,1,1,1\n');
+    writeFileSync(path.join(dir, 'bad.csv'), 'a,b,c,latency_ms\n1,0,x,2\n');
+    const cases: [string[], RegExp][] = [
+      [
+        ['predictor', 'predict', 'lasso.json', '--input', 'wide.csv'],
+        /^hurricane: wide.csv has 4 feature columns but the predictor expects 3/,
+      ],
+      [
+        ['predictor', 'fit', '--model', 'lasso', '--train', 'bad.csv', '-o', 'x.json'],
+        /^hurricane: bad.csv row 2, column 'c' is 'x', not a finite number/,
+      ],
+      [['predictor', 'fit', '--model', 'lasso', '--train', 'new.csv', '-o', 'x.json'], /^hurricane: new.csv has no 'latency_ms' column/],
+      [
+        ['predictor', 'fit', '--model', 'lasso', '--nu', '0.5', '--train', 'train.csv', '-o', 'x.json'],
+        /^hurricane: predictor lasso: unknown option 'nu' \(lasso takes alpha, maxIter, tol\)\n$/,
+      ],
+      [
+        ['predictor', 'fit', '--model', 'gpp', '--train', 'train.csv', '-o', 'x.json'],
+        /^hurricane: predictor model 'gpp' is not registered — did you mean 'gp'\?; available: gp, lasso, bayesian-ridge, lut, auto\n$/,
+      ],
+      [
+        ['predictor', 'fit', '--model', 'lut', '--train', 'train.csv', '-o', 'x.json'],
+        /^hurricane: predictor lut: the data carry no profiled operator latencies/,
+      ],
+      [
+        ['predictor', 'fit', '--model', 'gp', '--nu', '0', '--train', 'train.csv', '-o', 'x.json'],
+        /^hurricane: --nu must be a number > 0, got '0'/,
+      ],
+      [['predictor', 'predict', 'missing.json', '--input', 'new.csv'], /^hurricane: missing.json does not exist: fit one with/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await hurricane(args, dir);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+  }, 120_000);
+});
