@@ -138,6 +138,7 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
 
     writeFileSync(path.join(dir, 'wide.csv'), 'a,b,c,d\n1,1,1,1\n');
     writeFileSync(path.join(dir, 'bad.csv'), 'a,b,c,latency_ms\n1,0,x,2\n');
+    writeFileSync(path.join(dir, 'few.csv'), 'a,b,c,latency_ms\n1,0,0,2\n0,1,0,3\n0,0,1,4\n');
     const cases: [string[], RegExp][] = [
       [
         ['predictor', 'predict', 'lasso.json', '--input', 'wide.csv'],
@@ -148,6 +149,7 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
         /^hurricane: bad.csv row 2, column 'c' is 'x', not a finite number/,
       ],
       [['predictor', 'fit', '--model', 'lasso', '--train', 'new.csv', '-o', 'x.json'], /^hurricane: new.csv has no 'latency_ms' column/],
+      [['predictor', 'fit', '--model', 'lasso', '--train', 'few.csv', '-o', 'x.json'], /^hurricane: few.csv has 3 rows; a predictor needs at least 10/],
       [
         ['predictor', 'fit', '--model', 'lasso', '--nu', '0.5', '--train', 'train.csv', '-o', 'x.json'],
         /^hurricane: predictor lasso: unknown option 'nu' \(lasso takes alpha, maxIter, tol\)\n$/,
