@@ -149,7 +149,10 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
         /^hurricane: bad.csv row 2, column 'c' is 'x', not a finite number/,
       ],
       [['predictor', 'fit', '--model', 'lasso', '--train', 'new.csv', '-o', 'x.json'], /^hurricane: new.csv has no 'latency_ms' column/],
-      [['predictor', 'fit', '--model', 'lasso', '--train', 'few.csv', '-o', 'x.json'], /^hurricane: few.csv has 3 rows; a predictor needs at least 10/],
+      [
+        ['predictor', 'fit', '--model', 'lasso', '--train', 'few.csv', '-o', 'x.json'],
+        /^hurricane: few.csv has 3 rows; a predictor needs at least 10/,
+      ],
       [
         ['predictor', 'fit', '--model', 'lasso', '--nu', '0.5', '--train', 'train.csv', '-o', 'x.json'],
         /^hurricane: predictor lasso: unknown option 'nu' \(lasso takes alpha, maxIter, tol\)\n$/,
