@@ -10,10 +10,10 @@ export default defineHurricanePlugin<Options>({
   description: 'Intel OpenVINO: Myriad X VPU (MYRIAD), CPU, GPU and NPU through benchmark_app',
   configKey: 'openvino',
   configSchema: openvinoOptionsSchema,
-  register(container, { options }) {
+  register(container, { options, workDir }) {
     container.register(OpenvinoOptions, { useValue: options });
     container.register(HardwareAdapter, {
-      useFactory: (c) => new OpenvinoAdapter(c.resolve(OpenvinoOptions), c.resolve(ToolRunner), c.resolve(Environment)),
+      useFactory: (c) => new OpenvinoAdapter(c.resolve(OpenvinoOptions), c.resolve(ToolRunner), c.resolve(Environment), workDir),
     });
   },
 });
@@ -21,3 +21,6 @@ export default defineHurricanePlugin<Options>({
 export { OpenvinoAdapter } from './openvino-adapter.js';
 export { openvinoOptionsSchema } from './options.js';
 export type { OpenvinoOptions } from './options.js';
+export { buildBenchmarkArgs, explainFailure, parseBenchmarkOutput, parseReportCsv } from './benchmark-app.js';
+export type { BenchmarkResult } from './benchmark-app.js';
+export { buildConvertArgs, parseConvertOutput } from './convert.js';

@@ -15,6 +15,12 @@ export const openvinoOptionsSchema = z
     benchmarkApp: z.string().min(1).default('benchmark_app'),
     /** Model converter: `ovc` (2023.1+), `mo` (legacy, ≤ 2024) or `auto` (ovc, else mo). */
     converter: z.enum(['auto', 'ovc', 'mo']).default('auto'),
+    /** IR weight precision: `auto` = FP16 for MYRIAD, HDDL and NPU, FP32 otherwise. */
+    precision: z.enum(['auto', 'FP32', 'FP16']).default('auto'),
+    /** Iterations of each benchmark_app run (`-niter`). */
+    iterations: z.number().int().min(1).default(200),
+    /** benchmark_app runs per measurement; each run's median is one sample (the spread between runs is the uncertainty). */
+    rounds: z.number().int().min(1).default(3),
     /** Timeout of each tool run, in milliseconds. */
     toolTimeoutMs: z.number().int().positive().default(300_000),
   })

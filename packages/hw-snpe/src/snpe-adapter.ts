@@ -14,13 +14,9 @@ import { UnsupportedError, checkAdbDevice, checkExecutable } from '@hurricane/co
 import type { SnpeOptions as Options } from './options.js';
 import { parseSnpeVersion } from './version.js';
 
-/** The SNPE runtimes Hurricane targets, with the snpe-net-run flag that selects each. */
-export const SNPE_RUNTIMES = {
-  dsp: { flag: '--use_dsp', label: 'Hexagon DSP / HTP' },
-  gpu: { flag: '--use_gpu', label: 'Adreno GPU' },
-  cpu: { flag: null, label: 'Snapdragon (Kryo) CPU' },
-} as const;
-export type SnpeRuntime = keyof typeof SNPE_RUNTIMES;
+import { SNPE_RUNTIMES, type SnpeRuntime } from './runtimes.js';
+
+export { SNPE_RUNTIMES, type SnpeRuntime } from './runtimes.js';
 
 const SDK_FIX =
   "install the Qualcomm Neural Processing SDK (SNPE/QAIRT), run 'source <sdk>/bin/envsetup.sh' (sets SNPE_ROOT), or set 'snpe.sdkRoot'";

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, FAKE_BIN, makeProject, pathWith, pkgDir } from './helpers.js';
+
+const exec = promisify(execFile);
+async function hurricane(args: string[], cwd: string, env: Record<string, string>) {
+  try {
+    const r = await exec(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: 300_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('hurricane profile --hardware openvino (fake ovc and benchmark_app on PATH)', () => {
+  it('profiles every operator end to end through ovc and benchmark_app, as it would drive the real tools', async () => {
+    const dir = makeProject(
+      {
+        'hurricane.config.json': JSON.stringify({
+          plugins: ['@hurricane/hw-openvino'],
+          preset: 'mnist',
+          openvino: { rounds: 1, iterations: 20 },
+        }),
+      },
+      { '@hurricane/core': pkgDir('core'), '@hurricane/hw-openvino': pkgDir('hw-openvino') },
+    );
+    const argv = path.join(dir, 'argv.jsonl');
+    const env = { PATH: pathWith(FAKE_BIN), FAKE_OPENVINO_ARGV: argv };
+    const doctor = await hurricane(['doctor', '--hardware', 'openvino'], dir, env);
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    expect(doctor.stdout).toMatch(/CPU answers with OpenVINO 2024\.4\.0-16579-c3152d32c9c-releases\/2024\/4 \(executes on CPU\)/);
+    const r = await hurricane(['profile', '--hardware', 'openvino', '--json'], dir, env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      adapterId: 'openvino',
+      runtimeVersion: '2024.4.0-16579-c3152d32c9c-releases/2024/4',
+      total: 256,
+      measured: 256,
+    });
+    const runs = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    expect(runs.filter((a) => a[0] === 'ovc')).toHaveLength(256 + 2); // every operator, plus the call-floor probe of doctor and of profile
+    expect(runs.filter((a) => a[0] === '-m').every((a) => a.includes('-api') && a[a.indexOf('-api') + 1] === 'sync')).toBe(true);
+    const space = await hurricane(['space', '--hardware', 'openvino', '--json'], dir, env);
+    expect(space.code, space.stderr).toBe(0);
+    expect(JSON.parse(space.stdout).candidates.flat()).toHaveLength(84);
+  }, 300_000);
+});
