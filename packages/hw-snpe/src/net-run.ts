@@ -83,3 +83,29 @@ export function parseNetRunStdout(text: string): { succeeded: boolean; version?:
     inferences: lines.filter((l) => l === 'Processing DNN input(s):').length,
   };
 }
+
+/**
+ * One `adb shell` command string that runs snpe-net-run for several models and rounds in a row
+ * (rounds outermost, so a drifting device affects every model alike): the library paths once, then
+ * per run `cd <folder> && snpe-net-run … > <output>/stdout.txt 2>&1; echo __RC_<tag>__=$?`.
+ */
+export function batchScript(o: {
+  root: string;
+  runs: readonly { readonly tag: string; readonly workDir: string; readonly outputDir: string; readonly args: readonly string[] }[];
+}): string {
+  const env = [
+    `export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:${shellQuote(`${o.root}/lib`)}`,
+    `export PATH=$PATH:${shellQuote(`${o.root}/bin`)}`,
+    `export ADSP_LIBRARY_PATH=${shellQuote(`${o.root}/dsp;/system/lib/rfsa/adsp;/system/vendor/lib/rfsa/adsp;/dsp`)}`,
+  ].join(' && ');
+  const runs = o.runs.map(
+    (r) =>
+      `cd ${shellQuote(r.workDir)} && mkdir -p ${shellQuote(r.outputDir)} && snpe-net-run ${r.args.map(shellQuote).join(' ')} > ${shellQuote(`${r.outputDir}/stdout.txt`)} 2>&1; echo __RC_${r.tag}__=$?`,
+  );
+  return `${env}; ${runs.join('; ')}`;
+}
+
+/** The exit status of each tagged run of {@link batchScript} (a run missing from the map never reported). */
+export function batchStatuses(stdout: string): Map<string, number> {
+  return new Map([...stdout.matchAll(/__RC_([\w-]+)__=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
+}

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type {
   Environment,
@@ -7,10 +7,16 @@ import type {
   HealthCheck,
   HealthReport,
   LatencyMeasurement,
+  MeasureOptions,
+  OnnxModel,
   PreparedModel,
+  ToolResult,
   ToolRunner,
 } from '@hurricane/core/plugin';
-import { UnsupportedError, checkAdbDevice, checkExecutable } from '@hurricane/core/adapter-kit';
+import { ToolError, checkAdbDevice, checkExecutable, findExecutable, summarizeSamples } from '@hurricane/core/adapter-kit';
+import { AdbSession } from './adb-session.js';
+import { shellQuote } from './net-run.js';
+import { type SdkFolders, runBatch, syncLibraries, writeInputs } from './snpe-pipeline.js';
 import type { SnpeOptions as Options } from './options.js';
 import { parseSnpeVersion } from './version.js';
 
@@ -23,8 +29,8 @@ const SDK_FIX =
 
 /**
  * Measures latency with Qualcomm SNPE on an Android device over adb (`snpe-dsp`, `snpe-gpu`,
- * `snpe-cpu`). This release implements the health check; conversion and measurement arrive
- * with the SNPE measurement work and report that plainly until then.
+ * `snpe-cpu`): ONNX → DLC (quantized for the DSP) on the host, snpe-net-run on the device over
+ * adb, the SNPEDiag log read by the host snpe-diagview.
  */
 export class SnpeAdapter implements HardwareAdapter {
   readonly id: string;
@@ -122,17 +128,200 @@ export class SnpeAdapter implements HardwareAdapter {
     return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok' || c.status === 'warn'), checks };
   }
 
-  async prepare(): Promise<PreparedModel> {
-    throw this.notYet('converting ONNX models to DLC');
+  /** A host tool of the SDK (`bin/x86_64-linux-clang`, then PATH); a ToolError naming SNPE_ROOT otherwise. */
+  private async hostTool(name: string): Promise<string> {
+    const found = await findExecutable(name, { env: this.env, extraDirs: this.hostBinDirs() });
+    if (!found) throw new ToolError([name], `${this.id}: ${name} not found in SNPE_ROOT/bin/x86_64-linux-clang or on PATH: ${SDK_FIX}`);
+    return found;
   }
 
-  async measure(): Promise<LatencyMeasurement> {
-    throw this.notYet('measuring latency');
+  private async host(name: string, args: string[], o: { cwd?: string; signal?: AbortSignal; log: string }): Promise<ToolResult> {
+    const r = await this.runner.run(await this.hostTool(name), args, {
+      timeoutMs: this.options.toolTimeoutMs,
+      env: this.env,
+      ...(o.cwd ? { cwd: o.cwd } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    keepLog(o.log, name, r);
+    if (r.timedOut)
+      throw new ToolError(r.command, `${name} timed out after ${this.options.toolTimeoutMs} ms (its process tree was killed)`);
+    return r;
   }
 
-  private notYet(what: string): UnsupportedError {
-    return new UnsupportedError(
-      `${this.id}: ${what} is not available in @hurricane/hw-snpe 0.1.0 (this release checks the SDK and device only); measure on the host with --hardware arm-cpu meanwhile`,
-    );
+  /**
+   * ONNX → DLC with `snpe-onnx-to-dlc`; seeded raw inputs and an input list; for the DSP, the
+   * quantized DLC from `snpe-dlc-quantize` on those inputs. Everything lands in
+   * `<workDir>/snpe/<runtime>/<model>/`, with the log of every command.
+   */
+  async prepare(model: OnnxModel, options?: { readonly workDir: string; readonly signal?: AbortSignal }): Promise<PreparedModel> {
+    const name = path.basename(model.path, '.onnx');
+    const dir = path.join(options?.workDir ?? '.', 'snpe', this.runtime, name);
+    await this.hostTool('snpe-onnx-to-dlc'); // before anything is written
+    if (this.runtime === 'dsp') await this.hostTool('snpe-dlc-quantize');
+    mkdirSync(dir, { recursive: true });
+    const signal = options?.signal;
+    const dlc = path.join(dir, `${name}.dlc`);
+    const c = await this.host('snpe-onnx-to-dlc', ['--input_network', model.path, '--output_path', dlc], {
+      log: dir,
+      ...(signal ? { signal } : {}),
+    });
+    if (c.exitCode !== 0 || !existsSync(dlc)) {
+      const said = `${c.stderr}\n${c.stdout}`
+        .split('\n')
+        .filter((l) => /ERROR|error/.test(l))
+        .slice(0, 3)
+        .join(' | ');
+      throw new ToolError(c.command, `snpe-onnx-to-dlc could not convert ${model.path} (exit ${c.exitCode}): ${said || 'no DLC written'}`);
+    }
+    writeInputs(dir, model.inputShape, this.options.calibrationInputs, this.options.inferences, hashSeed(model.path));
+    if (this.runtime !== 'dsp') return { adapterId: this.id, source: model, artifactPath: dlc, format: 'dlc', commands: [c.command] };
+    const quantized = path.join(dir, `${name}.quantized.dlc`);
+    const q = await this.host('snpe-dlc-quantize', ['--input_dlc', dlc, '--input_list', 'input_list.txt', '--output_dlc', quantized], {
+      cwd: dir,
+      log: dir,
+      ...(signal ? { signal } : {}),
+    });
+    if (q.exitCode !== 0 || !existsSync(quantized)) {
+      throw new ToolError(
+        q.command,
+        `snpe-dlc-quantize could not quantize ${dlc} (exit ${q.exitCode}): ${(q.stderr || q.stdout).trim().split('\n')[0] ?? 'no DLC written'}`,
+      );
+    }
+    return { adapterId: this.id, source: model, artifactPath: quantized, format: 'dlc', commands: [c.command, q.command] };
   }
+
+  private sdkFolders(): SdkFolders {
+    const root = this.sdkRoot();
+    if (!root) throw new ToolError([], `${this.id}: ${SDK_FIX}`);
+    const bin = path.join(root, 'bin', this.options.targetArch);
+    const lib = path.join(root, 'lib', this.options.targetArch);
+    const dsp = path.join(root, 'lib', this.options.dspArch, 'unsigned');
+    for (const [dir, key] of [
+      [bin, 'targetArch'],
+      [lib, 'targetArch'],
+    ] as const) {
+      if (!existsSync(dir))
+        throw new ToolError(
+          [],
+          `${this.id}: ${dir} does not exist; set 'snpe.${key}' to the device build your SDK ships (ls ${path.join(root, 'lib')})`,
+        );
+    }
+    if (this.runtime === 'dsp' && !existsSync(dsp)) {
+      throw new ToolError(
+        [],
+        `${this.id}: ${dsp} does not exist; set 'snpe.dspArch' to your SoC's Hexagon version (ls ${path.join(root, 'lib')})`,
+      );
+    }
+    return { bin, lib, dsp: this.runtime === 'dsp' ? dsp : null };
+  }
+
+  /** Measures one prepared model (a batch of one). */
+  async measure(prepared: PreparedModel, options: MeasureOptions = {}): Promise<LatencyMeasurement> {
+    const [m] = await this.measureBatch([prepared], options);
+    return m as LatencyMeasurement;
+  }
+
+  /**
+   * Measures a batch in one device round-trip: the device check, the SDK's device files (pushed only
+   * when the device lacks this content hash), one push of every model and its inputs, one `adb shell`
+   * running snpe-net-run `rounds` times per model (rounds outermost, so drift affects every model
+   * alike), one pull of the outputs; each round's Total Inference Time, read by the host
+   * snpe-diagview, is one sample. The run folder is removed from the device, also after a failure.
+   */
+  async measureBatch(models: readonly PreparedModel[], options: MeasureOptions = {}): Promise<LatencyMeasurement[]> {
+    for (const p of models)
+      if (p.adapterId !== this.id) throw new ToolError([], `${this.id} cannot measure a model prepared by ${p.adapterId}`);
+    if (models.length === 0) return [];
+    const adb = await this.session(path.dirname((models[0] as PreparedModel).artifactPath), options.signal);
+    const { remoteDir } = this.options;
+    await syncLibraries(adb, remoteDir, this.sdkFolders());
+    const runDir = `${remoteDir}/runs/${process.pid}-${Date.now()}`;
+    const staging = mkdtempSync(path.join(path.dirname(path.dirname((models[0] as PreparedModel).artifactPath)), '.batch-'));
+    const signal = options.signal;
+    let result: { samples: number[][]; version?: string };
+    try {
+      result = await runBatch(adb, {
+        remoteDir,
+        runDir,
+        staging,
+        items: models.map((p) => ({ container: p.artifactPath })),
+        rounds: this.options.rounds,
+        runtime: this.runtime,
+        perfProfile: this.options.perfProfile,
+        diagview: (log: string) => this.host('snpe-diagview', ['--input_log', log], { log: staging, ...(signal ? { signal } : {}) }),
+      });
+    } finally {
+      await adb.shell('clean up', `rm -rf ${shellQuote(runDir)}; echo __RC__=$?`).catch(() => undefined);
+      rmSync(staging, { recursive: true, force: true });
+    }
+    const d = await this.describe();
+    const timestamp = new Date().toISOString();
+    return models.map((p, i) => {
+      const samplesMs = result.samples[i] as number[];
+      return {
+        samplesMs,
+        ...summarizeSamples(samplesMs),
+        runs: samplesMs.length * this.options.inferences,
+        provenance: {
+          adapterId: this.id,
+          device: d.device,
+          deviceFingerprint: d.deviceFingerprint,
+          runtime: 'Qualcomm SNPE',
+          runtimeVersion: result.version ?? d.runtimeVersion,
+          commands: [...p.commands, ...adb.commands],
+          timestamp,
+          settings: {
+            runtime: this.runtime,
+            perfProfile: this.options.perfProfile,
+            inferences: this.options.inferences,
+            rounds: this.options.rounds,
+            serial: adb.serial,
+            batch: models.length,
+          },
+        },
+      };
+    });
+  }
+
+  /** An adb session to the configured (or only) authorized device; logs go under `logDir/logs`. */
+  private async session(logDir: string, signal?: AbortSignal): Promise<AdbSession> {
+    const adbPath = await findExecutable(this.options.adb, { env: this.env });
+    if (!adbPath)
+      throw new ToolError(
+        [this.options.adb],
+        `${this.id}: adb not found: install Android platform-tools (Debian: 'apt-get install adb') or set 'snpe.adb'`,
+      );
+    const found = await checkAdbDevice(this.runner, adbPath, {
+      env: this.env,
+      serial: this.options.serial,
+      serialKey: 'snpe.serial',
+      timeoutMs: this.options.toolTimeoutMs,
+    });
+    if (!found.device || found.check.status !== 'ok') {
+      throw new ToolError([adbPath, 'devices', '-l'], `${this.id}: ${found.check.detail}${found.check.fix ? ` (${found.check.fix})` : ''}`);
+    }
+    return new AdbSession(this.runner, adbPath, found.device.serial, {
+      env: this.env,
+      timeoutMs: this.options.toolTimeoutMs,
+      ...(signal ? { signal } : {}),
+      onResult: (step, r) => keepLog(logDir, `adb-${step.replaceAll(' ', '-')}`, r),
+    });
+  }
+}
+
+/** Keeps the exact command, exit code, stdout and stderr of a tool run as JSON under `<dir>/logs/`. */
+function keepLog(dir: string, step: string, r: ToolResult): void {
+  const logs = path.join(dir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(
+    path.join(logs, `${Date.now()}-${step}.json`),
+    `${JSON.stringify({ command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs }, null, 1)}\n`,
+  );
+}
+
+/** A seed from a model path (inputs differ per model, and are the same on every run). */
+function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

@@ -1,18 +1,130 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { PRESETS } from '@hurricane/core';
+import { exportOperator } from '@hurricane/core/onnx';
 import { createPluginHarness, describeHardwarePlugin } from '@hurricane/core/testing';
 import { describe, expect, it } from 'vitest';
 import { FAKE_BIN, FAKE_SNPE_ROOT, REPO, pathWith } from '../../../test/helpers.js';
 import plugin, { parseSnpeVersion } from '../src/index.js';
 
-const ready = { PATH: pathWith(FAKE_BIN), SNPE_ROOT: FAKE_SNPE_ROOT, FAKE_ADB_STATE: 'device' };
+const work = mkdtempSync(path.join(os.tmpdir(), 'hurricane-snpe-'));
+const deviceDir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-device-'));
+const ready = { PATH: pathWith(FAKE_BIN), SNPE_ROOT: FAKE_SNPE_ROOT, FAKE_ADB_STATE: 'device', FAKE_ADB_DEVICE_DIR: deviceDir };
+const tiny = path.join(work, "op 'one'.onnx");
+exportOperator({ backbone: PRESETS.mnist(), layer: 19, operator: 'MB_3_1', output: tiny, seed: 1 });
+const tinyModel = { path: tiny, inputName: 'input', inputShape: [1, 160, 4, 4], outputName: 'output' };
 
 describeHardwarePlugin(plugin, {
   adapterIds: ['snpe-dsp', 'snpe-gpu', 'snpe-cpu'],
-  // Measurement arrives with the vendor-adapter issue; until then prepare/measure say so (UnsupportedError).
-  measuresNot: ['snpe-dsp', 'snpe-gpu', 'snpe-cpu'],
   missing: { env: { PATH: pathWith() } },
   ready: { env: ready },
+  measure: { ids: ['snpe-dsp', 'snpe-gpu', 'snpe-cpu'], model: () => tinyModel, workDir: () => work },
+});
+
+describe('@hurricane/hw-snpe measures through the fake SDK and a fake adb device', () => {
+  it('DSP: converts, quantizes, pushes the libraries once (content hash), runs snpe-net-run with --use_dsp, reads diagview, cleans up', async () => {
+    const argv = path.join(work, 'adb-argv.jsonl');
+    const env = { ...ready, FAKE_ADB_ARGV: argv, FAKE_SNPE_ARGV: path.join(work, 'snpe-argv.jsonl') };
+    const h = await createPluginHarness(plugin, { env, options: { rounds: 2, inferences: 5 } });
+    const a = h.adapter('snpe-dsp');
+    const prepared = await a.prepare(tinyModel, { workDir: work });
+    expect(prepared.artifactPath).toBe(path.join(work, 'snpe', 'dsp', "op 'one'", "op 'one'.quantized.dlc"));
+    const m = await a.measure(prepared);
+    // fake device latency: 50 us + DLC bytes / 400 (DSP)
+    const expected = (50 + Math.round(readFileSync(prepared.artifactPath).length / 400)) / 1000;
+    expect(m.samplesMs).toHaveLength(2);
+    for (const v of m.samplesMs) expect(v).toBeCloseTo(expected, 12);
+    expect(m.runs).toBe(10);
+    expect(m.provenance).toMatchObject({ runtime: 'Qualcomm SNPE', runtimeVersion: '2.14.2.230905160328_61726' });
+    const calls = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    const pushes = calls.filter((c) => c[3] === 'push').map((c) => c[5]);
+    expect(pushes.slice(0, 3)).toEqual(['/data/local/tmp/hurricane/bin', '/data/local/tmp/hurricane/lib', '/data/local/tmp/hurricane/dsp']);
+    expect(pushes[3]).toMatch(/^\/data\/local\/tmp\/hurricane\/runs\/\d+-\d+$/); // the model, its input list and inputs in one push
+    const run = calls.find((c) => c[3] === 'shell' && (c[4] as string).includes('snpe-net-run'))?.[4] as string;
+    expect(run).toContain(
+      "export ADSP_LIBRARY_PATH='/data/local/tmp/hurricane/dsp;/system/lib/rfsa/adsp;/system/vendor/lib/rfsa/adsp;/dsp'",
+    );
+    expect(run).toContain(
+      "snpe-net-run --container 'op '\\''one'\\''.quantized.dlc' --input_list input_list.txt --output_dir output_r1 --use_dsp --perf_profile burst --profiling_level basic > output_r1/stdout.txt 2>&1; echo __RC_m0_r1__=$?",
+    );
+    expect(readdirSync(path.join(deviceDir, 'data/local/tmp/hurricane/runs'))).toEqual([]); // cleaned up
+    // a second measurement finds the libraries' hash marker and pushes only the model and its inputs
+    const before = calls.length;
+    await a.measure(prepared);
+    const again = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(before)
+      .map((l) => JSON.parse(l) as string[]);
+    expect(again.filter((c) => c[3] === 'push')).toHaveLength(1);
+    expect(again.filter((c) => c[3] === 'shell' || c[3] === 'pull' || c[1] === 'devices').length).toBeLessThanOrEqual(4); // library check, run, pull, clean-up
+    const snpe = readFileSync(path.join(work, 'snpe-argv.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    expect(snpe.at(-2)).toEqual([
+      'snpe-onnx-to-dlc',
+      '--input_network',
+      tiny,
+      '--output_path',
+      path.join(work, 'snpe', 'dsp', "op 'one'", "op 'one'.dlc"),
+    ]);
+    expect(snpe.at(-1)?.slice(0, 5)).toEqual([
+      'snpe-dlc-quantize',
+      '--input_dlc',
+      path.join(work, 'snpe', 'dsp', "op 'one'", "op 'one'.dlc"),
+      '--input_list',
+      'input_list.txt',
+    ]);
+    expect(existsSync(path.join(work, 'snpe', 'dsp', "op 'one'", 'logs'))).toBe(true);
+  });
+
+  it('a batch of three models costs one push, one run and one pull on the device, and yields one measurement each', async () => {
+    const argv = path.join(work, 'batch-argv.jsonl');
+    const h = await createPluginHarness(plugin, { env: { ...ready, FAKE_ADB_ARGV: argv }, options: { rounds: 2 } });
+    const a = h.adapter('snpe-gpu');
+    const prepared = [];
+    for (const op of ['MB_3_1', 'MB_5_6', 'SEP_3']) {
+      const file = path.join(work, `${op}.onnx`);
+      exportOperator({ backbone: PRESETS.mnist(), layer: 19, operator: op, output: file, seed: 1 });
+      prepared.push(await a.prepare({ ...tinyModel, path: file }, { workDir: work }));
+    }
+    await a.measure(prepared[0] as never); // libraries in place
+    const before = readFileSync(argv, 'utf8').trim().split('\n').length;
+    const ms = await (a.measureBatch?.(prepared) ?? Promise.reject(new Error('no measureBatch')));
+    const calls = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(before)
+      .map((l) => JSON.parse(l) as string[]);
+    expect(calls.map((c) => c[3])).toEqual(['shell', 'push', 'shell', 'pull', 'shell']); // check libraries, push, run, pull, clean up
+    expect(ms.map((m) => m.samplesMs.length)).toEqual([2, 2, 2]);
+    expect(ms[1]?.medianMs).toBeGreaterThan(ms[0]?.medianMs ?? Number.POSITIVE_INFINITY); // MB_5_6 is a bigger DLC than MB_3_1
+  });
+
+  it("CPU: no runtime flag and no quantization; an unauthorized device is one line with adb's words and the fix", async () => {
+    const h = await createPluginHarness(plugin, { env: ready, options: { rounds: 1 } });
+    const prepared = await h.adapter('snpe-cpu').prepare(tinyModel, { workDir: work });
+    expect(prepared.artifactPath.endsWith("op 'one'.dlc")).toBe(true);
+    expect(prepared.commands).toHaveLength(1);
+    const locked = await createPluginHarness(plugin, { env: { ...ready, FAKE_ADB_STATE: 'unauthorized' }, options: { rounds: 1 } });
+    await expect(locked.adapter('snpe-cpu').measure(prepared)).rejects.toThrow(
+      /^snpe-cpu: .*unauthorized.*\(unlock .* "Allow USB debugging"/,
+    );
+  });
+
+  it('a DSP library folder the SDK does not have names the option to fix', async () => {
+    const h = await createPluginHarness(plugin, { env: ready, options: { dspArch: 'hexagon-v99', rounds: 1 } });
+    const a = h.adapter('snpe-dsp');
+    const prepared = await a.prepare(tinyModel, { workDir: work });
+    await expect(a.measure(prepared)).rejects.toThrow(
+      /lib\/hexagon-v99\/unsigned does not exist; set 'snpe.dspArch' to your SoC's Hexagon version/,
+    );
+  });
 });
 
 describe('@hurricane/hw-snpe health check', () => {
@@ -48,10 +160,10 @@ describe('@hurricane/hw-snpe health check', () => {
     expect((await report({ ...ready, FAKE_ADB_STATE: 'two' }, { serial: '3a7c328c' }))['device (adb)']?.status).toBe('ok');
   });
 
-  it('says plainly that measurement is not in this release', async () => {
+  it('refuses to measure a model another adapter prepared', async () => {
     const h = await createPluginHarness(plugin, { env: ready });
-    await expect(h.adapter('snpe-dsp').measure({} as never)).rejects.toThrow(
-      'snpe-dsp: measuring latency is not available in @hurricane/hw-snpe 0.1.0 (this release checks the SDK and device only); measure on the host with --hardware arm-cpu meanwhile',
+    await expect(h.adapter('snpe-dsp').measure({ adapterId: 'snpe-cpu' } as never)).rejects.toThrow(
+      'snpe-dsp cannot measure a model prepared by snpe-cpu',
     );
   });
 });

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ToolResult } from '@hurricane/core/plugin';
+import { Rng, ToolError } from '@hurricane/core/adapter-kit';
+import type { AdbSession } from './adb-session.js';
+import { parseDiagview } from './diagview.js';
+import { batchScript, batchStatuses, buildNetRunArgs, parseNetRunStdout, rawInput, shellQuote } from './net-run.js';
+import type { SnpeRuntime } from './runtimes.js';
+
+/** The SDK folders pushed to the device. */
+export interface SdkFolders {
+  readonly bin: string;
+  readonly lib: string;
+  /** The Hexagon skels (only the DSP needs them). */
+  readonly dsp: string | null;
+}
+
+/** Content hash of the SDK folders that go to the device (file names and bytes), so pushes are skipped when the device has them. */
+export function librariesHash(folders: SdkFolders): string {
+  const h = createHash('sha256');
+  for (const dir of [folders.bin, folders.lib, folders.dsp]) {
+    if (!dir) continue;
+    for (const f of (readdirSync(dir, { recursive: true }) as string[]).sort()) {
+      const file = path.join(dir, f);
+      if (statSync(file).isFile()) h.update(`${path.basename(dir)}/${f}\n`).update(readFileSync(file));
+    }
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Pushes the SNPE device binaries and libraries unless the device already holds this exact set (marker file named by the hash). */
+export async function syncLibraries(adb: AdbSession, remoteDir: string, folders: SdkFolders): Promise<{ pushed: boolean; hash: string }> {
+  const hash = librariesHash(folders);
+  const marker = `${remoteDir}/.hurricane-libs-${hash}`;
+  const has = await adb.shell('check libraries', `test -f ${shellQuote(marker)}; echo __RC__=$?`);
+  if (has.status === 0) return { pushed: false, hash };
+  await adb.shell(
+    'clear libraries',
+    `rm -rf ${shellQuote(`${remoteDir}/bin`)} ${shellQuote(`${remoteDir}/lib`)} ${shellQuote(`${remoteDir}/dsp`)} ${shellQuote(remoteDir)}/.hurricane-libs-*; mkdir -p ${shellQuote(remoteDir)}; echo __RC__=$?`,
+  );
+  await adb.push(`${folders.bin}/.`, `${remoteDir}/bin`);
+  await adb.push(`${folders.lib}/.`, `${remoteDir}/lib`);
+  if (folders.dsp) await adb.push(`${folders.dsp}/.`, `${remoteDir}/dsp`);
+  const done = await adb.shell(
+    'install libraries',
+    `chmod u+x ${shellQuote(`${remoteDir}/bin`)}/* && touch ${shellQuote(marker)}; echo __RC__=$?`,
+  );
+  if (done.status !== 0)
+    throw new ToolError(
+      done.command,
+      `could not install the SNPE binaries under ${remoteDir} on ${adb.serial}: ${done.stdout.trim().split('\n')[0] ?? ''}`,
+    );
+  return { pushed: true, hash };
+}
+
+/** Seeded calibration/benchmark inputs (NHWC float32 raw files) and an input list of `lines` lines cycling through them. */
+export function writeInputs(
+  dir: string,
+  inputShape: readonly number[],
+  files: number,
+  lines: number,
+  seed: number,
+): { list: string; inputsDir: string } {
+  const inputsDir = path.join(dir, 'inputs');
+  mkdirSync(inputsDir, { recursive: true });
+  const rng = new Rng(seed);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  for (let k = 0; k < files; k++) {
+    writeFileSync(
+      path.join(inputsDir, `input_${k}.raw`),
+      rawInput(
+        inputShape,
+        Float32Array.from({ length: size }, () => rng.normal()),
+      ),
+    );
+  }
+  const list = path.join(dir, 'input_list.txt');
+  writeFileSync(list, `${Array.from({ length: lines }, (_, i) => `inputs/input_${i % files}.raw`).join('\n')}\n`);
+  return { list, inputsDir };
+}
+
+/** One model of a batch, staged locally under `m<i>/` and on the device under `<runDir>/m<i>/`. */
+export interface BatchItem {
+  /** The prepared DLC. */
+  readonly container: string;
+}
+
+/**
+ * Measures a batch of prepared DLCs in one device round-trip: one push of the staged folder, one
+ * `adb shell` running every model `rounds` times (rounds outermost), one pull of every output, then
+ * the host snpe-diagview per SNPEDiag log. Returns, per model, the ms per inference of each round.
+ */
+export async function runBatch(
+  adb: AdbSession,
+  o: {
+    remoteDir: string;
+    runDir: string;
+    staging: string;
+    items: readonly BatchItem[];
+    rounds: number;
+    runtime: SnpeRuntime;
+    perfProfile: string;
+    diagview: (log: string) => Promise<ToolResult>;
+  },
+): Promise<{ samples: number[][]; version?: string }> {
+  const up = path.join(o.staging, 'up');
+  o.items.forEach((item, i) => {
+    const dir = path.join(up, `m${i}`);
+    mkdirSync(dir, { recursive: true });
+    const from = path.dirname(item.container);
+    cpSync(item.container, path.join(dir, path.basename(item.container)));
+    cpSync(path.join(from, 'input_list.txt'), path.join(dir, 'input_list.txt'));
+    cpSync(path.join(from, 'inputs'), path.join(dir, 'inputs'), { recursive: true });
+  });
+  await adb.push(`${up}/.`, o.runDir);
+  const runs = [];
+  for (let r = 1; r <= o.rounds; r++) {
+    for (const [i, item] of o.items.entries()) {
+      const outputDir = `output_r${r}`;
+      runs.push({
+        tag: `m${i}_r${r}`,
+        workDir: `${o.runDir}/m${i}`,
+        outputDir,
+        args: buildNetRunArgs({
+          container: path.basename(item.container),
+          inputList: 'input_list.txt',
+          outputDir,
+          runtime: o.runtime,
+          perfProfile: o.perfProfile,
+        }),
+      });
+    }
+  }
+  const shell = await adb.shell('snpe-net-run batch', batchScript({ root: o.remoteDir, runs }));
+  const statuses = batchStatuses(shell.stdout);
+  const down = path.join(o.staging, 'down');
+  await adb.pull(`${o.runDir}/.`, down);
+  const samples: number[][] = o.items.map(() => []);
+  let version: string | undefined;
+  for (const run of runs) {
+    const [m, r] = run.tag.split('_') as [string, string];
+    const local = path.join(down, m, run.outputDir);
+    const stdoutFile = path.join(local, 'stdout.txt');
+    const said = existsSync(stdoutFile) ? readFileSync(stdoutFile, 'utf8') : '';
+    const parsed = parseNetRunStdout(said);
+    const status = statuses.get(run.tag);
+    if (status !== 0 || !parsed.succeeded) {
+      const last = said
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(-3)
+        .join(' | ');
+      throw new ToolError(
+        shell.command,
+        `snpe-net-run failed on ${adb.serial} for ${path.basename(o.items[Number(m.slice(1))]?.container ?? '')} (round ${r.slice(1)}, ${status === undefined ? 'no exit status' : `exit ${status}`}): ${last || 'no output'}`,
+      );
+    }
+    version ??= parsed.version;
+    const log = path.join(local, 'SNPEDiag_0.log');
+    if (!existsSync(log) || statSync(log).size === 0)
+      throw new ToolError(shell.command, `snpe-net-run wrote no SNPEDiag log on ${adb.serial} (is --profiling_level off?)`);
+    const d = await o.diagview(log);
+    if (d.exitCode !== 0)
+      throw new ToolError(d.command, `snpe-diagview could not read ${log}: ${(d.stderr || d.stdout).trim().split('\n')[0] ?? ''}`);
+    try {
+      (samples[Number(m.slice(1))] as number[]).push(parseDiagview(d.stdout).totalInferenceUs / 1000);
+    } catch (error) {
+      throw new ToolError(d.command, (error as Error).message);
+    }
+  }
+  return { samples, ...(version ? { version } : {}) };
+}

@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, FAKE_BIN, FAKE_SNPE_ROOT, makeProject, pathWith, pkgDir } from './helpers.js';
+
+const exec = promisify(execFile);
+async function hurricane(args: string[], cwd: string, env: Record<string, string>) {
+  try {
+    const r = await exec(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: 400_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('hurricane profile --hardware snpe-dsp (fake SNPE SDK, fake adb device)', () => {
+  it('profiles every operator end to end: convert, quantize, one device round-trip per layer context', async () => {
+    const dir = makeProject(
+      { 'hurricane.config.json': JSON.stringify({ plugins: ['@hurricane/hw-snpe'], preset: 'mnist', snpe: { rounds: 1, inferences: 4 } }) },
+      { '@hurricane/core': pkgDir('core'), '@hurricane/hw-snpe': pkgDir('hw-snpe') },
+    );
+    const device = mkdtempSync(path.join(os.tmpdir(), 'hurricane-device-'));
+    const argv = path.join(dir, 'adb-argv.jsonl');
+    const env = {
+      PATH: pathWith(FAKE_BIN),
+      SNPE_ROOT: FAKE_SNPE_ROOT,
+      FAKE_ADB_STATE: 'device',
+      FAKE_ADB_DEVICE_DIR: device,
+      FAKE_ADB_ARGV: argv,
+    };
+    const doctor = await hurricane(['doctor', '--hardware', 'snpe-dsp'], dir, env);
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    const r = await hurricane(['profile', '--hardware', 'snpe-dsp', '--json'], dir, env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ adapterId: 'snpe-dsp', total: 256, measured: 256 });
+    const calls = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    const runs = calls.filter((c) => c[3] === 'shell' && (c[4] as string).includes('snpe-net-run'));
+    expect(runs).toHaveLength(8); // the mnist preset has 8 distinct layer contexts of 32 operators each
+    expect(calls.filter((c) => c[3] === 'push' && String(c[5]).endsWith('/lib'))).toHaveLength(1); // libraries pushed once
+    const space = await hurricane(['space', '--hardware', 'snpe-dsp', '--json'], dir, env);
+    expect(space.code, space.stderr).toBe(0);
+    expect(JSON.parse(space.stdout).candidates.flat()).toHaveLength(84);
+  }, 400_000);
+});
