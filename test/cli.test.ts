@@ -49,12 +49,13 @@ describe('hurricane CLI', () => {
   it('plugins lists the adapters of the three hw packages installed in the repository', async () => {
     const r = await hurricane(['plugins']);
     expect(r.code).toBe(0);
-    for (const id of ['snpe-dsp', 'snpe-gpu', 'snpe-cpu', 'openvino', 'arm-cpu'])
+    for (const id of ['snpe-dsp', 'snpe-gpu', 'snpe-cpu', 'openvino', 'arm-cpu', 'arm-cpu-remote'])
       expect(r.stdout).toMatch(new RegExp(`adapter\\s+${id}\\s`));
     const j = JSON.parse((await hurricane(['plugins', '--json'])).stdout);
     expect(j.selected).toBe('arm-cpu');
     expect(j.plugins.flatMap((p: { adapters: { id: string }[] }) => p.adapters.map((a) => a.id)).sort()).toEqual([
       'arm-cpu',
+      'arm-cpu-remote',
       'openvino',
       'snpe-cpu',
       'snpe-dsp',

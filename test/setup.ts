@@ -9,6 +9,8 @@ import { afterAll } from 'vitest';
 // lands in one folder of its own, removed when the file's tests are done: tests leave nothing behind.
 const own = mkdtempSync(path.join(os.tmpdir(), 'hurricane-vitest-'));
 process.env.TMPDIR = own;
+// Device locks (adapter-kit's withDeviceLock) go there too, not to ~/.cache/hurricane/locks.
+process.env.HURRICANE_LOCK_DIR = path.join(own, 'locks');
 afterAll(() => {
   process.env.TMPDIR = path.dirname(own);
   rmSync(own, { recursive: true, force: true });

@@ -31,7 +31,7 @@ describe('plugin loading', () => {
     symlinkSync(pkgDir('hw-arm-cpu'), `${dir}/conf/node_modules/@hurricane/hw-arm-cpu`);
     const session = await createSession({ cwd: dir, configPath: 'conf/hurricane.config.json' });
     expect(session.plugins().map((p) => p.name)).toEqual(['@hurricane/hw-snpe', '@hurricane/hw-arm-cpu']);
-    expect(session.adapters().map((a) => a.id)).toEqual(['snpe-dsp', 'snpe-gpu', 'snpe-cpu', 'arm-cpu']);
+    expect(session.adapters().map((a) => a.id)).toEqual(['snpe-dsp', 'snpe-gpu', 'snpe-cpu', 'arm-cpu', 'arm-cpu-remote']);
     expect(session.adapter('snpe-gpu').id).toBe('snpe-gpu');
     await session.dispose();
   });

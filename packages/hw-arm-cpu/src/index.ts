@@ -1,4 +1,5 @@
-import { HardwareAdapter, PLUGIN_API_VERSION, defineHurricanePlugin } from '@hurricane/core/plugin';
+import { Environment, HardwareAdapter, PLUGIN_API_VERSION, ToolRunner, defineHurricanePlugin } from '@hurricane/core/plugin';
+import { RemoteArmCpuAdapter } from './remote-adapter.js';
 import { ArmCpuAdapter } from './arm-cpu-adapter.js';
 import { armCpuOptionsSchema, type ArmCpuOptions as Options } from './options.js';
 import { ArmCpuOptions } from './tokens.js';
@@ -7,15 +8,20 @@ import { ArmCpuOptions } from './tokens.js';
 export default defineHurricanePlugin<Options>({
   name: '@hurricane/hw-arm-cpu',
   apiVersion: PLUGIN_API_VERSION,
-  description: 'ARM CPUs (and any host CPU) measured with ONNX Runtime in-process',
+  description: 'ARM CPUs: the host in-process (arm-cpu) or a board over adb with onnxruntime_perf_test (arm-cpu-remote)',
   configKey: 'armCpu',
   configSchema: armCpuOptionsSchema,
   register(container, { options }) {
     container.register(ArmCpuOptions, { useValue: options });
     container.register(HardwareAdapter, { useFactory: (c) => new ArmCpuAdapter(c.resolve(ArmCpuOptions)) });
+    container.register(HardwareAdapter, {
+      useFactory: (c) => new RemoteArmCpuAdapter(c.resolve(ArmCpuOptions), c.resolve(ToolRunner), c.resolve(Environment)),
+    });
   },
 });
 
 export { ArmCpuAdapter, hostCpu } from './arm-cpu-adapter.js';
+export { RemoteArmCpuAdapter } from './remote-adapter.js';
+export { buildPerfTestArgs, parsePerfTest } from './perf-test.js';
 export { armCpuOptionsSchema } from './options.js';
 export type { ArmCpuOptions } from './options.js';

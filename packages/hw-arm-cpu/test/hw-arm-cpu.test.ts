@@ -1,23 +1,143 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PRESETS } from '@hurricane/core';
 import { exportOperator } from '@hurricane/core/onnx';
 import { createPluginHarness, describeHardwarePlugin } from '@hurricane/core/testing';
 import { describe, expect, it } from 'vitest';
-import plugin from '../src/index.js';
+import { FAKE_BIN, pathWith } from '../../../test/helpers.js';
+import plugin, { buildPerfTestArgs, parsePerfTest } from '../src/index.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'hurricane-arm-'));
 const tiny = path.join(work, 'tiny.onnx');
 exportOperator({ backbone: PRESETS.mnist(), layer: 19, operator: 'MB_3_1', output: tiny, seed: 1 });
 const tinyModel = { path: tiny, inputName: 'input', inputShape: [1, 160, 4, 4], outputName: 'output' };
 
+// A fake board: the fake adb's device folder with the fake onnxruntime_perf_test installed where the docs say.
+const board = mkdtempSync(path.join(os.tmpdir(), 'hurricane-board-'));
+mkdirSync(path.join(board, 'data/local/tmp'), { recursive: true });
+copyFileSync(path.join(FAKE_BIN, 'onnxruntime_perf_test'), path.join(board, 'data/local/tmp/onnxruntime_perf_test'));
+chmodSync(path.join(board, 'data/local/tmp/onnxruntime_perf_test'), 0o755);
+const boardEnv = { PATH: pathWith(FAKE_BIN), FAKE_ADB_STATE: 'device', FAKE_ADB_DEVICE_DIR: board };
+
 describeHardwarePlugin(plugin, {
-  adapterIds: ['arm-cpu'],
-  missing: { options: { runtimeModule: 'onnxruntime-node-not-installed' } },
-  ready: { options: {} },
-  // one real ONNX Runtime measurement of a tiny operator
-  measure: { ids: ['arm-cpu'], model: () => tinyModel, workDir: () => work },
+  adapterIds: ['arm-cpu', 'arm-cpu-remote'],
+  missing: { env: { PATH: pathWith() }, options: { runtimeModule: 'onnxruntime-node-not-installed' } },
+  ready: { env: boardEnv, options: { remote: { rounds: 2, repetitions: 20 } } },
+  // one real ONNX Runtime measurement of a tiny operator in-process, one on the fake board
+  measure: { ids: ['arm-cpu', 'arm-cpu-remote'], model: () => tinyModel, workDir: () => work },
+});
+
+describe('arm-cpu-remote: onnxruntime_perf_test on a board over adb (vendor-tools.md §6)', () => {
+  const recorded = readFileSync(new URL('../../../test/fixtures/vendor-outputs/onnxruntime_perf_test-2025.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .slice(1)
+    .join('\n');
+  it('parses the recorded 2025 output: the average in ms, the percentiles in seconds', () => {
+    const r = parsePerfTest(recorded);
+    const expected = { averageMs: 1.85739, p50Ms: 1.85674, p90Ms: 1.87215, minMs: 1.83404, maxMs: 1.90312, runs: 100 };
+    expect(Object.keys(r).sort()).toEqual(Object.keys(expected).sort());
+    for (const [k, v] of Object.entries(expected)) expect(r[k as keyof typeof r]).toBeCloseTo(v, 10);
+    expect(() => parsePerfTest('Run failed:Load model from m.onnx failed\n')).toThrow(
+      /onnxruntime_perf_test: Run failed:Load model from m.onnx failed/,
+    );
+    expect(() => parsePerfTest('Session creation time cost: 0.01 s\n')).toThrow(/printed no 'Average inference time cost'/);
+  });
+  it('always passes -m times -r N (the default mode runs for 600 s), -s for percentiles and -I for random inputs', () => {
+    expect(buildPerfTestArgs({ model: 'm0.onnx', repetitions: 100, threads: 1 })).toEqual([
+      '-e',
+      'cpu',
+      '-m',
+      'times',
+      '-r',
+      '100',
+      '-x',
+      '1',
+      '-s',
+      '-I',
+      'm0.onnx',
+    ]);
+  });
+  it('measures a batch in one round-trip (push, shell, pull), one P50 sample per round, and names the board', async () => {
+    const argv = path.join(work, 'board-argv.jsonl');
+    const h = await createPluginHarness(plugin, {
+      env: { ...boardEnv, FAKE_ADB_ARGV: argv },
+      options: { remote: { rounds: 3, repetitions: 10 } },
+    });
+    const a = h.adapter('arm-cpu-remote');
+    const second = path.join(work, 'second op.onnx');
+    exportOperator({ backbone: PRESETS.mnist(), layer: 19, operator: 'MB_5_6', output: second, seed: 1 });
+    const prepared = [await a.prepare(tinyModel), await a.prepare({ ...tinyModel, path: second })];
+    const ms = await (a.measureBatch?.(prepared) ?? Promise.reject(new Error('no measureBatch')));
+    expect(ms.map((m) => m.samplesMs.length)).toEqual([3, 3]);
+    expect(ms[1]?.medianMs).toBeGreaterThan(ms[0]?.medianMs ?? Number.POSITIVE_INFINITY);
+    expect(ms[0]?.provenance.runtimeVersion).toMatch(/^perf_test sha256:[0-9a-f]{12}$/);
+    const calls = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    const verbs = calls.map((c) => (c[3] === 'shell' ? `shell:${String(c[4]).split(' ')[0]}` : c[3]));
+    expect(verbs.filter((v) => v === 'push' || v === 'pull')).toEqual(['push', 'pull']);
+    const run = calls.find((c) => String(c[4]).includes('onnxruntime_perf_test -e cpu'))?.[4] as string;
+    expect(run).toContain(
+      '/data/local/tmp/onnxruntime_perf_test -e cpu -m times -r 10 -x 1 -s -I m0.onnx > out_m0_r1.txt 2>&1; echo __RC_m0_r1__=$?',
+    );
+  });
+  it("over ssh (a Linux board): scp up, one ssh running the batch, scp down; an unreachable board is OpenSSH's own line and the fix", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'hurricane-linux-board-'));
+    copyFileSync(path.join(FAKE_BIN, 'onnxruntime_perf_test'), path.join(root, 'onnxruntime_perf_test'));
+    chmodSync(path.join(root, 'onnxruntime_perf_test'), 0o755);
+    const argv = path.join(work, 'ssh-argv.jsonl');
+    const env = {
+      PATH: pathWith(FAKE_BIN),
+      FAKE_SSH_HOST: 'rpi5.local',
+      FAKE_SSH_ROOT: root,
+      FAKE_SSH_PREFIX: '/srv/board',
+      FAKE_SSH_ARGV: argv,
+    };
+    const remote = {
+      transport: 'ssh',
+      host: 'rpi5.local',
+      user: 'pi',
+      perfTest: '/srv/board/onnxruntime_perf_test',
+      remoteDir: '/srv/board/hurricane-ort',
+      rounds: 2,
+      repetitions: 10,
+    };
+    const h = await createPluginHarness(plugin, { env, options: { remote } });
+    const a = h.adapter('arm-cpu-remote');
+    expect((await a.healthCheck()).ready).toBe(true);
+    const m = await a.measure(await a.prepare(tinyModel));
+    expect(m.samplesMs).toHaveLength(2);
+    expect(m.provenance.deviceFingerprint).toBe('pi@rpi5.local:22|threads=1');
+    const calls = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    expect(calls.find((c) => c[0] === 'scp')?.slice(1, 8)).toEqual(['-P', '22', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-r']);
+    expect(calls.filter((c) => c[0] === 'scp')).toHaveLength(2); // one up, one down
+    const down = await createPluginHarness(plugin, { env, options: { remote: { ...remote, host: 'rpi4.local' } } });
+    const r = await down.adapter('arm-cpu-remote').healthCheck();
+    expect(r.checks[0]).toMatchObject({ name: 'board (ssh)', status: 'error' });
+    expect(r.checks[0]?.detail).toMatch(/ssh: connect to host rpi4.local port 22: Connection refused .*ssh-copy-id pi@rpi4.local/);
+    await expect(createPluginHarness(plugin, { options: { remote: { transport: 'ssh' } } })).rejects.toThrow(
+      /host.*the ssh transport needs 'host'/,
+    );
+  }, 60_000);
+
+  it('a board without the tool: doctor names the path and how to build and push it', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'hurricane-board-'));
+    const h = await createPluginHarness(plugin, { env: { ...boardEnv, FAKE_ADB_DEVICE_DIR: empty } });
+    const r = await h.adapter('arm-cpu-remote').healthCheck();
+    expect(r.ready).toBe(false);
+    expect(r.checks.find((c) => c.name === 'onnxruntime_perf_test')).toMatchObject({
+      status: 'missing',
+      detail: expect.stringContaining('/data/local/tmp/onnxruntime_perf_test is not on 5LM0215C15000924'),
+    });
+    expect(r.checks.find((c) => c.name === 'onnxruntime_perf_test')?.fix).toMatch(
+      /build\.sh --android.*'adb push' it to \/data\/local\/tmp\/onnxruntime_perf_test/,
+    );
+  });
 });
 
 describe('@hurricane/hw-arm-cpu', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
@@ -14,8 +14,8 @@ import type {
   ToolResult,
   ToolRunner,
 } from '@hurricane/core/plugin';
-import { ToolError, callFloorModel, checkExecutable, findExecutable, summarizeSamples } from '@hurricane/core/adapter-kit';
-import { type BenchmarkResult, buildBenchmarkArgs, explainFailure, parseBenchmarkOutput } from './benchmark-app.js';
+import { ToolError, callFloorModel, checkExecutable, findExecutable, summarizeSamples, withDeviceLock } from '@hurricane/core/adapter-kit';
+import { type BenchmarkResult, buildBenchmarkArgs, explainFailure, parseBenchmarkOutput, parseReportCsv } from './benchmark-app.js';
 import { type Converter, buildConvertArgs, parseConvertOutput } from './convert.js';
 import type { OpenvinoOptions } from './options.js';
 
@@ -226,6 +226,9 @@ export class OpenvinoAdapter implements HardwareAdapter {
     try {
       return { result: parseBenchmarkOutput(text), command: r.command };
     } catch (error) {
+      // The C++ tool prints no latency block for MULTI devices: the statistics report still has it.
+      const fromReport = reportResult(path.join(reportFolder, 'benchmark_report.csv'));
+      if (fromReport) return { result: fromReport, command: r.command };
       throw new ToolError(r.command, `openvino: ${(error as Error).message}`);
     }
   }
@@ -238,11 +241,13 @@ export class OpenvinoAdapter implements HardwareAdapter {
     const rounds = Math.max(this.options.rounds, Math.min(options.minRuns ?? 0, 10));
     const results: BenchmarkResult[] = [];
     const commands: (readonly string[])[] = [...prepared.commands];
-    for (let round = 0; round < rounds; round++) {
-      const { result, command } = await this.runOnce(prepared, this.options.iterations, hint, round + 1, options.signal);
-      results.push(result);
-      commands.push(command);
-    }
+    await withDeviceLock(this.env, `openvino-${this.options.device}`, async () => {
+      for (let round = 0; round < rounds; round++) {
+        const { result, command } = await this.runOnce(prepared, this.options.iterations, hint, round + 1, options.signal);
+        results.push(result);
+        commands.push(command);
+      }
+    });
     const samplesMs = results.map((r) => r.medianMs);
     const d = await this.describe();
     return {
@@ -269,4 +274,22 @@ export class OpenvinoAdapter implements HardwareAdapter {
       },
     };
   }
+}
+
+/** The median from `benchmark_report.csv` (Python `latency (ms)`, C++ `Median latency (ms)`), or null. */
+export function reportResult(file: string): BenchmarkResult | null {
+  if (!existsSync(file)) return null;
+  const r = parseReportCsv(readFileSync(file, 'utf8'));
+  const median = r['latency (ms)'] ?? r['median latency (ms)'];
+  if (median === undefined) return null;
+  const avg = r['avg latency'] ?? r['average latency (ms)'];
+  const min = r['min latency'] ?? r['min latency (ms)'];
+  const max = r['max latency'] ?? r['max latency (ms)'];
+  return {
+    medianMs: median,
+    ...(avg !== undefined ? { averageMs: avg } : {}),
+    ...(min !== undefined ? { minMs: min } : {}),
+    ...(max !== undefined ? { maxMs: max } : {}),
+    ...(r['total number of iterations'] !== undefined ? { count: r['total number of iterations'] } : {}),
+  };
 }

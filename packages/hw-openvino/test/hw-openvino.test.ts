@@ -5,8 +5,9 @@ import { PRESETS } from '@hurricane/core';
 import { exportOperator } from '@hurricane/core/onnx';
 import { createPluginHarness, describeHardwarePlugin } from '@hurricane/core/testing';
 import { describe, expect, it } from 'vitest';
-import { FAKE_BIN, pathWith } from '../../../test/helpers.js';
+import { FAKE_BIN, REPO, pathWith } from '../../../test/helpers.js';
 import plugin from '../src/index.js';
+import { reportResult } from '../src/openvino-adapter.js';
 import { buildBenchmarkArgs, explainFailure, parseBenchmarkOutput, parseReportCsv } from '../src/benchmark-app.js';
 import { buildConvertArgs, parseConvertOutput } from '../src/convert.js';
 
@@ -91,6 +92,19 @@ describe('benchmark_app console output of every version (vendor-tools.md §4.3)'
       /OpenVINO 2023.1.0-12185-9e6b00e51cd-releases\/2023\/1 has no MYRIAD plugin: it was removed in 2023.0; install the 2022.3 LTS archive/,
     );
     expect(explainFailure(text, 'device.value')).toMatch(/device "device" is not registered in OpenVINO 2023.1.0/);
+  });
+  it('falls back to benchmark_report.csv when the console has no latency block (C++ MULTI): Python and C++ key names', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const py = path.join(work, 'report-py.csv');
+    writeFileSync(
+      py,
+      'Execution results\nlatency (ms);2.5\navg latency;2.6\nmin latency;2.1\nmax latency;3.0\ntotal number of iterations;200\n',
+    );
+    expect(reportResult(py)).toEqual({ medianMs: 2.5, averageMs: 2.6, minMs: 2.1, maxMs: 3, count: 200 });
+    const cpp = path.join(work, 'report-cpp.csv');
+    writeFileSync(cpp, 'Median latency (ms);1.75\nAverage latency (ms);1.8\n');
+    expect(reportResult(cpp)).toEqual({ medianMs: 1.75, averageMs: 1.8 });
+    expect(reportResult(path.join(work, 'none.csv'))).toBeNull();
   });
   it('reads benchmark_report.csv statistics (";"-separated)', () => {
     expect(parseReportCsv('Execution results\nlatency (ms);1.25\navg latency;1.30\nthroughput;790.1\n')).toEqual({
@@ -219,6 +233,41 @@ describe('@hurricane/hw-openvino against the fake tools', () => {
     const check = r.checks.find((c) => c.name === 'device');
     expect(check?.detail).toMatch(/MYRIAD|2023\.0/);
     expect(check?.fix).toMatch(/2022\.3 LTS/);
+  });
+
+  it('falls back to the legacy mo (OpenVINO 2022.3) when ovc is missing, with its documented argv', async () => {
+    const argv = path.join(work, 'mo-argv.jsonl');
+    const legacy = path.join(REPO, 'test/fixtures/openvino-2022/bin');
+    const onlyMo = mkdtempSync(path.join(os.tmpdir(), 'hurricane-ov2022-'));
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(path.join(FAKE_BIN, 'benchmark_app'), path.join(onlyMo, 'benchmark_app'));
+    const h = await createPluginHarness(plugin, {
+      env: { PATH: pathWith(legacy, onlyMo), FAKE_OPENVINO: '2022.3', FAKE_OPENVINO_ARGV: argv },
+      options: { rounds: 1 },
+      workDir: work,
+    });
+    const a = h.adapter('openvino');
+    expect((await a.healthCheck()).checks.find((c) => c.name === 'converter')?.detail).toMatch(/^mo at .* \(legacy\)$/);
+    const m = await a.measure(await a.prepare(tinyModel, { workDir: work }));
+    expect(m.provenance.runtimeVersion).toBe('2022.3.0-9052-9752fafe8eb-releases/2022/3');
+    const runs = readFileSync(argv, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
+    expect(runs.find((r) => r[0] === 'mo' && r[2] === tiny)).toEqual([
+      'mo',
+      '--input_model',
+      tiny,
+      '--output_dir',
+      path.join(work, 'openvino', 'FP32'),
+      '--model_name',
+      'my model (v1)',
+      '--input',
+      'input',
+      '--input_shape',
+      '[1,160,4,4]',
+      '--compress_to_fp16=False',
+    ]);
   });
 
   it('describes the device, build and precision it measures with (the latency store key)', async () => {

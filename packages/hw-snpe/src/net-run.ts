@@ -1,3 +1,4 @@
+import { remoteStatus, shellQuote } from '@hurricane/core/adapter-kit';
 import { SNPE_RUNTIMES, type SnpeRuntime } from './runtimes.js';
 
 /** Options of {@link buildNetRunArgs}. */
@@ -30,11 +31,6 @@ export function buildNetRunArgs(o: NetRunArgs): string[] {
   ];
 }
 
-/** Quotes one word for the device's POSIX shell (`adb shell` takes one command string). */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * The command string `adb shell` runs on the device (§2.7): the SNPE library paths
  * (`ADSP_LIBRARY_PATH` is `;`-separated and quoted), the working folder, snpe-net-run, and
@@ -50,12 +46,6 @@ export function deviceScript(o: { root: string; workDir: string; args: readonly 
     `cd ${shellQuote(o.workDir)}`,
     `snpe-net-run ${o.args.map(shellQuote).join(' ')}; echo __RC__=$?`,
   ].join(' && ');
-}
-
-/** The remote exit status from the `__RC__=` marker, or null when the marker is missing (the shell died). */
-export function remoteStatus(stdout: string): number | null {
-  const m = /__RC__=(\d+)\s*$/m.exec(stdout);
-  return m ? Number(m[1]) : null;
 }
 
 /**
@@ -109,3 +99,5 @@ export function batchScript(o: {
 export function batchStatuses(stdout: string): Map<string, number> {
   return new Map([...stdout.matchAll(/__RC_([\w-]+)__=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
 }
+
+export { remoteStatus, shellQuote };

@@ -34,6 +34,8 @@ export const snpeOptionsSchema = z
     rounds: z.number().int().min(1).default(3),
     /** Calibration inputs written for snpe-dlc-quantize (the DSP runs the quantized DLC). */
     calibrationInputs: z.number().int().min(1).default(8),
+    /** Further attempts of an adb call that failed for a transient reason (device offline, adb server restarting). */
+    adbRetries: z.number().int().min(0).max(10).default(2),
     /** Timeout of each tool run, in milliseconds. */
     toolTimeoutMs: z.number().int().positive().default(120_000),
   })

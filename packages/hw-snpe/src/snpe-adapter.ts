@@ -13,8 +13,16 @@ import type {
   ToolResult,
   ToolRunner,
 } from '@hurricane/core/plugin';
-import { ToolError, checkAdbDevice, checkExecutable, findExecutable, summarizeSamples } from '@hurricane/core/adapter-kit';
-import { AdbSession } from './adb-session.js';
+import {
+  AdbSession,
+  ToolError,
+  checkAdbDevice,
+  checkExecutable,
+  findExecutable,
+  summarizeSamples,
+  withDeviceLock,
+} from '@hurricane/core/adapter-kit';
+
 import { shellQuote } from './net-run.js';
 import { type SdkFolders, runBatch, syncLibraries, writeInputs } from './snpe-pipeline.js';
 import type { SnpeOptions as Options } from './options.js';
@@ -233,27 +241,8 @@ export class SnpeAdapter implements HardwareAdapter {
       if (p.adapterId !== this.id) throw new ToolError([], `${this.id} cannot measure a model prepared by ${p.adapterId}`);
     if (models.length === 0) return [];
     const adb = await this.session(path.dirname((models[0] as PreparedModel).artifactPath), options.signal);
-    const { remoteDir } = this.options;
-    await syncLibraries(adb, remoteDir, this.sdkFolders());
-    const runDir = `${remoteDir}/runs/${process.pid}-${Date.now()}`;
-    const staging = mkdtempSync(path.join(path.dirname(path.dirname((models[0] as PreparedModel).artifactPath)), '.batch-'));
-    const signal = options.signal;
-    let result: { samples: number[][]; version?: string };
-    try {
-      result = await runBatch(adb, {
-        remoteDir,
-        runDir,
-        staging,
-        items: models.map((p) => ({ container: p.artifactPath })),
-        rounds: this.options.rounds,
-        runtime: this.runtime,
-        perfProfile: this.options.perfProfile,
-        diagview: (log: string) => this.host('snpe-diagview', ['--input_log', log], { log: staging, ...(signal ? { signal } : {}) }),
-      });
-    } finally {
-      await adb.shell('clean up', `rm -rf ${shellQuote(runDir)}; echo __RC__=$?`).catch(() => undefined);
-      rmSync(staging, { recursive: true, force: true });
-    }
+    const folders = this.sdkFolders();
+    const result = await withDeviceLock(this.env, `adb-${adb.serial}`, () => this.runOnDevice(adb, models, folders, options.signal));
     const d = await this.describe();
     const timestamp = new Date().toISOString();
     return models.map((p, i) => {
@@ -283,6 +272,34 @@ export class SnpeAdapter implements HardwareAdapter {
     });
   }
 
+  /** The device part of {@link measureBatch}, run while holding the device's lock. */
+  private async runOnDevice(
+    adb: AdbSession,
+    models: readonly PreparedModel[],
+    folders: SdkFolders,
+    signal?: AbortSignal,
+  ): Promise<{ samples: number[][]; version?: string }> {
+    const { remoteDir } = this.options;
+    await syncLibraries(adb, remoteDir, folders);
+    const runDir = `${remoteDir}/runs/${process.pid}-${Date.now()}`;
+    const staging = mkdtempSync(path.join(path.dirname(path.dirname((models[0] as PreparedModel).artifactPath)), '.batch-'));
+    try {
+      return await runBatch(adb, {
+        remoteDir,
+        runDir,
+        staging,
+        items: models.map((p) => ({ container: p.artifactPath })),
+        rounds: this.options.rounds,
+        runtime: this.runtime,
+        perfProfile: this.options.perfProfile,
+        diagview: (log: string) => this.host('snpe-diagview', ['--input_log', log], { log: staging, ...(signal ? { signal } : {}) }),
+      });
+    } finally {
+      await adb.shell('clean up', `rm -rf ${shellQuote(runDir)}; echo __RC__=$?`).catch(() => undefined);
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
   /** An adb session to the configured (or only) authorized device; logs go under `logDir/logs`. */
   private async session(logDir: string, signal?: AbortSignal): Promise<AdbSession> {
     const adbPath = await findExecutable(this.options.adb, { env: this.env });
@@ -303,6 +320,7 @@ export class SnpeAdapter implements HardwareAdapter {
     return new AdbSession(this.runner, adbPath, found.device.serial, {
       env: this.env,
       timeoutMs: this.options.toolTimeoutMs,
+      retries: this.options.adbRetries,
       ...(signal ? { signal } : {}),
       onResult: (step, r) => keepLog(logDir, `adb-${step.replaceAll(' ', '-')}`, r),
     });

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, wri
 import path from 'node:path';
 import type { ToolResult } from '@hurricane/core/plugin';
 import { Rng, ToolError } from '@hurricane/core/adapter-kit';
-import type { AdbSession } from './adb-session.js';
+import type { AdbSession } from '@hurricane/core/adapter-kit';
 import { parseDiagview } from './diagview.js';
 import { batchScript, batchStatuses, buildNetRunArgs, parseNetRunStdout, rawInput, shellQuote } from './net-run.js';
 import type { SnpeRuntime } from './runtimes.js';

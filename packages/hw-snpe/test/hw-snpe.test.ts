@@ -117,6 +117,18 @@ describe('@hurricane/hw-snpe measures through the fake SDK and a fake adb device
     );
   });
 
+  it('retries an adb call that fails because the device went offline, a bounded number of times', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const flaky = path.join(work, 'flaky');
+    const h = await createPluginHarness(plugin, { env: { ...ready, FAKE_ADB_FLAKY: flaky }, options: { rounds: 1, adbRetries: 2 } });
+    const a = h.adapter('snpe-cpu');
+    const prepared = await a.prepare(tinyModel, { workDir: work });
+    writeFileSync(flaky, '2'); // two failures, two retries: the measurement goes through
+    expect((await a.measure(prepared)).samplesMs).toHaveLength(1);
+    writeFileSync(flaky, '3'); // one failure more than the retries allow
+    await expect(a.measure(prepared)).rejects.toThrow(/adb shell failed on 5LM0215C15000924: device offline/);
+  }, 30_000);
+
   it('a DSP library folder the SDK does not have names the option to fix', async () => {
     const h = await createPluginHarness(plugin, { env: ready, options: { dspArch: 'hexagon-v99', rounds: 1 } });
     const a = h.adapter('snpe-dsp');
