@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type {
   Environment,
@@ -16,6 +16,8 @@ import type {
 import {
   AdbSession,
   SshSession,
+  batchStatuses,
+  keepToolLog,
   ToolError,
   checkAdbDevice,
   findExecutable,
@@ -81,7 +83,7 @@ export class RemoteArmCpuAdapter implements HardwareAdapter {
       timeoutMs: r.toolTimeoutMs,
       retries: r.adbRetries,
       ...(signal ? { signal } : {}),
-      onResult: (step: string, res: ToolResult) => keepLog(logDir, `${r.transport}-${step.replaceAll(' ', '-')}`, res),
+      onResult: (step: string, res: ToolResult) => keepToolLog(logDir, `${r.transport}-${step.replaceAll(' ', '-')}`, res),
     };
     if (r.transport === 'ssh') {
       const ssh = await findExecutable(r.ssh, { env: this.env });
@@ -215,7 +217,7 @@ export class RemoteArmCpuAdapter implements HardwareAdapter {
     const samples = await withDeviceLock(this.env, `${this.remote.transport}-${serial}`, () => this.onDevice(s, models));
     const hash = await this.toolHash(s);
     const timestamp = new Date().toISOString();
-    return models.map((p, i) => {
+    return models.map((_p, i) => {
       const rounds = samples[i] as { p50: number; runs: number }[];
       const samplesMs = rounds.map((r) => r.p50);
       return {
@@ -261,7 +263,7 @@ export class RemoteArmCpuAdapter implements HardwareAdapter {
         });
       }
       const shell = await s.shell('perf test batch', `cd ${shellQuote(runDir)} && ${runs.join('; ')}`);
-      const statuses = new Map([...shell.stdout.matchAll(/__RC_(m\d+_r\d+)__=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
+      const statuses = batchStatuses(shell.stdout);
       const down = path.join(staging, 'down');
       await s.pull(`${runDir}/.`, down);
       return models.map((p, i) =>
@@ -293,12 +295,4 @@ export class RemoteArmCpuAdapter implements HardwareAdapter {
       rmSync(staging, { recursive: true, force: true });
     }
   }
-}
-
-function keepLog(dir: string, step: string, r: ToolResult): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, `${Date.now()}-${step}.json`),
-    `${JSON.stringify({ command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }, null, 1)}\n`,
-  );
 }

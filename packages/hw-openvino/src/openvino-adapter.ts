@@ -14,7 +14,15 @@ import type {
   ToolResult,
   ToolRunner,
 } from '@hurricane/core/plugin';
-import { ToolError, callFloorModel, checkExecutable, findExecutable, summarizeSamples, withDeviceLock } from '@hurricane/core/adapter-kit';
+import {
+  ToolError,
+  callFloorModel,
+  keepToolLog,
+  checkExecutable,
+  findExecutable,
+  summarizeSamples,
+  withDeviceLock,
+} from '@hurricane/core/adapter-kit';
 import { type BenchmarkResult, buildBenchmarkArgs, explainFailure, parseBenchmarkOutput, parseReportCsv } from './benchmark-app.js';
 import { type Converter, buildConvertArgs, parseConvertOutput } from './convert.js';
 import type { OpenvinoOptions } from './options.js';
@@ -197,13 +205,7 @@ export class OpenvinoAdapter implements HardwareAdapter {
 
   /** Keeps the exact command, stdout and stderr of every tool run beside the model (`logs/`). */
   private keepLog(xml: string, step: string, r: ToolResult): void {
-    const dir = path.join(path.dirname(xml), 'logs');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${path.basename(xml, '.xml')}.${step}.${Date.now()}.json`);
-    writeFileSync(
-      file,
-      `${JSON.stringify({ command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs }, null, 1)}\n`,
-    );
+    keepToolLog(path.join(path.dirname(xml), 'logs'), `${path.basename(xml, '.xml')}.${step}`, r);
   }
 
   private async runOnce(prepared: PreparedModel, iterations: number, hint: boolean, round: number, signal?: AbortSignal) {

@@ -207,7 +207,9 @@ describe('@hurricane/hw-openvino against the fake tools', () => {
     expect(m.runs).toBe(100);
     expect(m.provenance).toMatchObject({ runtime: 'Intel OpenVINO', runtimeVersion: '2024.4.0-16579-c3152d32c9c-releases/2024/4' });
     expect(m.provenance.settings).toMatchObject({ precision: 'FP32', hint: true, api: 'sync' });
-    const logs = readdirSync(path.join(work, 'openvino', 'FP32', 'logs')).filter((f) => f.startsWith('my model (v1).benchmark'));
+    const logs = readdirSync(path.join(work, 'openvino', 'FP32', 'logs'))
+      .filter((f) => f.includes('my-model-v1-.benchmark.r'))
+      .sort();
     expect(logs.length).toBeGreaterThanOrEqual(2);
     const log = JSON.parse(readFileSync(path.join(work, 'openvino', 'FP32', 'logs', logs.at(-1) as string), 'utf8'));
     expect(log).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('[ INFO ] Count:') });

@@ -1,4 +1,4 @@
-import { remoteStatus, shellQuote } from '@hurricane/core/adapter-kit';
+import { batchStatuses, remoteStatus, shellQuote } from '@hurricane/core/adapter-kit';
 import { SNPE_RUNTIMES, type SnpeRuntime } from './runtimes.js';
 
 /** Options of {@link buildNetRunArgs}. */
@@ -95,9 +95,4 @@ export function batchScript(o: {
   return `${env}; ${runs.join('; ')}`;
 }
 
-/** The exit status of each tagged run of {@link batchScript} (a run missing from the map never reported). */
-export function batchStatuses(stdout: string): Map<string, number> {
-  return new Map([...stdout.matchAll(/__RC_([\w-]+)__=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
-}
-
-export { remoteStatus, shellQuote };
+export { batchStatuses, remoteStatus, shellQuote };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type {
   Environment,
@@ -16,6 +16,7 @@ import type {
 import {
   AdbSession,
   ToolError,
+  keepToolLog,
   checkAdbDevice,
   checkExecutable,
   findExecutable,
@@ -150,7 +151,7 @@ export class SnpeAdapter implements HardwareAdapter {
       ...(o.cwd ? { cwd: o.cwd } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    keepLog(o.log, name, r);
+    keepToolLog(path.join(o.log, 'logs'), name, r);
     if (r.timedOut)
       throw new ToolError(r.command, `${name} timed out after ${this.options.toolTimeoutMs} ms (its process tree was killed)`);
     return r;
@@ -322,19 +323,9 @@ export class SnpeAdapter implements HardwareAdapter {
       timeoutMs: this.options.toolTimeoutMs,
       retries: this.options.adbRetries,
       ...(signal ? { signal } : {}),
-      onResult: (step, r) => keepLog(logDir, `adb-${step.replaceAll(' ', '-')}`, r),
+      onResult: (step, r) => keepToolLog(path.join(logDir, 'logs'), `adb-${step}`, r),
     });
   }
-}
-
-/** Keeps the exact command, exit code, stdout and stderr of a tool run as JSON under `<dir>/logs/`. */
-function keepLog(dir: string, step: string, r: ToolResult): void {
-  const logs = path.join(dir, 'logs');
-  mkdirSync(logs, { recursive: true });
-  writeFileSync(
-    path.join(logs, `${Date.now()}-${step}.json`),
-    `${JSON.stringify({ command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs }, null, 1)}\n`,
-  );
 }
 
 /** A seed from a model path (inputs differ per model, and are the same on every run). */

@@ -8,6 +8,11 @@ export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** The exit status of each `echo __RC_<tag>__=$?` marker of a batch script (a run missing from the map never reported). */
+export function batchStatuses(stdout: string): Map<string, number> {
+  return new Map([...stdout.matchAll(/__RC_([\w-]+)__=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
+}
+
 /** The remote exit status from an `echo __RC__=$?` marker, or null when the marker is missing (the shell died). */
 export function remoteStatus(stdout: string): number | null {
   const m = /__RC__=(\d+)\s*$/m.exec(stdout);

@@ -15,6 +15,7 @@ export type { SampleSummary } from './statistics.js';
 export { callFloorModel } from './call-floor.js';
 export { Rng } from '../random.js';
 export { lockDir, withDeviceLock } from './device-lock.js';
-export { AdbSession, remoteStatus, shellQuote } from './adb-session.js';
+export { AdbSession, batchStatuses, remoteStatus, shellQuote } from './adb-session.js';
 export { SshSession } from './ssh-session.js';
 export type { SshTarget } from './ssh-session.js';
+export { keepToolLog } from './tool-log.js';

@@ -75,7 +75,7 @@ export function datasetPath(session: HurricaneSession): string {
 
 /** The sidecar file of a data set CSV. */
 export function metaPathOf(csv: string): string {
-  return csv.replace(/\.csv$/i, '') + '.meta.json';
+  return `${csv.replace(/\.csv$/i, '')}.meta.json`;
 }
 
 async function spaceOrBuild(session: HurricaneSession, progress: ProgressReporter, signal?: AbortSignal): Promise<ReducedSpace> {

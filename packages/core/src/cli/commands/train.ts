@@ -1,6 +1,6 @@
 import { positiveInt } from './numbers.js';
 import type { HurricaneSession } from '../../session/session.js';
-import { ExitCode, HurricaneError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { trainFromConfig } from '../../workflows/train-run.js';
 import { onHardStop, onInterrupt } from '../interrupt.js';
 import { type CliIO, relPath as rel } from '../output.js';
