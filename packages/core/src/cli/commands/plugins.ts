@@ -18,10 +18,12 @@ export function pluginsCommand(session: HurricaneSession, io: CliIO, opts: { jso
     return ExitCode.Success;
   }
   const lines: string[] = [];
+  const idWidth = Math.max(12, ...plugins.flatMap((p) => p.adapters.map((a) => a.id.length)));
   for (const p of plugins) {
     lines.push(`${p.name}${p.version ? ` ${p.version}` : ''}  (${path.relative(process.cwd(), p.file) || p.file})`);
     if (p.description) lines.push(`  ${p.description}`);
-    for (const a of p.adapters) lines.push(`  adapter    ${a.id.padEnd(12)} ${a.description}${a.id === selected ? '  [selected]' : ''}`);
+    for (const a of p.adapters)
+      lines.push(`  adapter    ${a.id.padEnd(idWidth)}  ${a.description}${a.id === selected ? '  [selected]' : ''}`);
     for (const s of p.scorers) lines.push(`  scoring    ${s}`);
     for (const k of p.predictors) lines.push(`  predictor  ${k}`);
     if (p.configKey) lines.push(`  options    '${p.configKey}' block of the config`);
