@@ -1,53 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CLI, makeProject, pkgDir } from './helpers.js';
+import { CLI, makeProject, pkgDir, runCli, simProject } from './helpers.js';
 
-const exec = promisify(execFile);
-async function hurricane(args: string[], cwd: string) {
-  try {
-    const r = await exec(process.execPath, [CLI, ...args], { cwd, timeout: 120_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-// A simulated device: a model's latency is its ONNX file size (KB) / 100 ms, plus a deterministic
-// ±1 % wobble per call; measuring sleeps `delay` ms so a run can be killed half-way.
-const simPlugin = (delay: number) => `
-  import { statSync } from 'node:fs';
-  import { HardwareAdapter, PLUGIN_API_VERSION } from '@hurricane/core/plugin';
-  import { summarizeSamples } from '@hurricane/core/adapter-kit';
-  let calls = 0;
-  class Sim {
-    id = 'sim'; description = 'latency from model size';
-    async describe() { return { adapterId: 'sim', device: 'sim device', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'sim-1' }; }
-    async healthCheck() { return { adapterId: 'sim', ready: true, checks: [{ name: 'always', status: 'ok', detail: 'ok' }] }; }
-    async prepare(source) { return { adapterId: 'sim', source, artifactPath: source.path, format: 'onnx', commands: [] }; }
-    async measure(m) {
-      await new Promise((r) => setTimeout(r, ${delay}));
-      const base = statSync(m.artifactPath).size / 1024 / 100;
-      const samplesMs = [base * (1 + 0.01 * Math.sin(++calls))];
-      return { samplesMs, ...summarizeSamples(samplesMs), provenance: { adapterId: 'sim', device: 'sim device', deviceFingerprint: 'sim-1', runtime: 'sim', runtimeVersion: '1', commands: [], timestamp: new Date().toISOString(), settings: {} } };
-    }
-  }
-  export default { name: 'sim-plugin', apiVersion: PLUGIN_API_VERSION, register(c) { c.register(HardwareAdapter, { useValue: new Sim() }); } };
-`;
-
-function simProject(delay: number): string {
-  return makeProject(
-    {
-      'sim.mjs': simPlugin(delay),
-      'hurricane.config.json': JSON.stringify({ plugins: ['./sim.mjs', '@hurricane/predictors'], hardware: 'sim', preset: 'mnist' }),
-    },
-    { '@hurricane/core': pkgDir('core'), '@hurricane/predictors': pkgDir('predictors') },
-  );
-}
+const hurricane = (args: string[], cwd: string) => runCli(args, cwd);
 
 describe('hurricane predictor dataset | fit | predict | eval', () => {
   it('measures a data set (resuming after kill -9), then fit --model auto, predict and eval work on it', async () => {

@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
 import { DatasetError, channelStats, splitValidation, trainingView } from '../src/data/dataset.js';
 import { loadCifar10, loadMnist, readCifar10Batches, readImageFolder } from '../src/data/loaders.js';
 import { Rng } from '../src/random.js';
+import { loadIdxFolder } from '../src/data/idx.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hurricane-data-'));
 
@@ -155,5 +157,80 @@ describe('splits, normalisation and augmentation', () => {
     const aug2 = view.batch([0, 1, 2, 3], new Rng(9));
     expect(aug1.x).toEqual(aug2.x);
     expect(aug1.x).not.toEqual(plain.x);
+  });
+});
+
+describe('IDX files (the MNIST / Fashion-MNIST format)', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  /** An IDX file written by hand from its published layout: 0, 0, type 0x08, rank, big-endian dims, bytes. */
+  const idx = (dims: number[], data: number[]) => {
+    const head = Buffer.alloc(4 + 4 * dims.length);
+    head[2] = 0x08;
+    head[3] = dims.length;
+    for (const [i, d] of dims.entries()) head.writeUInt32BE(d, 4 + 4 * i);
+    return Buffer.concat([head, Buffer.from(data)]);
+  };
+  const folder = (files: Record<string, Buffer>) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-idx-'));
+    dirs.push(dir);
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(path.join(dir, name), bytes);
+    return dir;
+  };
+  const pixels = Array.from({ length: 3 * 2 * 2 }, (_, i) => i * 10);
+
+  it('reads a train/t10k folder, gzip-compressed or not, with the shapes, pixels and labels written', () => {
+    const dir = folder({
+      'train-images-idx3-ubyte.gz': gzipSync(idx([3, 2, 2], pixels)),
+      'train-labels-idx1-ubyte.gz': gzipSync(idx([3], [2, 0, 1])),
+      't10k-images-idx3-ubyte': idx([1, 2, 2], [255, 0, 0, 255]),
+      't10k-labels-idx1-ubyte': idx([1], [1]),
+    });
+    const { train, test } = loadIdxFolder(dir);
+    expect(train.shape).toEqual([1, 2, 2]);
+    expect(train.count).toBe(3);
+    expect([...train.pixels]).toEqual(pixels);
+    expect([...train.labels]).toEqual([2, 0, 1]);
+    expect(train.numClasses).toBe(3);
+    expect(test.count).toBe(1);
+    expect([...test.pixels]).toEqual([255, 0, 0, 255]);
+  });
+
+  it('refuses broken files with one line naming the file and the problem', () => {
+    const good = {
+      'train-labels-idx1-ubyte': idx([3], [0, 1, 2]),
+      't10k-images-idx3-ubyte': idx([1, 2, 2], [1, 2, 3, 4]),
+      't10k-labels-idx1-ubyte': idx([1], [0]),
+    };
+    const cases: [Record<string, Buffer>, RegExp][] = [
+      [
+        { ...good, 'train-images-idx3-ubyte': idx([3, 2, 2], pixels).subarray(0, 20) },
+        /train-images-idx3-ubyte is truncated or padded: its header says 3x2x2 = 12 bytes, it holds 4/,
+      ],
+      [{ ...good, 'train-images-idx3-ubyte': Buffer.from('P5 not idx') }, /is not an IDX file/],
+      [{ ...good, 'train-images-idx3-ubyte': Buffer.concat([Buffer.from([0, 0, 0x0d, 1, 0, 0, 0, 1]), Buffer.alloc(4)]) }, /IDX type 0xd/],
+      [
+        { ...good, 'train-images-idx3-ubyte': idx([2, 2, 2], pixels.slice(0, 8)) },
+        /has 2 images but .*train-labels-idx1-ubyte has 3 labels/,
+      ],
+      [{ ...good, 'train-images-idx3-ubyte.gz': Buffer.from([0x1f, 0x8b, 1, 2, 3]) }, /is not a valid gzip file/],
+      [good, /has no train-images-idx3-ubyte\[\.gz\]/],
+    ];
+    for (const [files, message] of cases) {
+      const e = (() => {
+        try {
+          loadIdxFolder(folder(files));
+        } catch (err) {
+          return err as DatasetError;
+        }
+        return null;
+      })();
+      expect(e, String(message)).toBeInstanceOf(DatasetError);
+      expect(e?.message).toMatch(message);
+      expect(e?.message).not.toContain('\n');
+      expect(e?.exitCode).toBe(2);
+    }
   });
 });

@@ -138,3 +138,41 @@ describe('evaluate', () => {
     net.dispose();
   });
 });
+
+describe('PathEvaluator (BatchNorm recalibration and validation on ONNX Runtime)', () => {
+  it('re-estimates every BatchNorm statistic as the TF.js training-mode forward does, and scores the path the same', async () => {
+    const { PathEvaluator } = await import('../src/train/path-evaluator.js');
+    const net = new Supernet(
+      tiny,
+      5,
+      layerContexts(tiny).map(() => [...OPS, 'SEP_3_SE']),
+    );
+    const arch = layerContexts(tiny).map((_, i) => [...OPS, 'SEP_3_SE'][i % 3] as string);
+    const train = randomData(80, 3);
+    const valid = randomData(37, 4);
+    const pe = await PathEvaluator.create(net, train, valid, {
+      recalibrationBatches: 4,
+      recalibrationBatchSize: 16,
+      batchSize: 16,
+      seed: 9,
+    });
+    const fast = await pe.recalibrate(arch);
+    const scored = await pe.evaluate(arch);
+    // reference: TF.js recalibration (same seeded batches) into the network's own statistics
+    recalibrateBatchNorm(net, arch, train, { batches: 4, batchSize: 16, seed: 9 });
+    const stats = net.parameterNames(arch).statistics;
+    expect(stats.length).toBeGreaterThan(10);
+    expect([...fast.keys()].sort()).toEqual([...stats].sort());
+    for (const name of stats) {
+      const want = net.store.onnxValues(name);
+      const got = fast.get(name) as Float32Array;
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs((got[i] as number) - (want[i] as number))).toBeLessThan(1e-4 * (1 + Math.abs(want[i] as number)));
+    }
+    const reference = await evaluate(net, arch, valid, { runtime: 'tfjs', batchSize: 16 });
+    expect(scored.count).toBe(37);
+    expect(scored.accuracy).toBe(reference.accuracy);
+    expect(scored.loss).toBeCloseTo(reference.loss, 4);
+    net.dispose();
+  });
+});

@@ -138,6 +138,23 @@ function profileCommands(p: Command, withSession: WithSession, io: CliIO): void 
     );
 }
 
+/** `search`: the whole method in a resumable run folder. */
+function searchCommands(p: Command, withSession: WithSession, io: CliIO): void {
+  p.command('search')
+    .description('run HURRICANE end to end: profile, space, predictor, coordinate ascent over supernets, retrain, verify, export, report')
+    .option(
+      '--from <phase>',
+      'discard this phase and every later one and run them again (profile, space, dataset, predictor, search, retrain, verify, export, report)',
+    )
+    .option('--name <run>', 'run folder name under <workDir>/runs (default hurricane, or spos with search.baseline)')
+    .option('--json', 'print JSON')
+    .action(
+      withSession(async (s, o) =>
+        (await import('./commands/search.js')).searchCommand(s, io, o as { from?: string; name?: string; json?: boolean }),
+      ),
+    );
+}
+
 /** `train`, `engine`: supernet training on TF.js (the only commands that load it). */
 function trainCommands(p: Command, withSession: WithSession, io: CliIO): void {
   p.command('train')
@@ -282,6 +299,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
   profileCommands(p, withSession, io);
   trainCommands(p, withSession, io);
   predictorCommands(p, withSession, io);
+  searchCommands(p, withSession, io);
   p.action(() => {
     p.outputHelp({ error: true });
     exitCode = ExitCode.BadUsage;

@@ -222,6 +222,7 @@ function layerCore(r: Resolution, fileCore: Record<string, unknown>, flagCore: R
     reduction: { ...defaults.reduction, ...block('reduction') },
     train: { ...defaults.train, ...block('train') },
     predictor: { ...defaults.predictor, ...block('predictor') },
+    search: { ...defaults.search, ...block('search') },
     plugins,
   } as CoreConfig;
   for (const leaf of leaves(core, '', [])) {

@@ -27,8 +27,11 @@ export const reductionSchema = z
 /** Schema of the `train` block (supernet training, SPEC §7; `hurricane train`). */
 export const trainSchema = z
   .object({
-    /** `mnist` (embedded in the package), `cifar10` (binary batches in `dataDir`) or `folder` (one sub-folder per class in `dataDir`). */
-    dataset: z.enum(['mnist', 'cifar10', 'folder']),
+    /**
+     * `mnist` (embedded in the package), `cifar10` (binary batches in `dataDir`), `idx` (MNIST-format
+     * IDX files in `dataDir`, e.g. Fashion-MNIST) or `folder` (one sub-folder per class in `dataDir`).
+     */
+    dataset: z.enum(['mnist', 'cifar10', 'idx', 'folder']),
     dataDir: z.string().min(1).optional(),
     steps: z.number().int().min(1),
     batchSize: z.number().int().min(1),
@@ -53,6 +56,39 @@ export const trainSchema = z
  */
 export const predictorSchema = z.object({ model: z.string().min(1) }).catchall(z.unknown());
 
+/** Schema of the `search` block (`hurricane search`, SPEC §2 and §7). */
+export const searchSchema = z
+  .object({
+    /** The latency budget `LatC_h` in ms, or `auto`: the median predicted latency of the reduced space. */
+    budgetMs: z.union([z.literal('auto'), z.number().positive()]),
+    /** Accept a candidate only when `P(latency ≤ budget) ≥ confidence` under the predictor's std (default: its mean ≤ budget). */
+    confidence: z.number().gt(0).lt(1).optional(),
+    /** `I`: coordinate-ascent iterations. */
+    iterations: z.number().int().min(1),
+    /** `t`: the layer split between the two coordinate groups. */
+    t: z.number().int().min(1),
+    /** Run the SPOS baseline instead: every layer active in one step over every operator, no reduction. */
+    baseline: z.boolean(),
+    /** Supernet training steps per iteration (stops earlier at `train.lossTarget`). */
+    supernetSteps: z.number().int().min(1),
+    population: z.number().int().min(1),
+    generations: z.number().int().min(1),
+    topK: z.number().int().min(1),
+    mutations: z.number().int().min(0),
+    crossovers: z.number().int().min(0),
+    mutationProb: z.number().min(0).max(1),
+    /** BatchNorm recalibration before each evaluation: batches and images per batch (SPOS: 200 of 128). */
+    recalibrationBatches: z.number().int().min(1),
+    recalibrationBatchSize: z.number().int().min(1),
+    /** Architectures measured for the predictor's data set, and how many of them twice (noise floor). */
+    datasetSize: z.number().int().min(10),
+    datasetRepeats: z.number().int().min(0),
+    /** Retraining the winner from scratch: steps, base learning rate (cosine decay to 0). */
+    retrainSteps: z.number().int().min(1),
+    retrainLr: z.number().positive(),
+  })
+  .strict();
+
 /** Schema of the core keys of a Hurricane config. Plugin blocks are validated by each plugin. */
 export const coreConfigSchema = z
   .object({
@@ -71,6 +107,7 @@ export const coreConfigSchema = z
     reduction: reductionSchema,
     train: trainSchema,
     predictor: predictorSchema,
+    search: searchSchema,
   })
   .strict();
 
@@ -81,7 +118,8 @@ export type CoreConfig = z.infer<typeof coreConfigSchema>;
 export const CORE_KEYS = Object.keys(coreConfigSchema.shape) as (keyof CoreConfig)[];
 
 /** What a user writes in a config file: every core key optional, plugin blocks by their key. */
-export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction' | 'train' | 'predictor'>> & {
+export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction' | 'train' | 'predictor' | 'search'>> & {
+  search?: Partial<CoreConfig['search']>;
   predictor?: Partial<CoreConfig['predictor']>;
   scoring?: Partial<CoreConfig['scoring']>;
   reduction?: Partial<CoreConfig['reduction']>;
@@ -120,6 +158,20 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
       validationPerClass: 50,
     },
     predictor: { model: 'auto' },
+    search: {
+      budgetMs: 'auto',
+      iterations: 1,
+      t: 8,
+      baseline: false,
+      supernetSteps: 600,
+      ...{ population: 50, generations: 20, topK: 10, mutations: 25, crossovers: 25, mutationProb: 0.1 },
+      recalibrationBatches: 10,
+      recalibrationBatchSize: 64,
+      datasetSize: 200,
+      datasetRepeats: 20,
+      retrainSteps: 1000,
+      retrainLr: 0.1,
+    },
   };
 }
 
@@ -131,5 +183,6 @@ export const partialCoreSchema = coreConfigSchema
     reduction: reductionSchema.partial(),
     train: trainSchema.partial(),
     predictor: predictorSchema.partial(),
+    search: searchSchema.partial(),
   })
   .partial();

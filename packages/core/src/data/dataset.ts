@@ -63,6 +63,19 @@ export function splitValidation(
   return { trainIndices: train.sort((a, b) => a - b), valIndices: val.sort((a, b) => a - b) };
 }
 
+/** The examples `indices` of a set as a set of their own. */
+export function subset(set: ImageSet, indices: readonly number[], name: string): ImageSet {
+  const [c, h, w] = set.shape;
+  const per = c * h * w;
+  const pixels = new Uint8Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  indices.forEach((i, k) => {
+    pixels.set(set.pixels.subarray(i * per, (i + 1) * per), k * per);
+    labels[k] = set.labels[i] as number;
+  });
+  return { ...set, name, pixels, labels, count: indices.length };
+}
+
 /** Per-channel mean and standard deviation (0–1 scale) of some examples. */
 export function channelStats(set: ImageSet, indices: readonly number[]): { mean: number[]; std: number[] } {
   const [c, h, w] = set.shape;

@@ -21,6 +21,31 @@ export interface ExportOptions {
   readonly batch?: number;
   /** Free text stored as the model's doc string (e.g. the architecture). */
   readonly docString?: string;
+  /**
+   * Write the BatchNorm *recalibration* graph instead of the inference graph: every BatchNorm
+   * normalises with its batch's statistics (training mode) and the graph's outputs are each
+   * BatchNorm's batch mean and biased variance, `<param>.batch_mean` / `<param>.batch_var`, shape
+   * [1, C, 1, 1] (see {@link batchStatisticOutputs}). ONNX Runtime then re-estimates a path's
+   * statistics as fast as it runs inference.
+   */
+  readonly batchStatistics?: boolean;
+}
+
+/** The recalibration graph's outputs, in order: `[mean, var]` names per BatchNorm parameter group. */
+export function batchStatisticOutputs(graph: Graph): { param: string; channels: number; spatial: number; mean: string; var: string }[] {
+  return graph.nodes.flatMap((n) => {
+    if (n.op !== 'bn') return [];
+    const [channels, h, w] = graph.values.get(n.input)?.shape ?? [];
+    return [
+      {
+        param: n.param,
+        channels: channels as number,
+        spatial: (h ?? 1) * (w ?? 1),
+        mean: `${n.param}.batch_mean`,
+        var: `${n.param}.batch_var`,
+      },
+    ];
+  });
 }
 
 type Attr = { name: string; i?: number; f?: number; ints?: number[]; type: number };
@@ -75,8 +100,9 @@ class OnnxGraphWriter {
   }
 
   /** Every parameter of the graph as a float32 initializer (raw little-endian data). */
-  addWeights(weights: OnnxWeights): void {
+  addWeights(weights: OnnxWeights, skip: (name: string) => boolean = () => false): void {
     for (const p of graphParams(this.graph)) {
+      if (skip(p.name)) continue;
       const values = weights.onnxValues(p.name);
       const expected = p.shape.reduce((a, b) => a * b, 1);
       if (values.length !== expected) throw new Error(`weights for ${p.name}: expected ${expected} values, got ${values.length}`);
@@ -88,6 +114,33 @@ class OnnxGraphWriter {
       });
     }
   }
+}
+
+/**
+ * BatchNorm with batch statistics from primitive ops, exposing the mean and biased variance. Four
+ * passes over the activation: mean (ReduceMean), E[x²] (ReduceSumSquare), then `x·a + b` with
+ * `a = γ/√(var+ε)` and `b = β − mean·a` computed per channel; var = E[x²] − mean² (clamped at 0).
+ */
+function writeTrainingBn(o: OnnxGraphWriter, n: Extract<Node, { op: 'bn' }>, count: number): void {
+  const x = o.name(n.input);
+  const axes = ints('axes', [0, 2, 3]);
+  const p = n.param;
+  const perChannel = o.int64('const.shape.1xCx1x1', [1, -1, 1, 1]);
+  o.node('ReduceMean', [x], [`${p}.batch_mean`], [axes, int('keepdims', 1)]);
+  o.node('ReduceSumSquare', [x], [`${p}.sum_sq`], [axes, int('keepdims', 1)]);
+  o.node('Mul', [`${p}.sum_sq`, o.scalar(`const.inv_count.${count}`, 1 / count)], [`${p}.mean_sq`]);
+  o.node('Mul', [`${p}.batch_mean`, `${p}.batch_mean`], [`${p}.mean2`]);
+  o.node('Sub', [`${p}.mean_sq`, `${p}.mean2`], [`${p}.var_raw`]);
+  o.node('Relu', [`${p}.var_raw`], [`${p}.batch_var`]);
+  o.node('Add', [`${p}.batch_var`, o.scalar('const.bn_epsilon', BN_EPSILON)], [`${p}.var_eps`]);
+  o.node('Sqrt', [`${p}.var_eps`], [`${p}.std`]);
+  o.node('Reshape', [`${p}.gamma`, perChannel], [`${p}.gamma4`]);
+  o.node('Reshape', [`${p}.beta`, perChannel], [`${p}.beta4`]);
+  o.node('Div', [`${p}.gamma4`, `${p}.std`], [`${p}.a`]);
+  o.node('Mul', [`${p}.batch_mean`, `${p}.a`], [`${p}.mean_a`]);
+  o.node('Sub', [`${p}.beta4`, `${p}.mean_a`], [`${p}.b`]);
+  o.node('Mul', [x, `${p}.a`], [`${p}.scaled`]);
+  o.node('Add', [`${p}.scaled`, `${p}.b`], [o.name(n.output)]);
 }
 
 /** Conv with `group` for depthwise; same padding. */
@@ -118,7 +171,7 @@ function writeShuffleSplit(o: OnnxGraphWriter, n: Extract<Node, { op: 'shuffle_s
 }
 
 /** One graph node as ONNX nodes. */
-function writeNode(o: OnnxGraphWriter, n: Node): void {
+function writeNode(o: OnnxGraphWriter, n: Node, batchStatistics: boolean): void {
   const io = (op: string, attrs: Attr[] = []) =>
     o.node(
       op,
@@ -131,6 +184,11 @@ function writeNode(o: OnnxGraphWriter, n: Node): void {
       writeConv(o, n);
       break;
     case 'bn': {
+      if (batchStatistics) {
+        const [, h, w] = o.graph.values.get(n.input)?.shape ?? [];
+        writeTrainingBn(o, n, o.batch * (h ?? 1) * (w ?? 1));
+        break;
+      }
       const inputs = [o.name(n.input), ...['gamma', 'beta', 'mean', 'var'].map((k) => `${n.param}.${k}`)];
       o.node('BatchNormalization', inputs, [o.name(n.output)], [float('epsilon', BN_EPSILON)]);
       break;
@@ -180,11 +238,12 @@ function writeNode(o: OnnxGraphWriter, n: Node): void {
 export function exportOnnx(graph: Graph, weights: OnnxWeights, options: ExportOptions = {}): Uint8Array {
   const batch = options.batch ?? 1;
   const o = new OnnxGraphWriter(graph, batch);
-  o.addWeights(weights);
-  for (const n of graph.nodes) writeNode(o, n);
-  const valueInfo = (vname: string, shape: readonly number[]): OnnxTypes.IValueInfoProto => ({
+  // the recalibration graph normalises with batch statistics: the running ones are not inputs
+  o.addWeights(weights, options.batchStatistics ? (name) => /\.(mean|var)$/.test(name) : undefined);
+  for (const n of graph.nodes) writeNode(o, n, options.batchStatistics === true);
+  const valueInfo = (vname: string, shape: readonly number[], lead = batch): OnnxTypes.IValueInfoProto => ({
     name: vname,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [batch, ...shape].map((d) => ({ dimValue: d })) } } },
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [lead, ...shape].map((d) => ({ dimValue: d })) } } },
   });
   const model: OnnxTypes.IModelProto = {
     irVersion: IR_VERSION,
@@ -197,7 +256,9 @@ export function exportOnnx(graph: Graph, weights: OnnxWeights, options: ExportOp
       node: o.nodes,
       initializer: o.initializers,
       input: [valueInfo('input', graph.input.shape)],
-      output: [valueInfo('output', graph.output.shape)],
+      output: options.batchStatistics
+        ? batchStatisticOutputs(graph).flatMap((b) => [valueInfo(b.mean, [b.channels, 1, 1], 1), valueInfo(b.var, [b.channels, 1, 1], 1)])
+        : [valueInfo('output', graph.output.shape)],
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();

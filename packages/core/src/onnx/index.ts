@@ -5,7 +5,7 @@
  * and the call-floor model. Plain JavaScript and protobufjs: may import `space/`, `errors` and
  * `random`, never TF.js or ONNX Runtime.
  */
-export { ONNX_OPSET, exportOnnx } from './export-onnx.js';
+export { ONNX_OPSET, batchStatisticOutputs, exportOnnx } from './export-onnx.js';
 export type { ExportOptions, OnnxWeights } from './export-onnx.js';
 export { SeededWeights, initialValues } from './initializer.js';
 export { exportArchitecture, exportOperator, weightsForParams } from './model-files.js';

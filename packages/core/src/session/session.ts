@@ -5,6 +5,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { resolveConfig, type ConfigOverrides, type ConfiguredPlugin, type ResolvedConfig } from '../config/resolve.js';
 import { suggestion } from '../config/format-issues.js';
+import type { CoreConfig } from '../config/schema.js';
 import { createRunContainer } from './container.js';
 import { ConfigError, PluginError, describeError } from '../errors.js';
 import { StreamLogger } from './stderr-logger.js';
@@ -143,6 +144,22 @@ export class HurricaneSession {
       );
     }
     map.set(id, p.plugin.name);
+  }
+
+  /**
+   * This session with another search-space preset (same plugins and container): `hurricane search`
+   * runs every stage on the preset its dataset fits when the preset was left at its default.
+   */
+  withPreset(name: CoreConfig['preset']): HurricaneSession {
+    if (name === this.config.core.preset) return this;
+    const s = new HurricaneSession({ ...this.config, core: { ...this.config.core, preset: name } }, this.container);
+    for (const [from, to] of [
+      [this.adapterOwners, s.adapterOwners],
+      [this.scorerOwners, s.scorerOwners],
+      [this.predictorOwners, s.predictorOwners],
+    ] as const)
+      for (const [k, v] of from) to.set(k, v);
+    return s;
   }
 
   /** Every registered hardware adapter. */

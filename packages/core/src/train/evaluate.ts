@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { HurricaneError } from '../errors.js';
 import { Rng, hash32 } from '../random.js';
@@ -7,6 +6,8 @@ import { exportOnnx } from '../onnx/export-onnx.js';
 import type { SpaceNetwork } from '../engine/network.js';
 import { tf } from '../engine/tf.js';
 import type { TrainingData } from '../data/training-data.js';
+import { loadOrt } from './ort.js';
+import { scoreLogits } from './path-evaluator.js';
 
 /** Where validation forward passes run. */
 export type EvaluationRuntime = 'onnxruntime' | 'tfjs';
@@ -67,28 +68,6 @@ export function recalibrateBatchNorm(net: SpaceNetwork, arch: Architecture, data
   }
 }
 
-interface OrtModule {
-  InferenceSession: {
-    create(
-      model: Uint8Array,
-      options: object,
-    ): Promise<{
-      run(feeds: Record<string, unknown>): Promise<Record<string, { data: Float32Array }>>;
-      release(): Promise<void>;
-    }>;
-  };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown;
-}
-
-async function loadOrt(): Promise<OrtModule | null> {
-  try {
-    createRequire(import.meta.url).resolve('onnxruntime-node');
-  } catch {
-    return null;
-  }
-  return (await import('onnxruntime-node')) as unknown as OrtModule;
-}
-
 /**
  * Evaluates path `arch` of `net` (its current weights and BatchNorm statistics, inference mode) on
  * every example of `data`: top-1 accuracy and mean softmax cross-entropy. With ONNX Runtime the
@@ -105,20 +84,9 @@ export async function evaluate(net: SpaceNetwork, arch: Architecture, data: Trai
   let correct = 0;
   let lossSum = 0;
   const score = (logits: Float32Array, labels: Int32Array, count: number) => {
-    for (let i = 0; i < count; i++) {
-      const row = logits.subarray(i * classes, (i + 1) * classes);
-      let best = 0;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < classes; k++)
-        if ((row[k] as number) > max) {
-          max = row[k] as number;
-          best = k;
-        }
-      let z = 0;
-      for (let k = 0; k < classes; k++) z += Math.exp((row[k] as number) - max);
-      lossSum += Math.log(z) + max - (row[labels[i] as number] as number);
-      if (best === labels[i]) correct++;
-    }
+    const r = scoreLogits(logits, labels, count, classes);
+    correct += r.correct;
+    lossSum += r.lossSum;
   };
   const started = performance.now();
   // Logits of one batch of `count` NHWC images, on the chosen runtime.

@@ -7,10 +7,12 @@
  * This entry also re-exports the engine (TF.js networks and backends) and the datasets, which a
  * programmatic training run needs; importing it loads TF.js.
  */
-export { SPOS_TRAINING, trainSupernet } from './trainer.js';
+export { SPOS_TRAINING, loadCheckpointWeights, trainSupernet } from './trainer.js';
 export type { StepInfo, SupernetTrainingOptions, TrainingResult } from './trainer.js';
 export { BatchSampler } from './sampler.js';
 export { evaluate, recalibrateBatchNorm } from './evaluate.js';
+export { PathEvaluator } from './path-evaluator.js';
+export type { PathEvaluation, PathEvaluatorOptions } from './path-evaluator.js';
 export type { Evaluation, EvaluationOptions, EvaluationRuntime, RecalibrationOptions } from './evaluate.js';
 export { learningRate } from './schedule.js';
 export type { LrSchedule } from './schedule.js';
@@ -21,6 +23,7 @@ export { ParameterStore } from '../engine/parameters.js';
 export { loadNetworkWeights, saveNetworkWeights } from '../engine/network-weights.js';
 export type { RunOptions } from '../engine/executor.js';
 export type { TrainingData } from '../data/training-data.js';
-export { DatasetError, channelStats, splitValidation, trainingView } from '../data/dataset.js';
+export { DatasetError, channelStats, splitValidation, subset, trainingView } from '../data/dataset.js';
 export type { Augmentation, DatasetSplits, ImageSet } from '../data/dataset.js';
 export { loadCifar10, loadMnist, readCifar10Batches, readImageFolder } from '../data/loaders.js';
+export { loadIdxFolder, readIdx, readIdxPair } from '../data/idx.js';

@@ -154,6 +154,19 @@ function loadCheckpoint(net: SpaceNetwork, file: string | undefined, o: Supernet
   return { step: state.step, lossEma: state.lossEma ?? Number.NaN, pathRng: Rng.fromState(state.rng), momentum, resumedFrom: state.step };
 }
 
+/** Loads only the weights and BatchNorm statistics of a training checkpoint into `net` (to evaluate a finished run). */
+export function loadCheckpointWeights(net: SpaceNetwork, file: string): void {
+  const ck = readWeights(file);
+  for (const name of net.store.names()) {
+    const t = ck.tensors.get(name);
+    if (!t)
+      throw new HurricaneError(
+        `checkpoint ${file} has no tensor '${name}'; it belongs to another supernet: re-run the search with --from search`,
+      );
+    net.store.setOnnxValues(name, t.data);
+  }
+}
+
 /** Writes weights, BatchNorm statistics, momentum buffers and the training state atomically. */
 function saveCheckpoint(net: SpaceNetwork, file: string, o: SupernetTrainingOptions, st: TrainingState): void {
   const tensors: [string, { shape: readonly number[]; data: Float32Array }][] = net.store

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
@@ -72,6 +72,28 @@ export interface DatasetSummary {
 export function datasetPath(session: HurricaneSession): string {
   return path.join(path.dirname(spacePath(session)), 'predictor-dataset.csv');
 }
+
+/** Where `hurricane search` lists the winners it measured (they join every later data set of this space). */
+export function verifiedPath(session: HurricaneSession): string {
+  return path.join(path.dirname(spacePath(session)), 'verified-architectures.json');
+}
+
+/** The verified winners of the session's space. */
+export function verifiedArchitectures(session: HurricaneSession): Architecture[] {
+  const file = verifiedPath(session);
+  if (!existsSync(file)) return [];
+  const v = JSON.parse(readFileSync(file, 'utf8')) as { architectures?: string[] };
+  return (v.architectures ?? []).map((a) => a.split(','));
+}
+
+/** Adds a measured winner to the verified list (atomically). */
+export function addVerifiedArchitecture(session: HurricaneSession, arch: Architecture): void {
+  const all = new Set([...verifiedArchitectures(session).map((a) => a.join(',')), arch.join(',')]);
+  writeFileAtomicSync(verifiedPath(session), `${JSON.stringify({ architectures: [...all] }, null, 2)}\n`);
+}
+
+const inSpace = (space: ReducedSpace, a: Architecture) =>
+  a.length === space.candidates.length && a.every((op, l) => space.candidates[l]?.includes(op));
 
 /** The sidecar file of a data set CSV. */
 export function metaPathOf(csv: string): string {
@@ -166,7 +188,10 @@ export async function measureDataset(session: HurricaneSession, o: DatasetOption
     );
   }
   const seed = o.seed ?? session.config.core.seed;
-  const archs = sampleArchitectures(space, o.n, seed);
+  const sampled = sampleArchitectures(space, o.n, seed);
+  // winners that `hurricane search` measured on the hardware join the data set (the next predictor learns from them)
+  const keys = new Set(sampled.map((a) => a.join(',')));
+  const archs = [...sampled, ...verifiedArchitectures(session).filter((a) => inSpace(space, a) && !keys.has(a.join(',')))];
   const repeats = Math.min(o.n, o.repeats ?? Math.max(50, Math.round(o.n / 10)));
   const keyOf = (a: Architecture): NetworkKey => ({ ...hw, preset: space.preset, arch: a.join(',') });
   const store = openLatencyStore(session);

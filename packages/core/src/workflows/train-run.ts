@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HurricaneSession } from '../session/session.js';
-import { channelStats, type ImageSet, splitValidation, trainingView } from '../data/dataset.js';
+import { channelStats, type ImageSet, splitValidation, subset, trainingView } from '../data/dataset.js';
 import { loadCifar10, loadMnist, readImageFolder } from '../data/loaders.js';
+import { loadIdxFolder } from '../data/idx.js';
 import { ConfigError } from '../errors.js';
 import type { ValueSource } from '../config/resolve.js';
 import { PRESET_NAMES, type PresetName } from '../config/schema.js';
@@ -51,16 +52,33 @@ export interface TrainRunOptions {
 
 /** The training and validation split of the configured dataset (validation held out per class, seeded). */
 export async function loadTrainingSet(session: HurricaneSession): Promise<ImageSet> {
+  return (await loadDataset(session)).train;
+}
+
+const DATA_DIR_HINT = {
+  cifar10: 'data_batch_1.bin … data_batch_5.bin and test_batch.bin',
+  idx: 'train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz and the t10k files (e.g. /usr/share/datasets/fashion-mnist)',
+  folder: 'one sub-folder of images per class',
+};
+
+/**
+ * The configured dataset's training set and its test set (the original test split; an image folder
+ * has none, so `validationPerClass` seeded images per class are set apart as its test set).
+ */
+export async function loadDataset(session: HurricaneSession): Promise<{ train: ImageSet; test: ImageSet }> {
   const t = session.config.core.train;
-  const backbone = preset(session.config.core.preset);
-  if (t.dataset === 'mnist') return loadMnist({ seed: session.config.core.seed }).train;
+  const seed = session.config.core.seed;
+  if (t.dataset === 'mnist') return loadMnist({ seed });
   if (!t.dataDir)
     throw new ConfigError(
-      `train.dataDir is required for train.dataset '${t.dataset}': set it to the folder with ${t.dataset === 'cifar10' ? 'data_batch_1.bin … data_batch_5.bin' : 'one sub-folder of images per class'}`,
+      `train.dataDir is required for train.dataset '${t.dataset}': set it to the folder with ${DATA_DIR_HINT[t.dataset]}`,
     );
   const dir = path.resolve(session.config.rootDir, t.dataDir);
-  if (t.dataset === 'cifar10') return loadCifar10(dir).train;
-  return readImageFolder(dir, { size: backbone.input[1] });
+  if (t.dataset === 'cifar10') return loadCifar10(dir);
+  if (t.dataset === 'idx') return loadIdxFolder(dir);
+  const all = await readImageFolder(dir, { size: preset(session.config.core.preset).input[1] });
+  const split = splitValidation(all, { perClass: t.validationPerClass, seed: seed ^ 0x7e57 });
+  return { train: subset(all, split.trainIndices, `${all.name}/train`), test: subset(all, split.valIndices, `${all.name}/test`) };
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -71,7 +89,7 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
  * MNIST ships in the package). A preset set in the config or on the command line that does not fit
  * the dataset is a config error naming both keys.
  */
-function trainingPreset(session: HurricaneSession, set: ImageSet, log: (line: string) => void): PresetName {
+export function trainingPreset(session: HurricaneSession, set: ImageSet, log: (line: string) => void): PresetName {
   const core = session.config.core;
   if (sameShape(set.shape, preset(core.preset).input)) return core.preset;
   const fits = PRESET_NAMES.filter((p) => sameShape(set.shape, preset(p).input) && preset(p).classes === set.numClasses);
@@ -130,7 +148,7 @@ function chooseCandidates(session: HurricaneSession, presetName: PresetName, log
 }
 
 /** Worker threads: `auto` is one per core on the one-core engines (wasm, cpu); tfjs-node already uses every core. */
-function workerCount(requested: number | 'auto', engine: EngineChoice, batchSize: number): number {
+export function workerCount(requested: number | 'auto', engine: EngineChoice, batchSize: number): number {
   const auto = engine.engine === 'wasm' || engine.engine === 'cpu' ? os.availableParallelism() : 1;
   return Math.max(1, Math.min(requested === 'auto' ? auto : requested, batchSize));
 }

@@ -1,0 +1,49 @@
+import type { HurricaneSession } from '../../session/session.js';
+import { ConfigError, ExitCode } from '../../errors.js';
+import { SEARCH_PHASES, type SearchPhase } from '../../workflows/run-folder.js';
+import { search } from '../../workflows/search-run.js';
+import { onHardStop, onInterrupt } from '../interrupt.js';
+import { type CliIO, relPath as rel } from '../output.js';
+import { cliProgress } from '../progress.js';
+
+/** `hurricane search`: HURRICANE end to end in a resumable run folder (Ctrl-C keeps every finished step). */
+export async function searchCommand(
+  session: HurricaneSession,
+  io: CliIO,
+  opts: { from?: string; name?: string; json?: boolean },
+): Promise<number> {
+  if (opts.from !== undefined && !(SEARCH_PHASES as readonly string[]).includes(opts.from))
+    throw new ConfigError(`--from '${opts.from}' is not a phase; the phases are ${SEARCH_PHASES.join(', ')}`);
+  const controller = new AbortController();
+  onInterrupt(() => controller.abort());
+  onHardStop(() => 'finished phases, supernet checkpoints and every evaluated candidate are kept; run the same command to resume');
+  try {
+    const s = await search(session, {
+      ...(opts.from ? { from: opts.from as SearchPhase } : {}),
+      ...(opts.name ? { name: opts.name } : {}),
+      progress: cliProgress(io),
+      signal: controller.signal,
+      log: (line) => io.err(line),
+    });
+    if (opts.json) {
+      io.out(JSON.stringify(s, null, 2));
+      return ExitCode.Success;
+    }
+    const v = s.verify;
+    io.out(
+      [
+        `${s.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${s.hardware} (${v.device}), preset ${s.preset}, budget ${s.budgetMs} ms`,
+        `winner: ${s.winner.join(' ')}`,
+        `test accuracy ${(s.retrain.testAccuracy * 100).toFixed(2)} % (${s.retrain.testImages} images, retrained ${s.retrain.steps} steps)`,
+        `latency ${v.measuredMs.toFixed(3)} ms measured, ${v.predictedMs.toFixed(3)} ms predicted — ${v.withinBudget ? 'within the budget' : 'OVER THE BUDGET'}`,
+        `${(v.flops / 1e6).toFixed(2)} M FLOPs, ${(v.params / 1e6).toFixed(3)} M params, ${s.supernetSteps} supernet training iterations over ${s.iterations.length} step(s), ${(s.wallMs / 1000).toFixed(0)} s`,
+        `model: ${rel(s.export.file)}`,
+        `report: ${rel(s.report.html)} (and ${rel(s.report.markdown)})`,
+      ].join('\n'),
+    );
+    return ExitCode.Success;
+  } finally {
+    onInterrupt(null);
+    onHardStop(null);
+  }
+}

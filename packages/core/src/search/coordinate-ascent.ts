@@ -1,0 +1,159 @@
+import { HurricaneError } from '../errors.js';
+import { Rng, hash32 } from '../random.js';
+import type { Architecture } from '../space/architecture.js';
+import type { CostOf, Evaluator } from './evaluator.js';
+import { type EvaluatedCandidate, type EvolutionOptions, type EvolutionState, assertReachable, evolve } from './evolution.js';
+import type { LatencyConstraint } from './latency-constraint.js';
+import { SearchSpace, activeLayersOf } from './search-space.js';
+
+/** How one supernet training ended. */
+export interface SupernetTraining {
+  /** Training iterations (mini-batches) spent. */
+  readonly steps: number;
+  readonly lossEma: number;
+  readonly stoppedBy: 'steps' | 'loss-target';
+}
+
+/**
+ * Trains a freshly initialised supernet over a sub-space by single-path uniform sampling of the
+ * paths `accept` admits (SPEC §2), and returns an {@link Evaluator} over the trained weights. The
+ * workflow implements it with TF.js; the strategy never sees weights.
+ */
+export interface SupernetTrainer {
+  train(
+    iteration: number,
+    space: SearchSpace,
+    accept: (arch: Architecture) => boolean,
+  ): Promise<{ training: SupernetTraining; evaluator: Evaluator }>;
+}
+
+/** What one coordinate-ascent iteration did. */
+export interface IterationResult {
+  readonly iteration: number;
+  /** 0-based active layers. */
+  readonly activeLayers: readonly number[];
+  readonly training: SupernetTraining;
+  readonly evaluated: readonly EvaluatedCandidate[];
+  readonly rejected: number;
+  readonly best: EvaluatedCandidate;
+  /** `a_win` after this iteration. */
+  readonly winner: Architecture;
+}
+
+/**
+ * Where a search keeps its progress: finished iterations and the evolution state of the one in
+ * progress (the workflow writes them atomically into the run folder).
+ */
+export interface SearchJournal {
+  iteration(i: number): IterationResult | null;
+  saveIteration(result: IterationResult): void;
+  evolution(i: number): EvolutionState | null;
+  saveEvolution(i: number, state: EvolutionState): void;
+}
+
+/** Coordinate-ascent settings. */
+export interface CoordinateAscentOptions {
+  /** `I`: iterations, alternating the layer groups (odd: layers t..n−1, even: 0..t−1). */
+  readonly iterations: number;
+  /** `t`: the split (8 in the paper: the second downsampling). */
+  readonly t: number;
+  /**
+   * The SPOS baseline: one step with every layer active over `candidates` (pass every operator,
+   * no operator-level reduction); `iterations` and `t` are ignored.
+   */
+  readonly baseline?: boolean;
+  readonly evolution: EvolutionOptions;
+}
+
+/** Input of {@link coordinateAscent}. */
+export interface CoordinateAscentInput {
+  readonly candidates: readonly (readonly string[])[];
+  /** `a_win` at the start: each layer's best-scored operator. */
+  readonly initial: Architecture;
+  readonly constraint: LatencyConstraint;
+  readonly trainer: SupernetTrainer;
+  readonly options: CoordinateAscentOptions;
+  readonly journal: SearchJournal;
+  readonly costOf?: CostOf;
+  readonly signal?: AbortSignal;
+  /** Events: an iteration starts or ends, or its evolution evaluated a candidate. */
+  readonly onEvent?: (e: SearchEvent) => void;
+}
+
+export type SearchEvent =
+  | { readonly kind: 'iteration'; readonly iteration: number; readonly activeLayers: readonly number[]; readonly size: number }
+  | { readonly kind: 'trained'; readonly iteration: number; readonly training: SupernetTraining }
+  | { readonly kind: 'evaluated'; readonly iteration: number; readonly candidate: EvaluatedCandidate; readonly count: number }
+  | { readonly kind: 'done'; readonly result: IterationResult; readonly resumed: boolean };
+
+/** The result of a whole search. */
+export interface SearchResult {
+  readonly winner: Architecture;
+  readonly iterations: readonly IterationResult[];
+  /** Supernet training iterations spent over all steps. */
+  readonly supernetSteps: number;
+}
+
+/** The sub-space of iteration `i`: active layers over their candidates, the rest fixed to `a_win`. */
+export function iterationSpace(input: Pick<CoordinateAscentInput, 'candidates' | 'options'>, i: number, aWin: Architecture): SearchSpace {
+  const n = input.candidates.length;
+  const active = input.options.baseline ? input.candidates.map((_, l) => l) : activeLayersOf(i, input.options.t, n);
+  return new SearchSpace(input.candidates, active, aWin);
+}
+
+const layerRange = (ls: readonly number[]) => (ls.length === 0 ? 'none' : `${ls[0]}–${ls[ls.length - 1]}`);
+
+/**
+ * HURRICANE's coordinate ascent (SPEC §2, Algorithm 1 lines 6–14): for i = 1..I, train a
+ * re-initialised supernet over the iteration's sub-space restricted to the latency budget, run
+ * the constrained evolution with inherited weights, and make its best the new `a_win`. With
+ * `baseline` it is plain SPOS: one step over every layer. Finished iterations are read back from
+ * the journal; an interrupted evolution continues from its state.
+ */
+export async function coordinateAscent(input: CoordinateAscentInput): Promise<SearchResult> {
+  const { options } = input;
+  const iterations = options.baseline ? 1 : options.iterations;
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new HurricaneError(`search.iterations must be a whole number ≥ 1, got ${iterations}`);
+  let aWin = [...input.initial];
+  const done: IterationResult[] = [];
+  for (let i = 1; i <= iterations; i++) {
+    const finished = input.journal.iteration(i);
+    if (finished) {
+      done.push(finished);
+      aWin = [...finished.winner];
+      input.onEvent?.({ kind: 'done', result: finished, resumed: true });
+      continue;
+    }
+    const space = iterationSpace(input, i, aWin);
+    const what = options.baseline
+      ? 'the whole space'
+      : `iteration ${i}'s sub-space (layers ${layerRange(space.active)} active, the others fixed to a_win)`;
+    assertReachable(space, input.constraint, new Rng(hash32(`${options.evolution.seed}:reach:${i}`)), what);
+    input.onEvent?.({ kind: 'iteration', iteration: i, activeLayers: space.active, size: space.size });
+    const accept = (a: Architecture) => input.constraint.check([a])[0]?.ok === true;
+    const { training, evaluator } = await input.trainer.train(i, space, accept);
+    input.onEvent?.({ kind: 'trained', iteration: i, training });
+    const evo = await evolve({
+      space,
+      evaluator,
+      constraint: input.constraint,
+      options: { ...options.evolution, seed: hash32(`${options.evolution.seed}:evolution:${i}`) },
+      ...(input.costOf ? { costOf: input.costOf } : {}),
+      resume: input.journal.evolution(i),
+      onState: (s) => input.journal.saveEvolution(i, s),
+      onEvaluated: (candidate, count) => input.onEvent?.({ kind: 'evaluated', iteration: i, candidate, count }),
+      ...(input.signal ? { signal: input.signal } : {}),
+      describe: what,
+    });
+    aWin = [...evo.best.arch];
+    const result: IterationResult = {
+      ...{ iteration: i, activeLayers: space.active, training, evaluated: evo.evaluated },
+      ...{ rejected: evo.rejected, best: evo.best, winner: aWin },
+    };
+    input.journal.saveIteration(result);
+    done.push(result);
+    input.onEvent?.({ kind: 'done', result, resumed: false });
+  }
+  return { winner: aWin, iterations: done, supernetSteps: done.reduce((a, r) => a + r.training.steps, 0) };
+}

@@ -1,0 +1,25 @@
+/**
+ * `search/` — `@hurricane/core/search`: HURRICANE's search strategies (SPEC §2, §7) in plain
+ * TypeScript: the search space (sample, mutate, crossover, encode, active/fixed layers), the
+ * latency constraint, SPOS's evolution and coordinate ascent composing them. A strategy sees an
+ * architecture's accuracy only through {@link Evaluator} and its latency only through a
+ * {@link LatencyModel} over the `Predictor` contract: no TF.js, ONNX Runtime or hardware code
+ * (import rule `search-imports-neither-tfjs-nor-hardware`).
+ */
+export { SearchSpace, activeLayersOf } from './search-space.js';
+export type { CostOf, Evaluator, PathScore } from './evaluator.js';
+export { LatencyConstraint, smallestLatency, unreachableBudgetError } from './latency-constraint.js';
+export type { LatencyBudget, LatencyModel, LatencyVerdict } from './latency-constraint.js';
+export { SPOS_EVOLUTION, assertReachable, evolve } from './evolution.js';
+export type { EvaluatedCandidate, EvolutionOptions, EvolutionResult, EvolutionState, EvolveInput } from './evolution.js';
+export { coordinateAscent, iterationSpace } from './coordinate-ascent.js';
+export type {
+  CoordinateAscentInput,
+  CoordinateAscentOptions,
+  IterationResult,
+  SearchEvent,
+  SearchJournal,
+  SearchResult,
+  SupernetTrainer,
+  SupernetTraining,
+} from './coordinate-ascent.js';

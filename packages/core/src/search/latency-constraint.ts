@@ -1,0 +1,100 @@
+import { ExitCode, HurricaneError } from '../errors.js';
+import { probabilityWithinBudget } from '../predict/uncertainty.js';
+import type { Architecture } from '../space/architecture.js';
+import type { SearchSpace } from './search-space.js';
+
+/**
+ * Predicted latency of architectures: the `Predictor` contract seen through the space's encoding
+ * (the workflow builds it from a predictor file). `std` is absent for point models.
+ */
+export interface LatencyModel {
+  predict(archs: readonly Architecture[]): { readonly mean: readonly number[]; readonly std?: readonly number[] };
+}
+
+/** The budget `LatC_h` and, optionally, the confidence with which a candidate must meet it. */
+export interface LatencyBudget {
+  readonly budgetMs: number;
+  /** With a predictor that has a std: accept when `P(latency ≤ budget) ≥ confidence` (e.g. 0.9). Default: the mean ≤ budget. */
+  readonly confidence?: number;
+}
+
+/** What the constraint says about one candidate. */
+export interface LatencyVerdict {
+  readonly ok: boolean;
+  readonly meanMs: number;
+  readonly stdMs?: number;
+  /** `P(latency ≤ budget)` under the predictor (1 or 0 for a point prediction). */
+  readonly pWithinBudget: number;
+}
+
+/** `Γh(A)`: the candidates whose predicted latency meets the budget (SPEC §2), checked before any evaluation. */
+export class LatencyConstraint {
+  constructor(
+    readonly model: LatencyModel,
+    readonly budget: LatencyBudget,
+  ) {
+    if (!(budget.budgetMs > 0))
+      throw new HurricaneError(`the latency budget must be a positive number of ms, got ${budget.budgetMs}`, {
+        exitCode: ExitCode.BadUsage,
+      });
+    const c = budget.confidence;
+    if (c !== undefined && !(c > 0 && c < 1))
+      throw new HurricaneError(`search.confidence must be between 0 and 1 (e.g. 0.9), got ${c}`, { exitCode: ExitCode.BadUsage });
+  }
+
+  check(archs: readonly Architecture[]): LatencyVerdict[] {
+    if (archs.length === 0) return [];
+    const { mean, std } = this.model.predict(archs);
+    return archs.map((_, i) => {
+      const m = mean[i] as number;
+      const s = std?.[i];
+      const p = probabilityWithinBudget(m, s, this.budget.budgetMs);
+      const ok = this.budget.confidence === undefined ? m <= this.budget.budgetMs : p >= this.budget.confidence;
+      return { ok, meanMs: m, ...(s !== undefined ? { stdMs: s } : {}), pWithinBudget: p };
+    });
+  }
+}
+
+/**
+ * The fastest architecture of `space` by predicted latency: coordinate descent from the best of
+ * `starts` random samples, one layer at a time over every candidate, until a sweep changes nothing.
+ * Exact for additive predictors (Lasso, LUT, Bayesian ridge); a close estimate for a GP.
+ */
+export function smallestLatency(
+  space: SearchSpace,
+  model: LatencyModel,
+  starts: readonly Architecture[],
+): { arch: Architecture; meanMs: number } {
+  const first = model.predict(starts.length > 0 ? starts : [space.fixed]);
+  let bestI = 0;
+  first.mean.forEach((m, i) => {
+    if (m < (first.mean[bestI] as number)) bestI = i;
+  });
+  let arch = [...((starts[bestI] ?? space.fixed) as Architecture)];
+  let best = first.mean[bestI] as number;
+  for (let sweep = 0; sweep < 10; sweep++) {
+    let changed = false;
+    for (const l of space.active) {
+      const options = space.choices(l).map((op) => arch.map((o, k) => (k === l ? op : o)));
+      const { mean } = model.predict(options);
+      mean.forEach((m, i) => {
+        if (m < best - 1e-12) {
+          best = m;
+          arch = options[i] as string[];
+          changed = true;
+        }
+      });
+    }
+    if (!changed) break;
+  }
+  return { arch, meanMs: best };
+}
+
+/** The one-line error for a budget no architecture of the space meets, with the paper's Appendix B remedies. */
+export function unreachableBudgetError(budget: LatencyBudget, smallest: { meanMs: number }, what: string): HurricaneError {
+  const how = budget.confidence === undefined ? 'predicted' : `met with confidence ${budget.confidence} by the predicted`;
+  return new HurricaneError(
+    `no architecture of ${what} has a ${how} latency within the budget of ${budget.budgetMs} ms: the smallest latency it can reach is ${smallest.meanMs.toFixed(4)} ms. Raise search.budgetMs to at least ${Math.ceil(smallest.meanMs * 1000) / 1000} ms, or make the space faster as the paper's Appendix B suggests: allow a skip operator in some layers, or keep cheaper operators by scoring with alpha = 0 (1/latency)${budget.confidence !== undefined ? ', or lower search.confidence' : ''}`,
+    { exitCode: ExitCode.BadUsage },
+  );
+}

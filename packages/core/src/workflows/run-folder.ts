@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomicSync } from '../atomic-write.js';
+import { ConfigError, HurricaneError } from '../errors.js';
+
+/** The phases of `hurricane search`, in order (SPEC §2; `--from <phase>` re-runs from one). */
+export const SEARCH_PHASES = ['profile', 'space', 'dataset', 'predictor', 'search', 'retrain', 'verify', 'export', 'report'] as const;
+export type SearchPhase = (typeof SEARCH_PHASES)[number];
+
+/** What `run.json` records so a run can be reproduced and resumed safely. */
+export interface RunRecord {
+  readonly format: 'hurricane-search-run';
+  readonly version: 1;
+  readonly createdBy: string;
+  readonly startedAt: string;
+  readonly seed: number;
+  readonly hardware: string;
+  readonly preset: string;
+  /** The resolved core config the run was started with (plugin blocks excluded). */
+  readonly config: unknown;
+  readonly configHash: string;
+}
+
+/** Stable JSON (sorted keys) for hashing. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+export const configHash = (config: unknown) => createHash('sha256').update(canonical(config)).digest('hex').slice(0, 16);
+
+/**
+ * A search's run folder (`<workDir>/runs/<name>/`): `run.json` (config and seed), `state.json` (the
+ * phases finished, each with its summary) and every file the phases write. All writes are atomic,
+ * so a kill at any moment leaves a folder the next run resumes from.
+ */
+export class RunFolder {
+  private state: Record<string, unknown>;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.state = (this.readJson('state.json') as Record<string, unknown> | null) ?? {};
+  }
+
+  file(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  readJson<T = unknown>(name: string): T | null {
+    const f = this.file(name);
+    if (!existsSync(f)) return null;
+    try {
+      return JSON.parse(readFileSync(f, 'utf8')) as T;
+    } catch (e) {
+      throw new HurricaneError(
+        `${f} is not valid JSON (${(e as Error).message}): delete it to redo that step, or re-run with --from <phase>`,
+      );
+    }
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeFileAtomicSync(this.file(name), `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Starts or re-opens the run; a different config in an existing folder is refused (exit 2). */
+  open(record: Omit<RunRecord, 'configHash' | 'startedAt' | 'format' | 'version'>): RunRecord {
+    const hash = configHash(record.config);
+    const existing = this.readJson<RunRecord>('run.json');
+    if (existing) {
+      if (existing.configHash !== hash) {
+        const before = existing.config as Record<string, unknown>;
+        const now = record.config as Record<string, unknown>;
+        const keys = Object.keys({ ...before, ...now }).filter((k) => canonical(before[k]) !== canonical(now[k]));
+        throw new ConfigError(
+          `run folder ${this.dir} was started with another config (${keys.join(', ')} differ): use --name <new-run> for a new run, or delete the folder to start this one again`,
+        );
+      }
+      return existing;
+    }
+    const full: RunRecord = {
+      format: 'hurricane-search-run',
+      version: 1,
+      startedAt: new Date().toISOString(),
+      ...record,
+      configHash: hash,
+    };
+    this.writeJson('run.json', full);
+    return full;
+  }
+
+  /** The summary a finished phase recorded, or null. */
+  done<T>(phase: string): T | null {
+    return (this.state[phase] as T | undefined) ?? null;
+  }
+
+  finish(phase: string, summary: unknown): void {
+    this.state = { ...this.state, [phase]: summary };
+    this.writeJson('state.json', this.state);
+  }
+
+  /** Forgets `phase` and every later one (and their files), so they run again. */
+  resetFrom(phase: SearchPhase, files: Readonly<Record<SearchPhase, readonly string[]>>): void {
+    const from = SEARCH_PHASES.indexOf(phase);
+    const next: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.state)) {
+      const p = SEARCH_PHASES.indexOf(k.split(':')[0] as SearchPhase);
+      if (p >= 0 && p < from) next[k] = v;
+    }
+    for (const p of SEARCH_PHASES.slice(from))
+      for (const f of files[p])
+        for (const name of f.includes('*') ? this.glob(f) : [f]) rmSync(this.file(name), { force: true, recursive: true });
+    this.state = next;
+    this.writeJson('state.json', this.state);
+  }
+
+  private glob(pattern: string): string[] {
+    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    return existsSync(this.dir) ? readdirSync(this.dir).filter((f) => re.test(f)) : [];
+  }
+}

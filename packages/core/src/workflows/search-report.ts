@@ -1,0 +1,163 @@
+import { writeFileAtomicSync } from '../atomic-write.js';
+import type { ReducedSpace } from '../profile/reduction.js';
+import { candidatesChart, paretoFront, renderSvg, stepsChart } from '../report/charts.js';
+import type { IterationResult } from '../search/coordinate-ascent.js';
+import type { HurricaneSession } from '../session/session.js';
+import type { Architecture } from '../space/architecture.js';
+import { type Backbone, layerContexts } from '../space/backbone.js';
+import type { RunFolder, RunRecord } from './run-folder.js';
+import type { RetrainSummary, VerifySummary } from './search-types.js';
+
+/** What the report needs besides the run folder. */
+export interface ReportContext {
+  readonly session: HurricaneSession;
+  readonly space: ReducedSpace;
+  readonly backbone: Backbone;
+  readonly budgetMs: number;
+  readonly baseline: boolean;
+  readonly winner: Architecture;
+  readonly candidates: readonly (readonly string[])[];
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+const mega = (v: number) => `${(v / 1e6).toFixed(2)} M`;
+
+/** A Markdown table. */
+function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** The report's content as sections of Markdown, plus the two charts as SVG. */
+async function content(run: RunFolder, ctx: ReportContext) {
+  const record = run.readJson<RunRecord>('run.json');
+  const retrain = run.done<RetrainSummary>('retrain');
+  const verify = run.done<VerifySummary>('verify');
+  const iterations: IterationResult[] = [];
+  for (let i = 1; run.readJson(`iteration-${i}.json`); i++)
+    iterations.push(run.readJson<IterationResult>(`iteration-${i}.json`) as IterationResult);
+  const all = iterations.flatMap((it) => it.evaluated.map((c) => ({ ...c, iteration: it.iteration })));
+  const front = paretoFront(all);
+  const winnerKey = ctx.winner.join(',');
+  const points = all.map((c, i) => ({
+    ...c,
+    pareto: front.has(i),
+    winner: c.arch.join(',') === winnerKey && c.iteration === iterations.at(-1)?.iteration,
+  }));
+  const contexts = layerContexts(ctx.backbone);
+  const steps = iterations.reduce((a, it) => a + it.training.steps, 0);
+  const md: string[] = [];
+  md.push(`# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${ctx.space.adapterId} (${ctx.space.device})`);
+  md.push(
+    [
+      `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${record?.startedAt}, ${record?.createdBy}`,
+      `- latency budget **${ctx.budgetMs} ms**; ${all.length} candidates evaluated, ${steps} supernet training iterations`,
+      `- winner: \`${ctx.winner.join(' ')}\``,
+    ].join('\n'),
+  );
+  md.push('## Winner');
+  md.push(
+    table(
+      ['test accuracy', 'measured latency', 'predicted latency', 'FLOPs', 'params', 'within budget'],
+      [
+        [
+          retrain ? pct(retrain.testAccuracy) : '–',
+          verify ? ms(verify.measuredMs) : '–',
+          verify ? `${ms(verify.predictedMs)}${verify.predictedStdMs !== undefined ? ` ± ${verify.predictedStdMs.toFixed(3)}` : ''}` : '–',
+          verify ? mega(verify.flops) : '–',
+          verify ? mega(verify.params) : '–',
+          verify ? (verify.withinBudget ? 'yes' : '**NO — over budget**') : '–',
+        ],
+      ],
+    ),
+  );
+  md.push(
+    table(
+      ['layer', 'stage', 'input', 'operator', 'candidates'],
+      ctx.winner.map((op, l) => {
+        const c = contexts[l];
+        return [l, c?.stage ?? '', c ? `${c.h}x${c.w}x${c.cin} s${c.stride}` : '', `\`${op}\``, ctx.candidates[l]?.length ?? ''];
+      }),
+    ),
+  );
+  md.push('## Search steps');
+  md.push(
+    table(
+      ['step', 'active layers', 'supernet iterations', 'loss EMA', 'stopped by', 'evaluated', 'rejected by budget', 'best validation'],
+      iterations.map((it) => [
+        it.iteration,
+        `${it.activeLayers[0]}–${it.activeLayers.at(-1)}`,
+        it.training.steps,
+        it.training.lossEma.toFixed(4),
+        it.training.stoppedBy,
+        it.evaluated.length,
+        it.rejected,
+        pct(it.best.accuracy),
+      ]),
+    ),
+  );
+  md.push(`## Operator profile of ${ctx.space.adapterId} (Table 1): the kept operators per layer, best score first`);
+  md.push(
+    table(
+      ['layer', 'kept (latency ms)', 'exploring'],
+      ctx.space.layers.map((l) => [
+        l.layer,
+        l.kept.map((op) => `${op} (${l.ranking.find((r) => r.operator === op)?.latencyMs.toFixed(4)})`).join(', '),
+        l.exploring ?? '–',
+      ]),
+    ),
+  );
+  const scatter = await renderSvg(candidatesChart(points, ctx.budgetMs));
+  const bars = await renderSvg(stepsChart(iterations.map((it) => ({ step: `iteration ${it.iteration}`, steps: it.training.steps }))));
+  return { md, scatter, bars };
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Minimal Markdown → HTML for the report's own constructs (headings, lists, tables, code, bold). */
+function toHtml(md: string): string {
+  const inline = (s: string) =>
+    escapeHtml(s)
+      .replace(/`([^`]+)`/g, '<code>$1</code>')
+      .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+  const lines = md.split('\n');
+  if (lines[0]?.startsWith('# ')) return `<h1>${inline(lines[0].slice(2))}</h1>`;
+  if (lines[0]?.startsWith('## ')) return `<h2>${inline(lines[0].slice(3))}</h2>`;
+  if (lines[0]?.startsWith('- ')) return `<ul>${lines.map((l) => `<li>${inline(l.slice(2))}</li>`).join('')}</ul>`;
+  if (lines[0]?.startsWith('|')) {
+    const cells = (l: string) =>
+      l
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim());
+    const [head, , ...body] = lines;
+    return `<table><thead><tr>${cells(head as string)
+      .map((c) => `<th>${inline(c)}</th>`)
+      .join('')}</tr></thead><tbody>${body
+      .map(
+        (r) =>
+          `<tr>${cells(r)
+            .map((c) => `<td>${inline(c)}</td>`)
+            .join('')}</tr>`,
+      )
+      .join('')}</tbody></table>`;
+  }
+  return `<p>${inline(md)}</p>`;
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}th{background:#f3f3f3}code{background:#f6f6f6;padding:0 3px}figure{margin:1.5em 0}`;
+
+/** Writes `report.md` (charts as SVG files beside it) and a self-contained `report.html` (SVG inline, no scripts, no CDN). */
+export async function writeSearchReport(run: RunFolder, ctx: ReportContext): Promise<{ markdown: string; html: string }> {
+  const { md, scatter, bars } = await content(run, ctx);
+  writeFileAtomicSync(run.file('candidates.svg'), scatter);
+  writeFileAtomicSync(run.file('supernet-steps.svg'), bars);
+  const charts = ['![accuracy vs latency](candidates.svg)', '![supernet iterations](supernet-steps.svg)'];
+  const markdown = [...md.slice(0, 3), md[3] as string, ...charts, ...md.slice(4)].join('\n\n');
+  writeFileAtomicSync(run.file('report.md'), `${markdown}\n`);
+  const body = md.map(toHtml);
+  body.splice(4, 0, `<figure>${scatter}</figure>`, `<figure>${bars}</figure>`);
+  const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Hurricane search report</title><style>${STYLE}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
+  writeFileAtomicSync(run.file('report.html'), html);
+  return { markdown: run.file('report.md'), html: run.file('report.html') };
+}

@@ -1,0 +1,335 @@
+import { describe, expect, it } from 'vitest';
+import { HurricaneError } from '../src/errors.js';
+import { Rng } from '../src/random.js';
+import {
+  type EvolutionState,
+  type IterationResult,
+  LatencyConstraint,
+  type LatencyModel,
+  SPOS_EVOLUTION,
+  SearchSpace,
+  type SupernetTrainer,
+  activeLayersOf,
+  coordinateAscent,
+  evolve,
+} from '../src/search/index.js';
+
+// A synthetic problem small enough to brute-force: 8 layers × 4 operators (65,536 architectures).
+// Accuracy and latency are additive over layers with fixed, seeded per-(layer, op) tables, so the
+// constrained optimum is known exactly by enumeration.
+const L = 8;
+const OPS = ['a', 'b', 'c', 'd'];
+const candidates = Array.from({ length: L }, () => OPS);
+const tableRng = new Rng(42);
+const cost = candidates.map(() => OPS.map(() => 1 + tableRng.next()));
+// slower operators tend to be more accurate, as in a real space
+const gain = cost.map((row) => row.map((c) => 0.7 * (c - 1) + 0.3 * tableRng.next()));
+const score = (a: readonly string[]) => a.reduce((s, op, l) => s + (gain[l]?.[OPS.indexOf(op)] as number), 0);
+const latency = (a: readonly string[]) => a.reduce((s, op, l) => s + (cost[l]?.[OPS.indexOf(op)] as number), 0);
+const model: LatencyModel = { predict: (archs) => ({ mean: archs.map(latency) }) };
+const fitness = (a: readonly string[]) => score(a) / L; // an "accuracy" in [0, 1]
+
+function* everyArch(): Generator<string[]> {
+  for (let code = 0; code < OPS.length ** L; code++)
+    yield Array.from({ length: L }, (_, l) => OPS[Math.floor(code / OPS.length ** l) % OPS.length] as string);
+}
+function bruteForce(budget: number): { arch: string[]; fitness: number; minLatency: number } {
+  let best: string[] = [];
+  let bestF = Number.NEGATIVE_INFINITY;
+  let minLatency = Number.POSITIVE_INFINITY;
+  for (const a of everyArch()) {
+    minLatency = Math.min(minLatency, latency(a));
+    if (latency(a) <= budget && fitness(a) > bestF) {
+      bestF = fitness(a);
+      best = a;
+    }
+  }
+  return { arch: best, fitness: bestF, minLatency };
+}
+
+/** An evaluator of the synthetic fitness that counts its calls per architecture. */
+function countingEvaluator() {
+  const calls = new Map<string, number>();
+  return {
+    calls,
+    evaluate: async (a: readonly string[]) => {
+      calls.set(a.join(','), (calls.get(a.join(',')) ?? 0) + 1);
+      return { accuracy: fitness(a), loss: 1 - fitness(a) };
+    },
+  };
+}
+
+describe('SearchSpace (sample, mutate, crossover, encode, active/fixed layers)', () => {
+  const fixed = candidates.map(() => 'a');
+  const space = new SearchSpace(candidates, [5, 6, 7], fixed);
+
+  it('samples only the active layers; inactive layers keep the fixed operator', () => {
+    const rng = new Rng(1);
+    const seen = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const a = space.sample(rng);
+      expect(a.slice(0, 5)).toEqual(['a', 'a', 'a', 'a', 'a']);
+      seen.add(a.slice(5).join(','));
+      expect(space.contains(a)).toBe(true);
+    }
+    expect(seen.size).toBe(64); // 4³ combinations of the active layers, all reached
+    expect(space.size).toBe(64);
+  });
+
+  it('mutation with p = 0 changes nothing, with p = 1 redraws only active layers uniformly', () => {
+    const rng = new Rng(2);
+    const a = ['b', 'b', 'b', 'b', 'b', 'b', 'b', 'b'];
+    expect(space.mutate(a, 0, rng)).toEqual(a);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 4000; i++) {
+      const m = space.mutate(a, 1, rng);
+      expect(m.slice(0, 5)).toEqual(a.slice(0, 5));
+      counts.set(m[6] as string, (counts.get(m[6] as string) ?? 0) + 1);
+    }
+    for (const op of OPS) expect(Math.abs((counts.get(op) ?? 0) - 1000)).toBeLessThan(5 * Math.sqrt(4000 * 0.25 * 0.75));
+  });
+
+  it('crossover takes every layer from one of the two parents, about half from each', () => {
+    const rng = new Rng(3);
+    const p = Array(8).fill('a');
+    const q = Array(8).fill('d');
+    let fromP = 0;
+    for (let i = 0; i < 1000; i++) {
+      const c = space.crossover(p, q, rng);
+      for (const op of c) {
+        expect(['a', 'd']).toContain(op);
+        if (op === 'a') fromP++;
+      }
+    }
+    expect(Math.abs(fromP / 8000 - 0.5)).toBeLessThan(0.03);
+  });
+
+  it('encodes one-hot over every (layer, candidate) slot', () => {
+    const e = space.encode(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd']);
+    expect(e).toHaveLength(32);
+    expect(e.slice(0, 8)).toEqual([1, 0, 0, 0, 0, 1, 0, 0]);
+    expect(e.reduce((s, v) => s + v, 0)).toBe(8);
+  });
+
+  it('coordinate ascent alternates the layer groups: odd iterations layers t..n−1, even 0..t−1 (t = 8, n = 20)', () => {
+    expect(activeLayersOf(1, 8, 20)).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(activeLayersOf(2, 8, 20)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(activeLayersOf(3, 8, 20)).toEqual(activeLayersOf(1, 8, 20));
+    expect(() => activeLayersOf(1, 20, 20)).toThrow(/t must split/);
+  });
+});
+
+describe('evolve (SPOS evolution under a latency constraint)', () => {
+  const options = { ...SPOS_EVOLUTION, seed: 7 };
+
+  it('finds the brute-force optimum of a known function when the budget does not bind', async () => {
+    const truth = bruteForce(Number.POSITIVE_INFINITY);
+    const ev = countingEvaluator();
+    const r = await evolve({
+      space: SearchSpace.whole(candidates),
+      evaluator: ev,
+      constraint: new LatencyConstraint(model, { budgetMs: 1e9 }),
+      options,
+    });
+    expect(r.best.arch).toEqual(truth.arch);
+    expect(r.evaluated.length).toBeLessThanOrEqual(1000);
+    expect(r.evaluated.length).toBeGreaterThan(900);
+  });
+
+  it('finds the constrained optimum, evaluates only candidates within the budget, and none twice', async () => {
+    const free = bruteForce(Number.POSITIVE_INFINITY);
+    const sorted = [...everyArch()].map(latency).sort((x, y) => x - y);
+    const budget = sorted[Math.floor(sorted.length * 0.1)] as number; // 10 % of the space meets it
+    const truth = bruteForce(budget);
+    const ev = countingEvaluator();
+    const r = await evolve({
+      space: SearchSpace.whole(candidates),
+      evaluator: ev,
+      constraint: new LatencyConstraint(model, { budgetMs: budget }),
+      options,
+    });
+    expect(latency(free.arch)).toBeGreaterThan(budget);
+    expect(r.best.arch).toEqual(truth.arch);
+    for (const c of r.evaluated) expect(latency(c.arch)).toBeLessThanOrEqual(budget);
+    expect([...ev.calls.values()].every((n) => n === 1)).toBe(true);
+    expect(ev.calls.size).toBe(r.evaluated.length);
+    expect(r.rejected).toBeGreaterThan(0);
+    // every candidate is recorded with its predicted latency, generation and origin
+    const c = r.evaluated[r.evaluated.length - 1];
+    expect(c?.latencyMs).toBeCloseTo(latency(c?.arch ?? []), 12);
+    expect(r.evaluated.filter((e) => e.generation === 0)).toHaveLength(50); // the first population is all random
+    expect(r.evaluated.every((e) => e.generation >= 0 && e.generation < 20)).toBe(true);
+    expect(new Set(r.evaluated.map((e) => e.origin))).toEqual(new Set(['random', 'mutation', 'crossover']));
+  });
+
+  it('with a confidence, accepts only candidates with P(latency ≤ budget) ≥ confidence under the std', async () => {
+    const std = 0.3;
+    const noisy: LatencyModel = { predict: (archs) => ({ mean: archs.map(latency), std: archs.map(() => std) }) };
+    const budget = 11;
+    const r = await evolve({
+      space: SearchSpace.whole(candidates),
+      evaluator: countingEvaluator(),
+      constraint: new LatencyConstraint(noisy, { budgetMs: budget, confidence: 0.9 }),
+      options: { ...options, generations: 4 },
+    });
+    // P ≥ 0.9 ⇔ mean ≤ budget − 1.2816·std (Φ⁻¹(0.9) = 1.28155)
+    for (const c of r.evaluated) {
+      expect(c.latencyMs).toBeLessThanOrEqual(budget - 1.28155 * std + 1e-9);
+      expect(c.pWithinBudget).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('an unreachable budget is a one-line error (exit 2) naming the smallest reachable latency and the Appendix B remedies', async () => {
+    const { minLatency } = bruteForce(Number.POSITIVE_INFINITY);
+    const err = await evolve({
+      space: SearchSpace.whole(candidates),
+      evaluator: countingEvaluator(),
+      constraint: new LatencyConstraint(model, { budgetMs: minLatency * 0.9 }),
+      options,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HurricaneError);
+    const e = err as HurricaneError;
+    expect(e.exitCode).toBe(2);
+    expect(e.message).not.toContain('\n');
+    expect(e.message).toContain(`the smallest latency it can reach is ${minLatency.toFixed(4)} ms`);
+    expect(e.message).toMatch(/Appendix B/);
+    expect(e.message).toMatch(/skip operator/);
+  });
+
+  it('resumes after an interruption at any evaluation and ends exactly as an uninterrupted run', async () => {
+    const constraint = new LatencyConstraint(model, { budgetMs: 12 });
+    const short = { ...options, generations: 6 };
+    const whole = await evolve({ space: SearchSpace.whole(candidates), evaluator: countingEvaluator(), constraint, options: short });
+    let last: EvolutionState | null = null;
+    let n = 0;
+    const dying = {
+      evaluate: async (a: readonly string[]) =>
+        ++n > 137 ? Promise.reject(new Error('killed')) : { accuracy: fitness(a), loss: 1 - fitness(a) },
+    };
+    await expect(
+      evolve({
+        space: SearchSpace.whole(candidates),
+        evaluator: dying,
+        constraint,
+        options: short,
+        onState: (s) => (last = JSON.parse(JSON.stringify(s))),
+      }),
+    ).rejects.toThrow('killed');
+    const saved = last as unknown as EvolutionState;
+    expect(saved.evaluated).toHaveLength(137);
+    const ev = countingEvaluator();
+    const resumed = await evolve({ space: SearchSpace.whole(candidates), evaluator: ev, constraint, options: short, resume: saved });
+    expect(resumed.evaluated.map((c) => c.arch.join(','))).toEqual(whole.evaluated.map((c) => c.arch.join(',')));
+    expect(resumed.best.arch).toEqual(whole.best.arch);
+    expect(resumed.rejected).toBe(whole.rejected);
+    expect(ev.calls.size).toBe(whole.evaluated.length - 137); // nothing evaluated twice across the restart
+  });
+});
+
+describe('coordinateAscent', () => {
+  const n = 20;
+  const wide = Array.from({ length: n }, () => OPS);
+  const lat = (a: readonly string[]) => a.reduce((s, op) => s + OPS.indexOf(op), 0);
+  const wideModel: LatencyModel = { predict: (archs) => ({ mean: archs.map(lat) }) };
+  const acc = (a: readonly string[]) => a.reduce((s, op, l) => s + (l % 2 === 0 ? OPS.indexOf(op) : 3 - OPS.indexOf(op)), 0) / (3 * n);
+
+  function recordingTrainer() {
+    const calls: { iteration: number; active: readonly number[]; fixed: readonly string[] }[] = [];
+    const trainer: SupernetTrainer = {
+      async train(iteration, space) {
+        calls.push({ iteration, active: space.active, fixed: space.fixed });
+        return {
+          training: { steps: 100 * iteration, lossEma: 1, stoppedBy: 'steps' },
+          evaluator: { evaluate: async (a) => ({ accuracy: acc(a), loss: 0 }) },
+        };
+      },
+    };
+    return { calls, trainer };
+  }
+  const memoryJournal = () => {
+    const its = new Map<number, IterationResult>();
+    const evo = new Map<number, EvolutionState>();
+    return {
+      its,
+      iteration: (i: number) => its.get(i) ?? null,
+      saveIteration: (r: IterationResult) => void its.set(r.iteration, r),
+      evolution: (i: number) => evo.get(i) ?? null,
+      saveEvolution: (i: number, s: EvolutionState) => void evo.set(i, s),
+    };
+  };
+  const evolution = { ...SPOS_EVOLUTION, population: 20, generations: 5, topK: 5, mutations: 8, crossovers: 8, seed: 1 };
+
+  it('trains and searches the alternating layer groups, each step starting from the previous a_win', async () => {
+    const { calls, trainer } = recordingTrainer();
+    const initial = Array(n).fill('a');
+    const r = await coordinateAscent({
+      candidates: wide,
+      initial,
+      constraint: new LatencyConstraint(wideModel, { budgetMs: 30 }),
+      trainer,
+      options: { iterations: 3, t: 8, evolution },
+      journal: memoryJournal(),
+    });
+    expect(calls.map((c) => c.active)).toEqual([activeLayersOf(1, 8, n), activeLayersOf(2, 8, n), activeLayersOf(3, 8, n)]);
+    expect(calls[0]?.fixed).toEqual(initial);
+    expect(calls[1]?.fixed).toEqual(r.iterations[0]?.winner);
+    expect(calls[2]?.fixed).toEqual(r.iterations[1]?.winner);
+    // iteration 1 changes only layers 8..19 of a_win, iteration 2 only layers 0..7
+    expect(r.iterations[0]?.winner.slice(0, 8)).toEqual(initial.slice(0, 8));
+    expect(r.iterations[1]?.winner.slice(8)).toEqual(r.iterations[0]?.winner.slice(8));
+    expect(r.supernetSteps).toBe(100 + 200 + 300);
+    for (const it of r.iterations) for (const c of it.evaluated) expect(lat(c.arch)).toBeLessThanOrEqual(30);
+  });
+
+  it('the SPOS baseline is one step with every layer active', async () => {
+    const { calls, trainer } = recordingTrainer();
+    const r = await coordinateAscent({
+      candidates: wide,
+      initial: Array(n).fill('a'),
+      constraint: new LatencyConstraint(wideModel, { budgetMs: 30 }),
+      trainer,
+      options: { iterations: 2, t: 8, baseline: true, evolution },
+      journal: memoryJournal(),
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.active).toEqual(Array.from({ length: n }, (_, l) => l));
+    expect(r.iterations).toHaveLength(1);
+  });
+
+  it('skips iterations its journal finished and names the sub-space when the budget cannot be met there', async () => {
+    const journal = memoryJournal();
+    const first = recordingTrainer();
+    const options = { iterations: 2, t: 8, evolution };
+    const constraint = new LatencyConstraint(wideModel, { budgetMs: 30 });
+    const whole = await coordinateAscent({
+      candidates: wide,
+      initial: Array(n).fill('a'),
+      constraint,
+      trainer: first.trainer,
+      options,
+      journal,
+    });
+    const again = recordingTrainer();
+    const resumed = await coordinateAscent({
+      candidates: wide,
+      initial: Array(n).fill('a'),
+      constraint,
+      trainer: again.trainer,
+      options,
+      journal,
+    });
+    expect(again.calls).toHaveLength(0);
+    expect(resumed.winner).toEqual(whole.winner);
+    // with layers 0..7 fixed at the slowest operator, iteration 1's sub-space cannot reach 20 ms
+    const err = await coordinateAscent({
+      candidates: wide,
+      initial: Array(n).fill('d'),
+      constraint: new LatencyConstraint(wideModel, { budgetMs: 20 }),
+      trainer: recordingTrainer().trainer,
+      options,
+      journal: memoryJournal(),
+    }).catch((e: unknown) => e as Error);
+    expect(err.message).toMatch(/iteration 1's sub-space \(layers 8–19 active/);
+    expect(err.message).toContain('the smallest latency it can reach is 24.0000 ms');
+  });
+});

@@ -1,0 +1,119 @@
+// `hurricane search` end to end on a simulated device (latency = model size) with the MNIST digits
+// that ship with the `mnist` package: a tiny search that is killed during supernet training and
+// during the evolution, resumes without redoing finished work, and leaves a report and an ONNX
+// model that ONNX Runtime runs. Sizes are tiny so CI can afford it; the numbers are not the point.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli, simProject } from './helpers.js';
+
+const TINY = {
+  train: { batchSize: 16, validationPerClass: 10, checkpointEvery: 3, workers: 1 },
+  search: {
+    ...{ iterations: 2, supernetSteps: 9, retrainSteps: 6, datasetSize: 20, datasetRepeats: 2 },
+    ...{ population: 6, generations: 3, topK: 3, mutations: 2, crossovers: 2, recalibrationBatches: 2, recalibrationBatchSize: 16 },
+  },
+};
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const project = (config: Record<string, unknown> = TINY) => {
+  const dir = simProject(0, config);
+  dirs.push(dir);
+  return dir;
+};
+const runDir = (dir: string) => path.join(dir, '.hurricane', 'runs', 'hurricane');
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+
+/** Starts `hurricane search` and SIGKILLs it once `ready()` holds; returns what `ready` saw. */
+async function killWhen<T>(dir: string, ready: () => T | null): Promise<T> {
+  const child = spawn(process.execPath, [CLI, 'search'], { cwd: dir, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let seen: T | null = null;
+  for (let i = 0; i < 6000 && seen === null; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    try {
+      seen = ready();
+    } catch {
+      seen = null; // a file caught mid-rename; try again
+    }
+  }
+  child.kill('SIGKILL');
+  await exited;
+  if (seen === null) throw new Error('the search never reached the point to kill it at');
+  return seen;
+}
+
+describe('hurricane search', () => {
+  it('resumes after kill -9 in supernet training and in the evolution, then leaves a report and an ONNX model that runs', async () => {
+    const dir = project();
+    const run = runDir(dir);
+    // 1. killed while training iteration 1's supernet (after its first checkpoint)
+    await killWhen(dir, () => (existsSync(path.join(run, 'supernet-1.safetensors')) ? true : null));
+    expect(readJson(path.join(run, 'state.json'))).toMatchObject({ profile: {}, space: {}, dataset: {}, predictor: {} });
+    // 2. killed during iteration 1's evolution, after a few evaluations
+    const before = await killWhen(dir, () => {
+      const f = path.join(run, 'evolution-1.json');
+      const s = existsSync(f) ? readJson(f) : null;
+      return s && s.evaluated.length >= 3 ? (s.evaluated as { arch: string[] }[]).map((c) => c.arch.join(',')) : null;
+    });
+    // 3. the rerun finishes every phase, reusing what was done
+    const r = await runCli(['search', '--json'], dir, 600_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('profile: finished earlier (kept)');
+    expect(r.stderr).toContain('predictor: finished earlier (kept)');
+    expect(r.stderr).not.toMatch(/iteration 1: supernet training/); // iteration 1's supernet was not trained again
+    const s = JSON.parse(r.stdout);
+    const it1 = readJson(path.join(run, 'iteration-1.json'));
+    expect(it1.evaluated.slice(0, before.length).map((c: { arch: string[] }) => c.arch.join(','))).toEqual(before);
+    expect(new Set(it1.evaluated.map((c: { arch: string[] }) => c.arch.join(','))).size).toBe(it1.evaluated.length);
+    expect(s.iterations.map((i: { activeLayers: number[] }) => i.activeLayers[0])).toEqual([8, 0]);
+    expect(s.supernetSteps).toBe(18);
+    expect(s.preset).toBe('mnist');
+    expect(s.winner).toHaveLength(20);
+    expect(s.retrain.testImages).toBe(1000);
+    expect(s.verify.measuredMs).toBeGreaterThan(0);
+    // every evaluated candidate met the budget by its prediction
+    for (const c of it1.evaluated) expect(c.latencyMs).toBeLessThanOrEqual(s.budgetMs);
+    // 4. the report: Markdown and a self-contained HTML page with the charts inline
+    const html = readFileSync(s.report.html, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(html).toContain(s.winner[19]);
+    const md = readFileSync(s.report.markdown, 'utf8');
+    expect(md).toMatch(/## Winner/);
+    expect(md).toMatch(/Table 1/);
+    // 5. the exported model runs in ONNX Runtime and gives 10 logits
+    expect(statSync(s.export.file).size).toBe(s.export.bytes);
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(s.export.file);
+    const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(28 * 28), [1, 1, 28, 28]) });
+    const logits = out.output as { dims: readonly number[]; data: Float32Array };
+    expect(logits.dims).toEqual([1, 10]);
+    expect([...logits.data].every(Number.isFinite)).toBe(true);
+    await session.release();
+    // 6. --from retrain redoes only retrain and the phases after it
+    const again = await runCli(['search', '--from', 'retrain'], dir, 600_000);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('search: finished earlier (kept)');
+    expect(again.stderr).toContain('retrain: running');
+    expect(again.stderr).toContain('report: running');
+  }, 900_000);
+
+  it('refuses an unreachable budget with one line naming the smallest reachable latency, and a changed config in the same run folder', async () => {
+    const dir = project({ ...TINY, search: { ...TINY.search, budgetMs: 0.000001 } });
+    const r = await runCli(['search'], dir, 600_000);
+    expect(r.code).toBe(2);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('hurricane: '));
+    expect(line).toMatch(/no architecture of iteration 1's sub-space .* the smallest latency it can reach is [\d.]+ ms.*Appendix B/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    const bad = await runCli(['search', '--from', 'nowhere'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--from 'nowhere' is not a phase; the phases are profile, space, dataset");
+    const changed = await runCli(['search', '--seed', '5'], dir);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/was started with another config \(seed differ\): use --name <new-run>/);
+  }, 600_000);
+});
