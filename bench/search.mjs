@@ -10,8 +10,9 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PRESETS, Rng } from '@hurricane/core';
+import { PRESETS } from '@hurricane/core';
 import { PathEvaluator, Supernet, evaluate, recalibrateBatchNorm, selectEngine } from '@hurricane/core/train';
+import { syntheticData } from './synthetic-data.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--table3')) {
@@ -24,22 +25,7 @@ if (args.includes('--table3')) {
   const threads = os.availableParallelism();
   const backbone = PRESETS.cifar();
   const arch = Array(20).fill('MB_3_3');
-  const [C, H, W] = backbone.input;
-  const dataOf = (n, seed) => {
-    const rng = new Rng(seed);
-    const images = Float32Array.from({ length: n * H * W * C }, () => rng.normal());
-    const labels = Int32Array.from({ length: n }, () => rng.int(0, 9));
-    return {
-      size: n,
-      inputShape: backbone.input,
-      numClasses: 10,
-      batch: (idx) => {
-        const x = new Float32Array(idx.length * H * W * C);
-        for (const [k, i] of idx.entries()) x.set(images.subarray(i * H * W * C, (i + 1) * H * W * C), k * H * W * C);
-        return { x, labels: Int32Array.from(idx, (i) => labels[i]) };
-      },
-    };
-  };
+  const dataOf = (n, seed) => syntheticData(backbone, n, seed, (rng) => rng.normal());
   const train = dataOf(R * B, 1);
   const valid = dataOf(V, 2);
   const engine = await selectEngine('auto');

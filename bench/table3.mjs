@@ -5,7 +5,7 @@
 // The baseline runs first; HURRICANE's supernets stop at the training loss the baseline reached
 // (`train.lossTarget`, as the paper does) or at the same step cap. Every run is a `hurricane search`
 // run folder under .bench-work/table3, so a killed benchmark resumes where it stopped.
-// Sizes (override with flags): --supernet-steps 1500 --retrain-steps 1500 --generations 10.
+// Sizes (override with flags): --supernet-steps 1500 --retrain-steps 1500 --generations 20 (SPOS: population 50).
 // Usage: node bench/table3.mjs [--json] [--work-dir .bench-work/table3]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const DATA = '/usr/share/datasets/fashion-mnist';
 const sizes = {
   supernetSteps: Number(opt('--supernet-steps', '1500')),
   retrainSteps: Number(opt('--retrain-steps', '1500')),
-  generations: Number(opt('--generations', '10')),
+  generations: Number(opt('--generations', '20')),
 };
 
 if (!existsSync(path.join(DATA, 'train-images-idx3-ubyte.gz'))) {

@@ -9,7 +9,8 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PRESETS, Rng } from '@hurricane/core';
+import { PRESETS } from '@hurricane/core';
+import { syntheticData } from './synthetic-data.mjs';
 import { SPOS_TRAINING, StandaloneNetwork, Supernet, evaluate, selectEngine, trainSupernet } from '@hurricane/core/train';
 import * as tf from '@tensorflow/tfjs';
 
@@ -21,19 +22,7 @@ let B = 64;
 const backbone = PRESETS.cifar();
 const arch = Array(20).fill('MB_3_3');
 const [C, H, W] = backbone.input;
-const rng = new Rng(0);
-const images = Float32Array.from({ length: 8 * B * H * W * C }, () => rng.next() * 2 - 1);
-const labels = Int32Array.from({ length: 8 * B }, () => rng.int(0, 9));
-const data = {
-  size: 8 * B,
-  inputShape: backbone.input,
-  numClasses: 10,
-  batch: (idx) => {
-    const x = new Float32Array(idx.length * H * W * C);
-    for (const [k, i] of idx.entries()) x.set(images.subarray(i * H * W * C, (i + 1) * H * W * C), k * H * W * C);
-    return { x, labels: Int32Array.from(idx, (i) => labels[i]) };
-  },
-};
+const data = syntheticData(backbone, 8 * B, 0);
 
 /** Images/s of `steps` training steps after `warm` untimed ones (time limit: stop early after `maxS`). */
 async function trainRate(net, steps, warm, maxS, workers = 1) {
@@ -60,7 +49,13 @@ async function trainRate(net, steps, warm, maxS, workers = 1) {
 }
 
 function evalRate(net, maxS) {
-  const x = tf.tensor4d(images.subarray(0, B * H * W * C), [B, H, W, C]);
+  const x = tf.tensor4d(
+    data.batch(
+      Array.from({ length: B }, (_, i) => i),
+      null,
+    ).x,
+    [B, H, W, C],
+  );
   net.predict(x).dispose();
   let n = 0;
   const t0 = performance.now();

@@ -11,7 +11,7 @@ import { CLI, runCli, simProject } from './helpers.js';
 const TINY = {
   train: { batchSize: 16, validationPerClass: 10, checkpointEvery: 3, workers: 1 },
   search: {
-    ...{ iterations: 2, supernetSteps: 9, retrainSteps: 6, datasetSize: 20, datasetRepeats: 2 },
+    ...{ iterations: 2, supernetSteps: 9, retrainSteps: 30, datasetSize: 20, datasetRepeats: 2 },
     ...{ population: 6, generations: 3, topK: 3, mutations: 2, crossovers: 2, recalibrationBatches: 2, recalibrationBatchSize: 16 },
   },
 };
@@ -59,12 +59,17 @@ describe('hurricane search', () => {
       const s = existsSync(f) ? readJson(f) : null;
       return s && s.evaluated.length >= 3 ? (s.evaluated as { arch: string[] }[]).map((c) => c.arch.join(',')) : null;
     });
-    // 3. the rerun finishes every phase, reusing what was done
+    // 3. killed while retraining the winner (after its first checkpoint)
+    await killWhen(dir, () => (existsSync(path.join(run, 'retrain.safetensors')) ? true : null));
+    expect(readJson(path.join(run, 'state.json')).search).toBeDefined();
+    // 4. the rerun finishes every phase, reusing what was done
     const r = await runCli(['search', '--json'], dir, 600_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('profile: finished earlier (kept)');
     expect(r.stderr).toContain('predictor: finished earlier (kept)');
     expect(r.stderr).not.toMatch(/iteration 1: supernet training/); // iteration 1's supernet was not trained again
+    expect(r.stderr).toContain('search: finished earlier (kept)');
+    expect(r.stderr).toMatch(/retraining the winner from scratch \(cosine schedule\): 30 in all, [1-9]\d* already done/);
     const s = JSON.parse(r.stdout);
     const it1 = readJson(path.join(run, 'iteration-1.json'));
     expect(it1.evaluated.slice(0, before.length).map((c: { arch: string[] }) => c.arch.join(','))).toEqual(before);
@@ -77,7 +82,7 @@ describe('hurricane search', () => {
     expect(s.verify.measuredMs).toBeGreaterThan(0);
     // every evaluated candidate met the budget by its prediction
     for (const c of it1.evaluated) expect(c.latencyMs).toBeLessThanOrEqual(s.budgetMs);
-    // 4. the report: Markdown and a self-contained HTML page with the charts inline
+    // 5. the report: Markdown and a self-contained HTML page with the charts inline
     const html = readFileSync(s.report.html, 'utf8');
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
@@ -85,7 +90,7 @@ describe('hurricane search', () => {
     const md = readFileSync(s.report.markdown, 'utf8');
     expect(md).toMatch(/## Winner/);
     expect(md).toMatch(/Table 1/);
-    // 5. the exported model runs in ONNX Runtime and gives 10 logits
+    // 6. the exported model runs in ONNX Runtime and gives 10 logits
     expect(statSync(s.export.file).size).toBe(s.export.bytes);
     const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(s.export.file);
@@ -94,7 +99,7 @@ describe('hurricane search', () => {
     expect(logits.dims).toEqual([1, 10]);
     expect([...logits.data].every(Number.isFinite)).toBe(true);
     await session.release();
-    // 6. --from retrain redoes only retrain and the phases after it
+    // 7. --from retrain redoes only retrain and the phases after it
     const again = await runCli(['search', '--from', 'retrain'], dir, 600_000);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('search: finished earlier (kept)');

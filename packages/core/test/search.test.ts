@@ -104,6 +104,14 @@ describe('SearchSpace (sample, mutate, crossover, encode, active/fixed layers)',
     expect(Math.abs(fromP / 8000 - 0.5)).toBeLessThan(0.03);
   });
 
+  it('samples within a constraint by rejection, and says so in one line when nothing passes', () => {
+    const rng = new Rng(4);
+    for (let i = 0; i < 200; i++) expect(space.sampleWithin(rng, (a) => a[7] !== 'd')[7]).not.toBe('d');
+    expect(() => space.sampleWithin(rng, () => false, 50)).toThrow(
+      "no path of this space met the latency budget in 50 draws: raise search.budgetMs or allow faster operators (the paper's Appendix B)",
+    );
+  });
+
   it('encodes one-hot over every (layer, candidate) slot', () => {
     const e = space.encode(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd']);
     expect(e).toHaveLength(32);

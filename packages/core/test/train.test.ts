@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HurricaneError } from '../src/errors.js';
-import { Rng } from '../src/random.js';
+import { Rng, hash32 } from '../src/random.js';
 import { layerContexts } from '../src/space/backbone.js';
 import { tinyBackbone } from './space-helpers.js';
 import { Supernet } from '../src/engine/network.js';
@@ -251,33 +251,43 @@ describe('supernet training (SPOS)', () => {
     c.dispose();
   }, 120_000);
 
-  it("varies only the active layers' operators (the others keep their fixed one) and samples only paths the constraint accepts", async () => {
+  it('trains exactly the paths its sampler draws, from its own checkpointed generator', async () => {
     const net = new Supernet(
       tiny,
       5,
       layerContexts(tiny).map(() => OPS),
     );
-    const fixed = Array(n).fill('MB_3_1');
+    // a sampler that fixes layers 0, 1 and never puts SEP_3 in layer 3 (what the search's budget sampler does)
+    const sampler = (rng: Rng) =>
+      layerContexts(tiny).map((_, l) => {
+        if (l < 2) return 'MB_3_1';
+        const ops = l === 3 ? OPS.filter((op) => op !== 'SEP_3') : OPS;
+        return ops[rng.int(0, ops.length - 1)] as string;
+      });
+    const drawn: string[][] = [];
+    const replay = new Rng(hash32(`${options.seed}:paths`));
     const archs: string[][] = [];
     await trainSupernet(net, data, {
       ...options,
       steps: 6,
-      activeLayers: [2, 3],
-      fixed,
-      accept: (a) => a[3] !== 'SEP_3',
+      samplePath: (rng) => {
+        const a = sampler(rng);
+        drawn.push(a);
+        return a;
+      },
       onStep: (s) => archs.push([...s.arch]),
     });
+    expect(archs).toEqual(drawn);
+    // the trainer hands the sampler its path generator, seeded from the run's seed
+    expect(drawn).toEqual(Array.from({ length: 6 }, () => sampler(replay)));
     for (const a of archs) {
       expect([a[0], a[1]]).toEqual(['MB_3_1', 'MB_3_1']);
       expect(a[3]).not.toBe('SEP_3');
     }
-    await expect(trainSupernet(net, data, { ...options, steps: 1, accept: () => false, maxRejections: 50 })).rejects.toThrow(
-      'no path satisfied the constraint in 50 draws: the latency budget is too tight for this space; raise the budget or allow faster operators',
-    );
     net.dispose();
   }, 120_000);
 
-  it('with active layers, trains the fixed operators and the sampled candidates, and leaves unsampled candidates as they were', async () => {
+  it('with some layers fixed by the sampler, trains the fixed operators and the sampled candidates, and leaves unsampled candidates as they were', async () => {
     const net = new Supernet(
       tiny,
       5,
@@ -298,8 +308,7 @@ describe('supernet training (SPOS)', () => {
     await trainSupernet(net, data, {
       ...options,
       steps: 3,
-      activeLayers: [2],
-      fixed: Array(n).fill('MB_3_1'),
+      samplePath: (rng) => Array.from({ length: n }, (_, l) => (l === 2 ? (OPS[rng.int(0, OPS.length - 1)] as string) : 'MB_3_1')),
       onStep: (s) => archs.push([...s.arch]),
     });
     expect(weightsOf('layers.0.').length).toBeGreaterThan(0);

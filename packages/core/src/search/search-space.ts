@@ -60,6 +60,20 @@ export class SearchSpace {
     return this.candidates.map((ops, l) => (this.isActive[l] ? (ops[rng.int(0, ops.length - 1)] as string) : (this.fixed[l] as string)));
   }
 
+  /**
+   * A uniform sample that `accept` admits (rejection sampling: the paths the supernet trains on,
+   * `Γh(A)` of SPEC §2). Throws after `maxDraws` rejected draws.
+   */
+  sampleWithin(rng: Rng, accept: (arch: Architecture) => boolean, maxDraws = 10_000): Architecture {
+    for (let i = 0; i < maxDraws; i++) {
+      const a = this.sample(rng);
+      if (accept(a)) return a;
+    }
+    throw new HurricaneError(
+      `no path of this space met the latency budget in ${maxDraws} draws: raise search.budgetMs or allow faster operators (the paper's Appendix B)`,
+    );
+  }
+
   /** SPOS mutation: each active layer is redrawn uniformly with probability `p` (it may draw its own operator). */
   mutate(arch: Architecture, p: number, rng: Rng): Architecture {
     return arch.map((op, l) => {

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { ExitCode, HurricaneError } from '../errors.js';
 import { Rng, hash32 } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
-import { layerContexts } from '../space/backbone.js';
 import type { SpaceNetwork } from '../engine/network.js';
 import { currentEngine } from '../engine/select-engine.js';
 import { tf } from '../engine/tf.js';
@@ -49,16 +48,15 @@ export interface SupernetTrainingOptions {
   readonly reschedule?: boolean;
   /** Called after each checkpoint is written, with its step. */
   readonly onCheckpoint?: (step: number) => void;
-  /** Layers whose operator is sampled; the others keep `fixed` (coordinate ascent). Default: every layer. */
-  readonly activeLayers?: readonly number[];
-  /** Operators of the inactive layers (required with `activeLayers`). */
-  readonly fixed?: Architecture;
   /** Candidates per layer (default: the network's). */
   readonly candidates?: readonly (readonly string[])[];
-  /** A constraint on sampled paths (e.g. predicted latency ≤ budget); rejected paths are re-drawn. */
-  readonly accept?: (arch: Architecture) => boolean;
-  /** Draws before giving up on `accept` (default 10,000). */
-  readonly maxRejections?: number;
+  /**
+   * The path of each step, drawn from the trainer's own generator (whose state is checkpointed, so
+   * a resumed run draws the same paths). Default: uniform over `candidates`. The search passes a
+   * sampler over its sub-space that rejects paths outside the latency budget; the trainer knows
+   * nothing of layer groups or budgets.
+   */
+  readonly samplePath?: (rng: Rng) => Architecture;
   readonly onStep?: (info: StepInfo) => void;
   readonly signal?: AbortSignal;
   /**
@@ -91,10 +89,7 @@ interface TrainingState {
 }
 
 /** Throws a one-line error when the options or the data do not fit the network. */
-function checkTrainingInput(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions, active: ReadonlySet<number>): void {
-  const n = layerContexts(net.backbone).length;
-  if (o.activeLayers && (!o.fixed || o.fixed.length !== n))
-    throw new RangeError(`training only layers ${[...active].join(', ')} needs 'fixed' operators for all ${n} layers`);
+function checkTrainingInput(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions): void {
   const [c, h, w] = data.inputShape;
   const [bc, bh, bw] = net.backbone.input;
   if (c !== bc || h !== bh || w !== bw)
@@ -187,21 +182,9 @@ function saveCheckpoint(net: SpaceNetwork, file: string, o: SupernetTrainingOpti
   });
 }
 
-/** Draws a path uniformly over the active layers' candidates until `accept` takes it. */
-function samplePath(
-  candidates: readonly (readonly string[])[],
-  active: ReadonlySet<number>,
-  o: Pick<SupernetTrainingOptions, 'fixed' | 'accept' | 'maxRejections'>,
-  rng: Rng,
-): Architecture {
-  const limit = o.maxRejections ?? 10_000;
-  for (let tries = 0; tries < limit; tries++) {
-    const arch = candidates.map((ops, l) => (active.has(l) ? (ops[rng.int(0, ops.length - 1)] as string) : (o.fixed?.[l] as string)));
-    if (!o.accept || o.accept(arch)) return arch;
-  }
-  throw new HurricaneError(
-    `no path satisfied the constraint in ${limit} draws: the latency budget is too tight for this space; raise the budget or allow faster operators`,
-  );
+/** Uniform single-path sampling over every layer's candidates (SPOS). */
+function uniformPath(candidates: readonly (readonly string[])[]): (rng: Rng) => Architecture {
+  return (rng) => candidates.map((ops) => ops[rng.int(0, ops.length - 1)] as string);
 }
 
 /** One step's work: the path, its batch, and where the gradients are computed. */
@@ -313,17 +296,16 @@ function divergence(step: number, what: string, o: SupernetTrainingOptions, save
 }
 
 /**
- * Trains a supernet by single-path uniform sampling (SPOS): each step draws one path (only the
- * active layers vary; a constraint rejects paths outside the latency budget), runs one mini-batch
+ * Trains a supernet by single-path uniform sampling (SPOS): each step draws one path (from
+ * `samplePath`, default uniform over the candidates), runs one mini-batch
  * through it and updates only that path's weights with SGD + momentum (PyTorch semantics), weight
  * decay, label smoothing and a decaying learning rate. Checkpoints (weights, BatchNorm statistics,
  * momentum buffers, the path sampler's state, step and loss EMA) are written atomically; a run
  * started with an existing checkpoint continues exactly where it stopped.
  */
 export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions): Promise<TrainingResult> {
-  const candidates = o.candidates ?? net.candidates;
-  const active = new Set(o.activeLayers ?? candidates.map((_, i) => i));
-  checkTrainingInput(net, data, o, active);
+  const samplePath = o.samplePath ?? uniformPath(o.candidates ?? net.candidates);
+  checkTrainingInput(net, data, o);
   const sampler = new BatchSampler(data.size, o.batchSize, o.seed);
   const { resumedFrom, ...st } = loadCheckpoint(net, o.checkpointFile, o);
   let saved = resumedFrom;
@@ -351,7 +333,7 @@ export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: Su
         save();
         throw new HurricaneError(`training stopped at step ${st.step}; the checkpoint is saved, run again to resume`);
       }
-      const arch = samplePath(candidates, active, o, st.pathRng);
+      const arch = samplePath(st.pathRng);
       const lr = learningRate(o.schedule, o.lr, st.step, o.steps);
       const batch = prefetched.current?.step === st.step ? prefetched.current.batch : makeBatch(st.step);
       const work = { step: st.step, arch, batch, lr };

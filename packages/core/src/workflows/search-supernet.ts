@@ -60,7 +60,7 @@ export class TfSupernetTrainer implements SupernetTrainer {
         ...{ labelSmoothing: t.labelSmoothing, schedule: t.schedule, seed: hash32(`${ctx.core.seed}:supernet:${iteration}`) },
         ...(lossTarget !== undefined ? { lossTarget } : {}),
         ...{ checkpointEvery: t.checkpointEvery, checkpointFile: checkpoint, workers: ctx.workers },
-        ...{ activeLayers: space.active, fixed: space.fixed, candidates, accept },
+        samplePath: (rng) => space.sampleWithin(rng, accept),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onStep: (s) => {
           if (!started) {
