@@ -107,9 +107,26 @@ describe('SearchSpace (sample, mutate, crossover, encode, active/fixed layers)',
   it('samples within a constraint by rejection, and says so in one line when nothing passes', () => {
     const rng = new Rng(4);
     for (let i = 0; i < 200; i++) expect(space.sampleWithin(rng, (a) => a[7] !== 'd')[7]).not.toBe('d');
-    expect(() => space.sampleWithin(rng, () => false, 50)).toThrow(
+    expect(() => space.sampleWithin(rng, () => false, undefined, { draws: 50 })).toThrow(
       "no path of this space met the latency budget in 50 draws: raise search.budgetMs or allow faster operators (the paper's Appendix B)",
     );
+  });
+
+  it('when rejection fails, walks from a feasible start and still samples the admitted set uniformly', () => {
+    const rng = new Rng(5);
+    // 4 of the 64 architectures of the active layers 5–7 are admitted: 'a' in layer 5, 'a' or 'b' in layers 6 and 7
+    const admitted = (a: readonly string[]) => a[5] === 'a' && (a[6] === 'a' || a[6] === 'b') && a[7] !== 'c' && a[7] !== 'd';
+    const start = ['a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'];
+    const counts = new Map<string, number>();
+    const N = 6000;
+    for (let i = 0; i < N; i++) {
+      const a = space.sampleWithin(rng, admitted, start, { draws: 0 });
+      expect(admitted(a)).toBe(true);
+      counts.set(a.join(','), (counts.get(a.join(',')) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(4); // a a {a,b} × {a,b}
+    const expected = N / 4;
+    for (const c of counts.values()) expect(Math.abs(c - expected)).toBeLessThan(5 * Math.sqrt(expected * 0.75));
   });
 
   it('encodes one-hot over every (layer, candidate) slot', () => {
@@ -168,6 +185,20 @@ describe('evolve (SPOS evolution under a latency constraint)', () => {
     expect(r.evaluated.filter((e) => e.generation === 0)).toHaveLength(50); // the first population is all random
     expect(r.evaluated.every((e) => e.generation >= 0 && e.generation < 20)).toBe(true);
     expect(new Set(r.evaluated.map((e) => e.origin))).toEqual(new Set(['random', 'mutation', 'crossover']));
+  });
+
+  it('fills its populations under a budget that only one architecture in 10⁹ meets (the walk, not rejection)', async () => {
+    const wide = Array.from({ length: 20 }, () => OPS);
+    const slow = (a: readonly string[]) => a.filter((op) => op !== 'a').length; // 1,771 of 4²⁰ ≈ 1.1·10¹² meet 2
+    const r = await evolve({
+      space: SearchSpace.whole(wide),
+      evaluator: { evaluate: async (a) => ({ accuracy: a.filter((op) => op === 'd').length / 20, loss: 0 }) },
+      constraint: new LatencyConstraint({ predict: (archs) => ({ mean: archs.map(slow) }) }, { budgetMs: 2 }),
+      options: { ...options, generations: 3 },
+    });
+    expect(r.evaluated.filter((c) => c.generation === 0)).toHaveLength(50);
+    for (const c of r.evaluated) expect(slow(c.arch)).toBeLessThanOrEqual(2);
+    expect(r.best.accuracy).toBe(2 / 20);
   });
 
   it('with a confidence, accepts only candidates with P(latency ≤ budget) ≥ confidence under the std', async () => {
@@ -242,10 +273,10 @@ describe('coordinateAscent', () => {
   const acc = (a: readonly string[]) => a.reduce((s, op, l) => s + (l % 2 === 0 ? OPS.indexOf(op) : 3 - OPS.indexOf(op)), 0) / (3 * n);
 
   function recordingTrainer() {
-    const calls: { iteration: number; active: readonly number[]; fixed: readonly string[] }[] = [];
+    const calls: { iteration: number; active: readonly number[]; fixed: readonly string[]; paths: string[][] }[] = [];
     const trainer: SupernetTrainer = {
-      async train(iteration, space) {
-        calls.push({ iteration, active: space.active, fixed: space.fixed });
+      async train(iteration, space, samplePath) {
+        calls.push({ iteration, active: space.active, fixed: space.fixed, paths: Array.from({ length: 20 }, (_, k) => samplePath(new Rng(k))) });
         return {
           training: { steps: 100 * iteration, lossEma: 1, stoppedBy: 'steps' },
           evaluator: { evaluate: async (a) => ({ accuracy: acc(a), loss: 0 }) },
@@ -287,6 +318,12 @@ describe('coordinateAscent', () => {
     expect(r.iterations[1]?.winner.slice(8)).toEqual(r.iterations[0]?.winner.slice(8));
     expect(r.supernetSteps).toBe(100 + 200 + 300);
     for (const it of r.iterations) for (const c of it.evaluated) expect(lat(c.arch)).toBeLessThanOrEqual(30);
+    // the trainer's path sampler draws from the iteration's sub-space, within the budget
+    for (const c of calls)
+      for (const p of c.paths) {
+        expect(lat(p)).toBeLessThanOrEqual(30);
+        for (let l = 0; l < n; l++) if (!c.active.includes(l)) expect(p[l]).toBe(c.fixed[l]);
+      }
   });
 
   it('the SPOS baseline is one step with every layer active', async () => {

@@ -59,7 +59,7 @@ export function candidatesChart(points: readonly PlottedCandidate[], budgetMs: n
         encoding: {
           x: { field: 'latencyMs', type: 'quantitative', title: 'predicted latency (ms)', scale: { zero: false } },
           y: { field: 'accuracyPct', type: 'quantitative', title: 'validation accuracy (%)', scale: { zero: false } },
-          color: { field: 'iterationLabel', type: 'nominal', title: 'search step' },
+          color: { field: 'iterationLabel', type: 'nominal', title: 'search step', legend: { orient: 'bottom' } },
         },
       },
       {

@@ -16,14 +16,14 @@ export interface SupernetTraining {
 
 /**
  * Trains a freshly initialised supernet over a sub-space by single-path uniform sampling of the
- * paths `accept` admits (SPEC §2), and returns an {@link Evaluator} over the trained weights. The
+ * paths `samplePath` draws — uniform over the sub-space's paths within the budget (SPEC §2) — and returns an {@link Evaluator} over the trained weights. The
  * workflow implements it with TF.js; the strategy never sees weights.
  */
 export interface SupernetTrainer {
   train(
     iteration: number,
     space: SearchSpace,
-    accept: (arch: Architecture) => boolean,
+    samplePath: (rng: Rng) => Architecture,
   ): Promise<{ training: SupernetTraining; evaluator: Evaluator }>;
 }
 
@@ -129,10 +129,10 @@ export async function coordinateAscent(input: CoordinateAscentInput): Promise<Se
     const what = options.baseline
       ? 'the whole space'
       : `iteration ${i}'s sub-space (layers ${layerRange(space.active)} active, the others fixed to a_win)`;
-    assertReachable(space, input.constraint, new Rng(hash32(`${options.evolution.seed}:reach:${i}`)), what);
+    const start = assertReachable(space, input.constraint, new Rng(hash32(`${options.evolution.seed}:reach:${i}`)), what);
     input.onEvent?.({ kind: 'iteration', iteration: i, activeLayers: space.active, size: space.size });
     const accept = (a: Architecture) => input.constraint.check([a])[0]?.ok === true;
-    const { training, evaluator } = await input.trainer.train(i, space, accept);
+    const { training, evaluator } = await input.trainer.train(i, space, (rng) => space.sampleWithin(rng, accept, start));
     input.onEvent?.({ kind: 'trained', iteration: i, training });
     const evo = await evolve({
       space,

@@ -147,12 +147,17 @@ class Generation {
   }
 }
 
-/** Throws the unreachable-budget error when no architecture of the space can meet the budget. */
-export function assertReachable(space: SearchSpace, constraint: LatencyConstraint, rng: Rng, what: string): void {
+/**
+ * An architecture of the space that meets the budget (a feasible sample, else the fastest one
+ * found), or the unreachable-budget error when none can.
+ */
+export function assertReachable(space: SearchSpace, constraint: LatencyConstraint, rng: Rng, what: string): Architecture {
   const samples = Array.from({ length: 64 }, () => space.sample(rng));
-  if (constraint.check(samples).some((v) => v.ok)) return;
+  const ok = constraint.check(samples).findIndex((v) => v.ok);
+  if (ok >= 0) return samples[ok] as Architecture;
   const smallest = smallestLatency(space, constraint.model, samples);
   if (!constraint.check([smallest.arch])[0]?.ok) throw unreachableBudgetError(constraint.budget, smallest, what);
+  return smallest.arch;
 }
 
 /**
@@ -170,7 +175,8 @@ export async function evolve(input: EvolveInput): Promise<EvolutionResult> {
   const all: EvaluatedCandidate[] = prior ? [...prior.evaluated] : [];
   let rejected = prior?.rejected ?? 0;
   const rng = prior ? Rng.fromState(prior.rng) : new Rng(o.seed);
-  if (!prior) assertReachable(input.space, input.constraint, new Rng(o.seed ^ 0x5bd1e995), what);
+  const start = assertReachable(input.space, input.constraint, new Rng(o.seed ^ 0x5bd1e995), what);
+  const admitted = (a: Architecture) => input.constraint.check([a])[0]?.ok === true;
   for (let g = prior?.generation ?? 0; g < o.generations; g++) {
     const startState = rng.state();
     const seen = new Map(all.filter((c) => c.generation < g).map((c) => [input.space.key(c.arch), c]));
@@ -195,7 +201,7 @@ export async function evolve(input: EvolveInput): Promise<EvolutionResult> {
       await gen.fill(o.mutations, 'mutation', () => input.space.mutate(pick().arch, o.mutationProb, rng));
       await gen.fill(o.crossovers, 'crossover', () => input.space.crossover(pick().arch, pick().arch, rng));
     }
-    await gen.fill(o.population - gen.made.length, 'random', () => input.space.sample(rng));
+    await gen.fill(o.population - gen.made.length, 'random', () => input.space.sampleWithin(rng, admitted, start));
     rejected = gen.rejected;
     if (all.length === 0)
       throw unreachableBudgetError(input.constraint.budget, smallestLatency(input.space, input.constraint.model, []), what);

@@ -61,17 +61,33 @@ export class SearchSpace {
   }
 
   /**
-   * A uniform sample that `accept` admits (rejection sampling: the paths the supernet trains on,
-   * `Γh(A)` of SPEC §2). Throws after `maxDraws` rejected draws.
+   * A uniform sample of the architectures `accept` admits (`Γh(A)` of SPEC §2: the paths a
+   * supernet trains on, the random part of the evolution). Rejection sampling first; when a tight
+   * budget rejects `draws` uniform samples in a row (the whole 32-operator space under a budget
+   * set on the reduced one, say), a Markov chain from the feasible architecture `start`: `walk`
+   * proposals that redraw one active layer, each kept when still admitted. Its stationary law is
+   * uniform on the admitted set, so the walk stands in for the rejection sampler. Throws when
+   * nothing is admitted and there is no `start`.
    */
-  sampleWithin(rng: Rng, accept: (arch: Architecture) => boolean, maxDraws = 10_000): Architecture {
-    for (let i = 0; i < maxDraws; i++) {
+  sampleWithin(rng: Rng, accept: (arch: Architecture) => boolean, start?: Architecture, o: { draws?: number; walk?: number } = {}): Architecture {
+    const draws = o.draws ?? 200;
+    for (let i = 0; i < draws; i++) {
       const a = this.sample(rng);
       if (accept(a)) return a;
     }
-    throw new HurricaneError(
-      `no path of this space met the latency budget in ${maxDraws} draws: raise search.budgetMs or allow faster operators (the paper's Appendix B)`,
-    );
+    if (!start || !accept(start))
+      throw new HurricaneError(
+        `no path of this space met the latency budget in ${draws} draws: raise search.budgetMs or allow faster operators (the paper's Appendix B)`,
+      );
+    let current = [...start];
+    const walk = o.walk ?? 10 * this.active.length;
+    for (let i = 0; i < walk; i++) {
+      const l = this.active[rng.int(0, this.active.length - 1)] as number;
+      const ops = this.candidates[l] as readonly string[];
+      const next = current.map((op, k) => (k === l ? (ops[rng.int(0, ops.length - 1)] as string) : op));
+      if (accept(next)) current = next;
+    }
+    return current;
   }
 
   /** SPOS mutation: each active layer is redrawn uniformly with probability `p` (it may draw its own operator). */

@@ -1,3 +1,4 @@
+import { marked } from 'marked';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import { candidatesChart, paretoFront, renderSvg, stepsChart } from '../report/charts.js';
@@ -112,39 +113,6 @@ async function content(run: RunFolder, ctx: ReportContext) {
   return { md, scatter, bars };
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/** Minimal Markdown → HTML for the report's own constructs (headings, lists, tables, code, bold). */
-function toHtml(md: string): string {
-  const inline = (s: string) =>
-    escapeHtml(s)
-      .replace(/`([^`]+)`/g, '<code>$1</code>')
-      .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
-  const lines = md.split('\n');
-  if (lines[0]?.startsWith('# ')) return `<h1>${inline(lines[0].slice(2))}</h1>`;
-  if (lines[0]?.startsWith('## ')) return `<h2>${inline(lines[0].slice(3))}</h2>`;
-  if (lines[0]?.startsWith('- ')) return `<ul>${lines.map((l) => `<li>${inline(l.slice(2))}</li>`).join('')}</ul>`;
-  if (lines[0]?.startsWith('|')) {
-    const cells = (l: string) =>
-      l
-        .slice(1, -1)
-        .split(' | ')
-        .map((c) => c.trim());
-    const [head, , ...body] = lines;
-    return `<table><thead><tr>${cells(head as string)
-      .map((c) => `<th>${inline(c)}</th>`)
-      .join('')}</tr></thead><tbody>${body
-      .map(
-        (r) =>
-          `<tr>${cells(r)
-            .map((c) => `<td>${inline(c)}</td>`)
-            .join('')}</tr>`,
-      )
-      .join('')}</tbody></table>`;
-  }
-  return `<p>${inline(md)}</p>`;
-}
-
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}th{background:#f3f3f3}code{background:#f6f6f6;padding:0 3px}figure{margin:1.5em 0}`;
 
 /** Writes `report.md` (charts as SVG files beside it) and a self-contained `report.html` (SVG inline, no scripts, no CDN). */
@@ -155,7 +123,7 @@ export async function writeSearchReport(run: RunFolder, ctx: ReportContext): Pro
   const charts = ['![accuracy vs latency](candidates.svg)', '![supernet iterations](supernet-steps.svg)'];
   const markdown = [...md.slice(0, 3), md[3] as string, ...charts, ...md.slice(4)].join('\n\n');
   writeFileAtomicSync(run.file('report.md'), `${markdown}\n`);
-  const body = md.map(toHtml);
+  const body = md.map((section) => marked.parse(section, { async: false, gfm: true }));
   body.splice(4, 0, `<figure>${scatter}</figure>`, `<figure>${bars}</figure>`);
   const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Hurricane search report</title><style>${STYLE}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
   writeFileAtomicSync(run.file('report.html'), html);

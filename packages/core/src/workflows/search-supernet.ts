@@ -3,7 +3,7 @@ import type { CoreConfig } from '../config/schema.js';
 import type { TrainingData } from '../data/training-data.js';
 import { Supernet } from '../engine/network.js';
 import type { ProgressReporter } from '../progress.js';
-import { hash32 } from '../random.js';
+import { type Rng, hash32 } from '../random.js';
 import type { SupernetTrainer, SupernetTraining } from '../search/coordinate-ascent.js';
 import type { SearchSpace } from '../search/search-space.js';
 import type { Backbone } from '../space/backbone.js';
@@ -39,7 +39,7 @@ export class TfSupernetTrainer implements SupernetTrainer {
 
   constructor(private readonly ctx: SupernetContext) {}
 
-  async train(iteration: number, space: SearchSpace, accept: (arch: Architecture) => boolean) {
+  async train(iteration: number, space: SearchSpace, samplePath: (rng: Rng) => Architecture) {
     const { ctx } = this;
     const t = ctx.core.train;
     this.dispose();
@@ -60,7 +60,7 @@ export class TfSupernetTrainer implements SupernetTrainer {
         ...{ labelSmoothing: t.labelSmoothing, schedule: t.schedule, seed: hash32(`${ctx.core.seed}:supernet:${iteration}`) },
         ...(lossTarget !== undefined ? { lossTarget } : {}),
         ...{ checkpointEvery: t.checkpointEvery, checkpointFile: checkpoint, workers: ctx.workers },
-        samplePath: (rng) => space.sampleWithin(rng, accept),
+        samplePath,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onStep: (s) => {
           if (!started) {
