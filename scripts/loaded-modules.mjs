@@ -17,6 +17,7 @@ export const HEAVY = {
   'ONNX Runtime': /node_modules\/onnxruntime-(node|common)\//,
   sharp: /node_modules\/sharp\//,
   'better-sqlite3': /node_modules\/better-sqlite3\//,
+  Vega: /node_modules\/vega(-lite)?\//,
 };
 
 /** Runs node with `args` and returns { ms, status, heavy: names loaded, modules: every URL loaded }. */

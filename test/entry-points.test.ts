@@ -75,6 +75,22 @@ describe('entry points load only what they need (modules traced in a real node p
     expect(inspect.heavy).toEqual([]);
   });
 
+  it('@hurricane/core/search runs a constrained evolution without TF.js, ONNX Runtime, SQLite or Vega', () => {
+    const r = load(
+      project(),
+      [
+        "const s = await import('@hurricane/core/search');",
+        "const space = s.SearchSpace.whole(Array.from({ length: 6 }, () => ['a', 'b', 'c']));",
+        "const model = { predict: (archs) => ({ mean: archs.map((a) => a.filter((op) => op === 'c').length) }) };",
+        "const r = await s.evolve({ space, evaluator: { evaluate: async (a) => ({ accuracy: a.filter((op) => op !== 'a').length / 6, loss: 0 }) }, constraint: new s.LatencyConstraint(model, { budgetMs: 2 }), options: { ...s.SPOS_EVOLUTION, generations: 3, seed: 1 } });",
+        'if (r.best.accuracy !== 1) process.exit(3);',
+      ].join(' '),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.heavy).toEqual([]);
+  });
+
   it('@hurricane/core/train does load TF.js (the check sees a heavy module when there is one)', () => {
     const r = load(project(), "await import('@hurricane/core/train');");
     expect(r.heavy).toContain('TF.js');

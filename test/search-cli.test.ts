@@ -80,6 +80,10 @@ describe('hurricane search', () => {
     expect(s.winner).toHaveLength(20);
     expect(s.retrain.testImages).toBe(1000);
     expect(s.verify.measuredMs).toBeGreaterThan(0);
+    // the measured winner joins every later predictor data set of this space
+    expect(readJson(path.join(dir, '.hurricane', 'sim', 'mnist', 'verified-architectures.json')).architectures).toEqual([
+      s.winner.join(','),
+    ]);
     // every evaluated candidate met the budget by its prediction
     for (const c of it1.evaluated) expect(c.latencyMs).toBeLessThanOrEqual(s.budgetMs);
     // 5. the report: Markdown and a self-contained HTML page with the charts inline

@@ -276,7 +276,12 @@ describe('coordinateAscent', () => {
     const calls: { iteration: number; active: readonly number[]; fixed: readonly string[]; paths: string[][] }[] = [];
     const trainer: SupernetTrainer = {
       async train(iteration, space, samplePath) {
-        calls.push({ iteration, active: space.active, fixed: space.fixed, paths: Array.from({ length: 20 }, (_, k) => samplePath(new Rng(k))) });
+        calls.push({
+          iteration,
+          active: space.active,
+          fixed: space.fixed,
+          paths: Array.from({ length: 20 }, (_, k) => samplePath(new Rng(k))),
+        });
         return {
           training: { steps: 100 * iteration, lossEma: 1, stoppedBy: 'steps' },
           evaluator: { evaluate: async (a) => ({ accuracy: acc(a), loss: 0 }) },

@@ -69,7 +69,12 @@ export class SearchSpace {
    * uniform on the admitted set, so the walk stands in for the rejection sampler. Throws when
    * nothing is admitted and there is no `start`.
    */
-  sampleWithin(rng: Rng, accept: (arch: Architecture) => boolean, start?: Architecture, o: { draws?: number; walk?: number } = {}): Architecture {
+  sampleWithin(
+    rng: Rng,
+    accept: (arch: Architecture) => boolean,
+    start?: Architecture,
+    o: { draws?: number; walk?: number } = {},
+  ): Architecture {
     const draws = o.draws ?? 200;
     for (let i = 0; i < draws; i++) {
       const a = this.sample(rng);

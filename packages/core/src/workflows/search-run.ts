@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { channelStats, splitValidation, trainingView } from '../data/dataset.js';
-import { type EngineChoice, selectEngine } from '../engine/select-engine.js';
+import { selectEngine } from '../engine/select-engine.js';
 import { StandaloneNetwork } from '../engine/network.js';
 import { saveNetworkWeights } from '../engine/network-weights.js';
 import { ConfigError, HurricaneError } from '../errors.js';
@@ -77,6 +77,9 @@ export interface IterationSummary {
   readonly bestAccuracy: number;
   readonly winner: Architecture;
 }
+
+/** Measurement sessions of the winner in the verify phase (their median is reported). */
+const VERIFY_SESSIONS = 3;
 
 /** Files each phase owns in the run folder (removed by `--from`). */
 const PHASE_FILES: Record<SearchPhase, readonly string[]> = {
@@ -263,15 +266,20 @@ async function verify(
   budgetMs: number,
   o: SearchOptions,
 ): Promise<VerifySummary> {
-  const m: LatencyMeasurement = await measureNetwork(session, winner, {
-    weightsFile: run.file('winner.safetensors'),
-    ...(o.signal ? { signal: o.signal } : {}),
-  });
+  // three separate measurement sessions, their median: one session on a busy device can be far off
+  const sessions: LatencyMeasurement[] = [];
+  for (let k = 0; k < VERIFY_SESSIONS; k++)
+    sessions.push(
+      await measureNetwork(session, winner, { weightsFile: run.file('winner.safetensors'), ...(o.signal ? { signal: o.signal } : {}) }),
+    );
+  const sessionsMs = sessions.map((s) => s.medianMs).sort((a, b) => a - b);
+  const m = { medianMs: sessionsMs[Math.floor(VERIFY_SESSIONS / 2)] as number, provenance: (sessions[0] as LatencyMeasurement).provenance };
   addVerifiedArchitecture(session, winner);
   const p = model.predict([winner]);
   const cost = graphCost(networkGraph(backbone, winner));
   return {
     measuredMs: m.medianMs,
+    sessionsMs,
     predictedMs: p.mean[0] as number,
     ...(p.std ? { predictedStdMs: p.std[0] as number } : {}),
     withinBudget: m.medianMs <= budgetMs,
@@ -279,6 +287,113 @@ async function verify(
     flops: cost.flops,
     params: cost.params,
   };
+}
+
+/** What every phase of one run shares. */
+interface RunContext {
+  readonly session: HurricaneSession;
+  readonly run: RunFolder;
+  readonly backbone: Backbone;
+  readonly data: Awaited<ReturnType<typeof prepareData>>;
+  readonly o: SearchOptions;
+  readonly log: (line: string) => void;
+  readonly progress: ProgressReporter;
+  readonly signal: { signal?: AbortSignal };
+}
+
+/** Loads the data, picks the preset it fits and opens (or re-opens) the run folder. */
+async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunContext> {
+  const log = o.log ?? (() => {});
+  const data = await prepareData(base, log);
+  const session = base.withPreset(data.presetName);
+  const core = session.config.core;
+  const name = o.name ?? (core.search.baseline ? 'spos' : 'hurricane');
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(`run name '${name}' may only use letters, digits, '.', '_' and '-'`);
+  const run = new RunFolder(path.join(session.config.workDir, 'runs', name));
+  const config = { ...core, plugins: undefined };
+  run.open({ createdBy: `@hurricane/core ${pkg.version}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
+  if (o.from) run.resetFrom(o.from, PHASE_FILES);
+  log(`run folder: ${path.relative(process.cwd(), run.dir) || '.'}`);
+  const progress = o.progress ?? silentProgress;
+  return { session, run, backbone: preset(core.preset), data, o, log, progress, signal: o.signal ? { signal: o.signal } : {} };
+}
+
+/** profile → space → dataset → predictor: the hardware half of Algorithm 1. Returns the reduced space. */
+async function hardwarePhases(c: RunContext): Promise<ReducedSpace> {
+  const { session, run, log, progress, signal } = c;
+  const sc = session.config.core.search;
+  await phase(run, 'profile', log, async () => {
+    const p = await profile(session, { progress, ...signal, ...(c.o.from === 'profile' ? { force: true } : {}) });
+    return { device: p.device, total: p.total, measured: p.measured, reused: p.reused };
+  });
+  const spaceInfo = await phase(run, 'space', log, async () => ({ file: (await buildSpace(session)).file }));
+  await phase(run, 'dataset', log, async () => {
+    const output = run.file('predictor-dataset.csv');
+    const d = await measureDataset(session, { n: sc.datasetSize, repeats: sc.datasetRepeats, output, progress, ...signal });
+    return { rows: d.meta.architectures.length, measured: d.measured, reused: d.reused, noiseFloor: d.meta.noiseFloor };
+  });
+  await phase(run, 'predictor', log, async () => {
+    const f = await fitPredictor(session, {
+      train: run.file('predictor-dataset.csv'),
+      output: run.file('predictor.json'),
+      onStage: (s) => log(`predictor: ${s}`),
+    });
+    return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null };
+  });
+  return readSpace(spaceInfo.file ?? spacePath(session));
+}
+
+/** The budget (recorded once) and the constraint the search answers to. */
+async function budgetPhase(c: RunContext, space: ReducedSpace) {
+  const sc = c.session.config.core.search;
+  const model = latencyModelFor(c.session, c.run, space, c.backbone, sc.baseline);
+  const budget = await phase(c.run, 'search:budget', c.log, async () => {
+    const reduced = predictorLatencyModel(c.session, c.run.file('predictor.json'), space);
+    const budgetMs = sc.budgetMs === 'auto' ? autoBudget(space.candidates, reduced, c.session.config.core.seed) : sc.budgetMs;
+    const how =
+      sc.budgetMs === 'auto' ? ' (auto: the median predicted latency of the reduced space; set search.budgetMs to choose one)' : '';
+    c.log(`latency budget: ${budgetMs} ms${how}`);
+    return { budgetMs };
+  });
+  const confidence = sc.confidence !== undefined ? { confidence: sc.confidence } : {};
+  return { model, budgetMs: budget.budgetMs, constraint: new LatencyConstraint(model, { budgetMs: budget.budgetMs, ...confidence }) };
+}
+
+/** Coordinate ascent over TF.js supernets (or the SPOS baseline), resumed from the run folder's journal. */
+async function searchPhase(c: RunContext, space: ReducedSpace, constraint: LatencyConstraint, workers: number) {
+  const core = c.session.config.core;
+  const sc = core.search;
+  const candidates = sc.baseline ? layerContexts(c.backbone).map(() => [...c.backbone.operators]) : space.candidates;
+  const result = await phase(c.run, 'search', c.log, async () => {
+    const lossTarget = c.o.lossTarget !== undefined ? { lossTarget: c.o.lossTarget } : {};
+    const trainer = new TfSupernetTrainer({
+      backbone: c.backbone,
+      ...c.data,
+      core,
+      workers,
+      run: c.run,
+      progress: c.progress,
+      ...c.signal,
+      ...lossTarget,
+    });
+    try {
+      const r = await coordinateAscent({
+        candidates,
+        initial: sc.baseline ? candidates.map((ops) => ops[0] as string) : space.initialArch,
+        constraint,
+        trainer,
+        options: { iterations: sc.iterations, t: sc.t, baseline: sc.baseline, evolution: { ...sc, seed: core.seed } },
+        journal: journalOf(c.run),
+        costOf: (a) => graphCost(networkGraph(c.backbone, a)),
+        ...c.signal,
+        onEvent: searchEvents(c.progress, c.log, sc.population * sc.generations),
+      });
+      return { winner: r.winner, supernetSteps: r.supernetSteps, iterations: r.iterations.map(iterationSummary) };
+    } finally {
+      trainer.dispose();
+    }
+  });
+  return { ...result, candidates };
 }
 
 /**
@@ -290,128 +405,33 @@ async function verify(
  */
 export async function search(base: HurricaneSession, o: SearchOptions = {}): Promise<SearchSummary> {
   const started = performance.now();
-  const log = o.log ?? (() => {});
-  const progress = o.progress ?? silentProgress;
-  const sc = base.config.core.search;
-  const data = await prepareData(base, log);
-  const session = base.withPreset(data.presetName);
+  const c = await openRun(base, o);
+  const { session, run, backbone, log } = c;
   const core = session.config.core;
-  const backbone = preset(core.preset);
-  const name = o.name ?? (sc.baseline ? 'spos' : 'hurricane');
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(`run name '${name}' may only use letters, digits, '.', '_' and '-'`);
-  const run = new RunFolder(path.join(session.config.workDir, 'runs', name));
-  run.open({
-    createdBy: `@hurricane/core ${pkg.version}`,
-    seed: core.seed,
-    hardware: core.hardware,
-    preset: core.preset,
-    config: { ...core, plugins: undefined },
-  });
-  if (o.from) run.resetFrom(o.from, PHASE_FILES);
-  log(`run folder: ${path.relative(process.cwd(), run.dir) || '.'}`);
-  const signal = o.signal ? { signal: o.signal } : {};
-
-  await phase(run, 'profile', log, async () => {
-    const p = await profile(session, { progress, ...signal, ...(o.from === 'profile' ? { force: true } : {}) });
-    return { device: p.device, total: p.total, measured: p.measured, reused: p.reused };
-  });
-  const spaceInfo = await phase(run, 'space', log, async () => ({ file: (await buildSpace(session)).file }));
-  const space = readSpace(spaceInfo.file ?? spacePath(session));
-  await phase(run, 'dataset', log, async () => {
-    const d = await measureDataset(session, {
-      n: sc.datasetSize,
-      repeats: sc.datasetRepeats,
-      output: run.file('predictor-dataset.csv'),
-      progress,
-      ...signal,
-    });
-    return { rows: d.meta.architectures.length, measured: d.measured, reused: d.reused, noiseFloor: d.meta.noiseFloor };
-  });
-  await phase(run, 'predictor', log, async () => {
-    const f = await fitPredictor(session, {
-      train: run.file('predictor-dataset.csv'),
-      output: run.file('predictor.json'),
-      onStage: (s) => log(`predictor: ${s}`),
-    });
-    return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null };
-  });
-  const candidates = sc.baseline ? layerContexts(backbone).map(() => [...backbone.operators]) : space.candidates;
-  const model = latencyModelFor(session, run, space, backbone, sc.baseline);
-  const budget = await phase(run, 'search:budget', log, async () => {
-    const budgetMs =
-      sc.budgetMs === 'auto'
-        ? autoBudget(space.candidates, predictorLatencyModel(session, run.file('predictor.json'), space), core.seed)
-        : sc.budgetMs;
-    log(
-      `latency budget: ${budgetMs} ms${sc.budgetMs === 'auto' ? ' (auto: the median predicted latency of the reduced space; set search.budgetMs to choose one)' : ''}`,
-    );
-    return { budgetMs };
-  });
-  const constraint = new LatencyConstraint(model, {
-    budgetMs: budget.budgetMs,
-    ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}),
-  });
-  const engine: EngineChoice = await selectEngine(core.engine);
-  const workers = workerCount(core.train.workers, engine, core.train.batchSize);
-  const searchResult = await phase(run, 'search', log, async () => {
-    const trainer = new TfSupernetTrainer({
-      backbone,
-      ...data,
-      core,
-      workers,
-      run,
-      progress,
-      ...signal,
-      ...(o.lossTarget !== undefined ? { lossTarget: o.lossTarget } : {}),
-    });
-    try {
-      const r = await coordinateAscent({
-        candidates,
-        initial: sc.baseline ? candidates.map((ops) => ops[0] as string) : space.initialArch,
-        constraint,
-        trainer,
-        options: { iterations: sc.iterations, t: sc.t, baseline: sc.baseline, evolution: { ...sc, seed: core.seed } },
-        journal: journalOf(run),
-        costOf: (a) => graphCost(networkGraph(backbone, a)),
-        ...signal,
-        onEvent: searchEvents(progress, log, sc.population * sc.generations),
-      });
-      return { winner: r.winner, supernetSteps: r.supernetSteps, iterations: r.iterations.map(iterationSummary) };
-    } finally {
-      trainer.dispose();
-    }
-  });
-  const winner = searchResult.winner;
-  const retrained = await phase(run, 'retrain', log, () => retrain({ session, run, backbone, data, workers }, winner, o));
+  const space = await hardwarePhases(c);
+  const { model, budgetMs, constraint } = await budgetPhase(c, space);
+  const workers = workerCount(core.train.workers, await selectEngine(core.engine), core.train.batchSize);
+  const found = await searchPhase(c, space, constraint, workers);
+  const winner = found.winner;
+  const retrained = await phase(run, 'retrain', log, () => retrain({ session, run, backbone, data: c.data, workers }, winner, o));
   log(`retrained winner: ${(retrained.testAccuracy * 100).toFixed(2)} % test accuracy on ${retrained.testImages} images`);
-  const verified = await phase(run, 'verify', log, () => verify(session, run, backbone, winner, model, budget.budgetMs, o));
+  const verified = await phase(run, 'verify', log, () => verify(session, run, backbone, winner, model, budgetMs, o));
   if (!verified.withinBudget)
     log(
-      `WARNING: the winner measures ${verified.measuredMs.toFixed(3)} ms on ${verified.device}, OVER the ${budget.budgetMs} ms budget (predicted ${verified.predictedMs.toFixed(3)} ms); its measurement now joins the predictor's data set: re-run with --from dataset, or lower search.budgetMs / set search.confidence`,
+      `WARNING: the winner measures ${verified.measuredMs.toFixed(3)} ms on ${verified.device}, OVER the ${budgetMs} ms budget (predicted ${verified.predictedMs.toFixed(3)} ms); its measurement now joins the predictor's data set: re-run with --from dataset, or lower search.budgetMs / set search.confidence`,
     );
   const exported = await phase(run, 'export', log, async () => {
     const file = run.file('winner.onnx');
     const { bytes } = exportArchitecture({ backbone, arch: winner, output: file, seed: core.seed, weightsFile: retrained.weights });
     return { file, bytes, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
   });
-  const report = await phase(run, 'report', log, async () =>
-    writeSearchReport(run, { session, space, backbone, budgetMs: budget.budgetMs, baseline: sc.baseline, winner, candidates }),
+  const baseline = core.search.baseline;
+  const report = await phase(run, 'report', log, () =>
+    writeSearchReport(run, { session, space, backbone, budgetMs, baseline, winner, candidates: found.candidates }),
   );
-  return {
-    run: run.dir,
-    preset: core.preset,
-    hardware: core.hardware,
-    budgetMs: budget.budgetMs,
-    baseline: sc.baseline,
-    winner,
-    iterations: searchResult.iterations,
-    supernetSteps: searchResult.supernetSteps,
-    retrain: retrained,
-    verify: verified,
-    export: exported,
-    report,
-    wallMs: performance.now() - started,
-  };
+  const { iterations, supernetSteps } = found;
+  const summary = { run: run.dir, preset: core.preset, hardware: core.hardware, budgetMs, baseline, winner, iterations, supernetSteps };
+  return { ...summary, retrain: retrained, verify: verified, export: exported, report, wallMs: performance.now() - started };
 }
 
 export { SEARCH_PHASES };

@@ -9,7 +9,10 @@ export interface RetrainSummary {
 
 /** What the verify phase of `hurricane search` measured. */
 export interface VerifySummary {
+  /** The median of the measurement sessions' medians. */
   readonly measuredMs: number;
+  /** Each session's median, ascending. */
+  readonly sessionsMs: readonly number[];
   readonly predictedMs: number;
   readonly predictedStdMs?: number;
   readonly withinBudget: boolean;
