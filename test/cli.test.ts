@@ -149,14 +149,18 @@ describe('hurricane CLI', () => {
   });
 
   it('an unknown command is named as such, with the list of commands; help <command> shows its help', async () => {
-    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine, predictor';
-    for (const argv of [['search'], ['help', 'search'], ['--preset', 'mnist', 'search']]) {
+    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine, predictor, search';
+    for (const argv of [['launch'], ['help', 'launch'], ['--preset', 'mnist', 'launch']]) {
       const r = await hurricane(argv);
       expect(r).toMatchObject({
         code: 2,
-        stderr: `hurricane: unknown command 'search'; the commands are ${list} (hurricane --help says what each does)\n`,
+        stderr: `hurricane: unknown command 'launch'; the commands are ${list} (hurricane --help says what each does)\n`,
       });
     }
+    const searchHelp = await hurricane(['help', 'search']);
+    expect(searchHelp.code).toBe(0);
+    expect(searchHelp.stdout).toMatch(/^Usage: hurricane search \[options\]/);
+    expect(searchHelp.stdout).toContain('--from <phase>');
     const help = await hurricane(['help', 'doctor']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: hurricane doctor \[options\]/);
@@ -178,14 +182,17 @@ describe('hurricane CLI and Ctrl-C', () => {
     child.stderr.on('data', (d) => {
       stderr += String(d);
     });
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
-    const adbPid = Number(readFileSync(pidFile, 'utf8'));
+    // the fake writes its pid non-atomically: wait for a whole number, not just the file
+    const pidNow = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0);
+    for (let i = 0; i < 200 && !(pidNow() > 0); i++) await new Promise((r) => setTimeout(r, 50));
+    const adbPid = pidNow();
+    expect(adbPid).toBeGreaterThan(0);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toContain('hurricane: stopped by SIGINT');
     let alive = true;
-    for (let i = 0; i < 40 && alive; i++) {
+    for (let i = 0; i < 200 && alive; i++) {
       try {
         process.kill(adbPid, 0);
         await new Promise((r) => setTimeout(r, 50));
