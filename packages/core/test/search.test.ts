@@ -351,23 +351,11 @@ describe('coordinateAscent', () => {
     const first = recordingTrainer();
     const options = { iterations: 2, t: 8, evolution };
     const constraint = new LatencyConstraint(wideModel, { budgetMs: 30 });
-    const whole = await coordinateAscent({
-      candidates: wide,
-      initial: Array(n).fill('a'),
-      constraint,
-      trainer: first.trainer,
-      options,
-      journal,
-    });
+    const search = (trainer: SupernetTrainer) =>
+      coordinateAscent({ candidates: wide, initial: Array(n).fill('a'), constraint, trainer, options, journal });
+    const whole = await search(first.trainer);
     const again = recordingTrainer();
-    const resumed = await coordinateAscent({
-      candidates: wide,
-      initial: Array(n).fill('a'),
-      constraint,
-      trainer: again.trainer,
-      options,
-      journal,
-    });
+    const resumed = await search(again.trainer);
     expect(again.calls).toHaveLength(0);
     expect(resumed.winner).toEqual(whole.winner);
     // with layers 0..7 fixed at the slowest operator, iteration 1's sub-space cannot reach 20 ms
