@@ -82,15 +82,16 @@ export function simProject(delay: number, config: Record<string, unknown> = {}, 
   );
 }
 
-/** Runs the CLI in `cwd` and returns its exit code and output (never throws on a non-zero exit). */
+/** Runs the CLI in `cwd` (with `env` added to this process's) and returns its exit code and output; never throws on a non-zero exit. */
 export async function runCli(
   args: readonly string[],
   cwd: string,
-  timeout = 120_000,
+  o: { timeout?: number; env?: Record<string, string> } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const { execFile } = await import('node:child_process');
+  const options = { cwd, timeout: o.timeout ?? 120_000, env: { ...process.env, ...o.env }, maxBuffer: 64 * 1024 * 1024 };
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], options, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -1,20 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, FAKE_BIN, makeProject, pathWith, pkgDir } from './helpers.js';
+import { FAKE_BIN, makeProject, pathWith, pkgDir, runCli } from './helpers.js';
 
-const exec = promisify(execFile);
-async function hurricane(args: string[], cwd: string, env: Record<string, string>) {
-  try {
-    const r = await exec(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: 300_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const hurricane = (args: string[], cwd: string, env: Record<string, string>) => runCli(args, cwd, { env, timeout: 300_000 });
 
 describe('hurricane profile --hardware openvino (fake ovc and benchmark_app on PATH)', () => {
   it('profiles every operator end to end through ovc and benchmark_app, as it would drive the real tools', async () => {

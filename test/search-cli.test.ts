@@ -63,7 +63,7 @@ describe('hurricane search', () => {
     await killWhen(dir, () => (existsSync(path.join(run, 'retrain.safetensors')) ? true : null));
     expect(readJson(path.join(run, 'state.json')).search).toBeDefined();
     // 4. the rerun finishes every phase, reusing what was done
-    const r = await runCli(['search', '--json'], dir, 600_000);
+    const r = await runCli(['search', '--json'], dir, { timeout: 600_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('profile: finished earlier (kept)');
     expect(r.stderr).toContain('predictor: finished earlier (kept)');
@@ -104,7 +104,7 @@ describe('hurricane search', () => {
     expect([...logits.data].every(Number.isFinite)).toBe(true);
     await session.release();
     // 7. --from retrain redoes only retrain and the phases after it
-    const again = await runCli(['search', '--from', 'retrain'], dir, 600_000);
+    const again = await runCli(['search', '--from', 'retrain'], dir, { timeout: 600_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('search: finished earlier (kept)');
     expect(again.stderr).toContain('retrain: running');
@@ -113,7 +113,7 @@ describe('hurricane search', () => {
 
   it('refuses an unreachable budget with one line naming the smallest reachable latency, and a changed config in the same run folder', async () => {
     const dir = project({ ...TINY, search: { ...TINY.search, budgetMs: 0.000001 } });
-    const r = await runCli(['search'], dir, 600_000);
+    const r = await runCli(['search'], dir, { timeout: 600_000 });
     expect(r.code).toBe(2);
     const line = r.stderr.split('\n').find((l) => l.startsWith('hurricane: '));
     expect(line).toMatch(/no architecture of iteration 1's sub-space .* the smallest latency it can reach is [\d.]+ ms.*Appendix B/);

@@ -1,21 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, FAKE_BIN, FAKE_SNPE_ROOT, makeProject, pathWith, pkgDir } from './helpers.js';
+import { FAKE_BIN, FAKE_SNPE_ROOT, makeProject, pathWith, pkgDir, runCli } from './helpers.js';
 
-const exec = promisify(execFile);
-async function hurricane(args: string[], cwd: string, env: Record<string, string>) {
-  try {
-    const r = await exec(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, timeout: 400_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const hurricane = (args: string[], cwd: string, env: Record<string, string>) => runCli(args, cwd, { env, timeout: 400_000 });
 
 describe('hurricane profile --hardware snpe-dsp (fake SNPE SDK, fake adb device)', () => {
   it('profiles every operator end to end: convert, quantize, one device round-trip per layer context', async () => {

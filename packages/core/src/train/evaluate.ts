@@ -7,7 +7,7 @@ import type { SpaceNetwork } from '../engine/network.js';
 import { tf } from '../engine/tf.js';
 import type { TrainingData } from '../data/training-data.js';
 import { loadOrt } from './ort.js';
-import { scoreLogits } from './path-evaluator.js';
+import { scoreLogits, toNchw } from './path-evaluator.js';
 
 /** Where validation forward passes run. */
 export type EvaluationRuntime = 'onnxruntime' | 'tfjs';
@@ -105,10 +105,7 @@ export async function evaluate(net: SpaceNetwork, arch: Architecture, data: Trai
     logitsOf = async (x, count) => {
       // NHWC → NCHW; a last, partial batch is zero-padded and the padding's outputs ignored
       nchw.fill(0);
-      for (let n = 0; n < count; n++)
-        for (let y = 0; y < h; y++)
-          for (let xx = 0; xx < w; xx++)
-            for (let ch = 0; ch < c; ch++) nchw[((n * c + ch) * h + y) * w + xx] = x[((n * h + y) * w + xx) * c + ch] as number;
+      toNchw(x, count, [c, h, w], nchw);
       const out = await session.run({ input: new ort.Tensor('float32', nchw, [batchSize, c, h, w]) });
       return (out.output as { data: Float32Array }).data;
     };

@@ -30,7 +30,7 @@ export interface PathEvaluation {
 }
 
 /** NHWC → NCHW for `count` images of `c×h×w`, into `out`. */
-function toNchw(x: Float32Array, count: number, [c, h, w]: readonly number[], out: Float32Array): void {
+export function toNchw(x: Float32Array, count: number, [c, h, w]: readonly number[], out: Float32Array): void {
   for (let n = 0; n < count; n++)
     for (let y = 0; y < (h as number); y++)
       for (let xx = 0; xx < (w as number); xx++)
