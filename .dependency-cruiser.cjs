@@ -3,7 +3,7 @@
 // Paths are relative to the repository root.
 const CORE = '^packages/core/src/';
 const STAGES = `${CORE}(space|onnx|engine|data|train|profile|predict|search)/`;
-const ORCHESTRATION = `${CORE}(workflows|session|cli|config|plugin-loader)/`;
+const ORCHESTRATION = `${CORE}(workflows|session|cli|config|plugin-loader|farm)/`;
 const TFJS = '(^|/)node_modules/@tensorflow/';
 const ORT = '(^|/)node_modules/onnxruntime-(node|common|web)/';
 const PLUGIN_PACKAGES =
@@ -112,6 +112,22 @@ module.exports = {
       severity: 'error',
       from: { path: STAGES },
       to: { path: ORCHESTRATION },
+    },
+    {
+      name: 'farm-is-transport',
+      comment:
+        'The device farm (farm/) moves models and measurements between requesters and agents: it measures through the HardwareAdapter contract only, and loads no TF.js, ONNX Runtime, SQLite or method stage.',
+      severity: 'error',
+      from: { path: `${CORE}farm/` },
+      to: {
+        path: [
+          TFJS,
+          ORT,
+          '(^|/)node_modules/better-sqlite3/',
+          PLUGIN_PACKAGES,
+          `${CORE}(space|onnx|engine|data|train|profile|predict|search|workflows|cli)/`,
+        ],
+      },
     },
     {
       name: 'only-the-cli-imports-the-cli',

@@ -149,7 +149,7 @@ describe('hurricane CLI', () => {
   });
 
   it('an unknown command is named as such, with the list of commands; help <command> shows its help', async () => {
-    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine, predictor, search';
+    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine, predictor, search, agent';
     for (const argv of [['launch'], ['help', 'launch'], ['--preset', 'mnist', 'launch']]) {
       const r = await hurricane(argv);
       expect(r).toMatchObject({

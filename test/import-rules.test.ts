@@ -112,6 +112,23 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
       extra: { [`${core}/workflows/index.ts`]: 'export const profile = 1;\n' },
     },
     {
+      rule: 'stages-do-not-import-orchestration',
+      file: `${core}/profile/bad.ts`,
+      text: "import { FarmAdapter } from '../farm/farm-adapter.js';\nexport const f = FarmAdapter;\n",
+      extra: { [`${core}/farm/farm-adapter.ts`]: 'export const FarmAdapter = 1;\n' },
+    },
+    {
+      rule: 'farm-is-transport',
+      file: `${core}/farm/agent.ts`,
+      text: "import { latencyStore } from '../profile/latency-store.js';\nexport const s = latencyStore;\n",
+      extra: { [`${core}/profile/latency-store.ts`]: 'export const latencyStore = 1;\n' },
+    },
+    {
+      rule: 'farm-is-transport',
+      file: `${core}/farm/agent.ts`,
+      text: "import Database from 'better-sqlite3';\nexport const d = Database;\n",
+    },
+    {
       rule: 'train-does-not-read-profiles',
       file: `${core}/train/bad.ts`,
       text: "import { readSpace } from '../profile/space-file.js';\nexport const r = readSpace;\n",

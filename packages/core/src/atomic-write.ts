@@ -8,7 +8,7 @@ import writeFileAtomic from 'write-file-atomic';
  * half of one. Every file Hurricane writes for later runs (weights, checkpoints, space.json,
  * exported models) goes through here.
  */
-export function writeFileAtomicSync(file: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+export function writeFileAtomicSync(file: string, data: string | Uint8Array | readonly Uint8Array[], o: { fsync?: boolean } = {}): void {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const bytes =
     typeof data === 'string'
@@ -16,5 +16,5 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array | re
       : data instanceof Uint8Array
         ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
         : Buffer.concat(data as Uint8Array[]);
-  writeFileAtomic.sync(file, bytes);
+  writeFileAtomic.sync(file, bytes, { fsync: o.fsync ?? true });
 }

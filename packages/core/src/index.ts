@@ -71,8 +71,11 @@ export {
   measureNetwork,
   predictFromFile,
   profile,
+  startAgent,
   trainFromConfig,
 } from './workflows/index.js';
+export type { FarmAgent } from './farm/agent.js';
+export type { FarmAdapter } from './farm/farm-adapter.js';
 export type {
   DatasetMeta,
   DatasetOptions,

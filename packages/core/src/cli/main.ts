@@ -21,6 +21,7 @@ interface GlobalFlags {
   plugin?: string[];
   logLevel?: string;
   engine?: string;
+  farm?: string;
 }
 
 function overridesFrom(flags: GlobalFlags): ConfigOverrides {
@@ -32,6 +33,7 @@ function overridesFrom(flags: GlobalFlags): ConfigOverrides {
     ...(flags.workDir !== undefined ? { workDir: flags.workDir } : {}),
     ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
     ...(flags.engine !== undefined ? { engine: flags.engine } : {}),
+    ...(flags.farm !== undefined ? { farm: flags.farm } : {}),
   };
 }
 
@@ -64,6 +66,10 @@ function program(io: CliIO): Command {
         'wasm',
         'cpu',
       ]),
+    )
+    .option(
+      '--farm <redis-url>',
+      'measure on a device farm through this Redis (redis:// or rediss://; password also from HURRICANE_FARM_PASSWORD); agents serve it with `hurricane agent`',
     )
     .showHelpAfterError('(run hurricane --help for usage)')
     .exitOverride()
@@ -135,6 +141,17 @@ function profileCommands(p: Command, withSession: WithSession, io: CliIO): void 
       withSession(async (s, o) =>
         (await import('./commands/profile.js')).latencyCommand(s, io, o as { arch: string; weights?: string; json?: boolean }),
       ),
+    );
+}
+
+/** `agent`: serve this host's devices to a device farm. */
+function farmCommands(p: Command, withSession: WithSession, io: CliIO): void {
+  p.command('agent')
+    .description("serve this host's ready devices to the device farm at --farm / farm.url (BullMQ on Redis) until Ctrl-C")
+    .option('--serve <ids>', 'adapter ids to serve, comma-separated (default: every installed adapter that is ready)')
+    .option('--grace <seconds>', 'on Ctrl-C, how long the job in measurement may take before it is handed back', '30')
+    .action(
+      withSession(async (s, o) => (await import('./commands/agent.js')).agentCommand(s, io, o as { serve?: string; grace?: string })),
     );
 }
 
@@ -300,6 +317,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
   trainCommands(p, withSession, io);
   predictorCommands(p, withSession, io);
   searchCommands(p, withSession, io);
+  farmCommands(p, withSession, io);
   p.action(() => {
     p.outputHelp({ error: true });
     exitCode = ExitCode.BadUsage;

@@ -8,6 +8,7 @@ import { discoverPlugins, pluginSearchDirs } from '../plugin-loader/discover.js'
 import { loadPluginModule, type LoadedPluginModule } from '../plugin-loader/load-module.js';
 import { problemsFromIssues, suggestion, type ConfigProblem } from './format-issues.js';
 import { loadConfigFile } from './load-file.js';
+import { redactUrl } from '../farm/connection.js';
 import { CORE_KEYS, coreConfigSchema, coreDefaults, partialCoreSchema, type CoreConfig } from './schema.js';
 
 /** Settings given on the command line; each wins over the file. */
@@ -19,6 +20,8 @@ export interface ConfigOverrides {
   readonly workDir?: string;
   readonly logLevel?: string;
   readonly engine?: string;
+  /** `--farm <redis-url>`: `farm.url`. */
+  readonly farm?: string;
 }
 
 /** The CLI flag of each overridable key, for messages and provenance. */
@@ -30,6 +33,7 @@ export const OVERRIDE_FLAGS: Readonly<Record<keyof ConfigOverrides, string>> = {
   workDir: '--work-dir',
   logLevel: '--log-level',
   engine: '--engine',
+  farm: '--farm',
 };
 
 /** Where a resolved value came from. */
@@ -72,7 +76,7 @@ function commandLineOf(configPath: string | undefined, overrides: ConfigOverride
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     const flag = OVERRIDE_FLAGS[key as keyof ConfigOverrides];
-    for (const v of Array.isArray(value) ? value : [value]) out.push(flag, quote(String(v)));
+    for (const v of Array.isArray(value) ? value : [value]) out.push(flag, quote(key === 'farm' ? redactUrl(String(v)) : String(v)));
   }
   return out;
 }
@@ -180,8 +184,11 @@ function fileCoreValues(r: Resolution, pluginKeys: readonly string[]): Record<st
   if (!fileCheck.success) {
     problems.push(
       ...problemsFromIssues(fileCheck.error.issues, fileCore, [], (p) =>
-        p.length === 1 && (p[0] === 'scoring' || p[0] === 'reduction' || p[0] === 'train')
-          ? [...Object.keys(defaults[p[0]]), ...(p[0] === 'train' ? ['dataDir', 'lossTarget'] : [])]
+        p.length === 1 && (p[0] === 'scoring' || p[0] === 'reduction' || p[0] === 'train' || p[0] === 'farm')
+          ? [
+              ...Object.keys(defaults[p[0]]),
+              ...(p[0] === 'train' ? ['dataDir', 'lossTarget'] : p[0] === 'farm' ? ['url', 'device', 'caFile', 'agentName'] : []),
+            ]
           : [],
       ),
     );
@@ -197,7 +204,7 @@ function flagCoreValues(overrides: ConfigOverrides): Record<string, unknown> {
     if (key === 'plugins' || value === undefined) continue;
     // A number on the command line is checked as the same number in a file would be (same message).
     const numeric = key === 'seed' && typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value);
-    flagCore[key] = numeric ? Number(value) : value;
+    flagCore[key] = numeric ? Number(value) : key === 'farm' ? { url: value } : value;
   }
   const flagCheck = partialCoreSchema.safeParse(flagCore);
   if (!flagCheck.success) {
@@ -223,12 +230,14 @@ function layerCore(r: Resolution, fileCore: Record<string, unknown>, flagCore: R
     train: { ...defaults.train, ...block('train') },
     predictor: { ...defaults.predictor, ...block('predictor') },
     search: { ...defaults.search, ...block('search') },
+    farm: { ...defaults.farm, ...block('farm'), ...(isPlainObject(flagCore.farm) ? flagCore.farm : {}) },
     plugins,
   } as CoreConfig;
   for (const leaf of leaves(core, '', [])) {
     if (leaf === 'plugins') continue;
     const top = leaf.split('.')[0] as keyof ConfigOverrides;
-    if (leaf in flagCore || (top in flagCore && !leaf.includes('.'))) r.sources.set(leaf, { kind: 'flag', flag: OVERRIDE_FLAGS[top] });
+    if (leaf in flagCore || (top in flagCore && !leaf.includes('.')) || hasPath(flagCore, leaf))
+      r.sources.set(leaf, { kind: 'flag', flag: OVERRIDE_FLAGS[top] });
     else if (hasPath(fileCore, leaf)) r.sources.set(leaf, r.fileSource);
     else r.sources.set(leaf, { kind: 'default' });
   }

@@ -89,6 +89,37 @@ export const searchSchema = z
   })
   .strict();
 
+/** Schema of the `farm` block: measuring on a device farm through BullMQ on Redis (docs/device-farm.md). */
+export const farmSchema = z
+  .object({
+    /** The farm's Redis: `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. Unset: measure on this machine. */
+    url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'a Redis URL such as redis://localhost:6379 or rediss://:password@lab-redis:6380'),
+    /** Which device of the farm, when agents serve several for the run's hardware: its fingerprint, or a part of its device name. */
+    device: z.string().min(1),
+    /** A CA certificate (PEM file) to trust for `rediss://`, e.g. a self-signed lab certificate. */
+    caFile: z.string().min(1),
+    /** Requester: how long a job may wait with no agent serving its device before the run fails (ms). */
+    timeoutMs: z.number().int().min(1000),
+    /** Tries per measurement: a device error is retried with exponential backoff, then reported. */
+    attempts: z.number().int().min(1).max(20),
+    /** First retry delay (ms); it doubles with each retry. */
+    backoffMs: z.number().int().min(0),
+    /** Largest model an agent accepts (MiB); larger jobs are refused. */
+    maxModelMiB: z.number().positive().max(512),
+    /** Agent: how long a job's lock lasts without renewal; a killed agent's job is taken over after it (ms). */
+    lockMs: z.number().int().min(500),
+    /** Agent: how often agents look for jobs whose agent died (ms). */
+    stalledCheckMs: z.number().int().min(100),
+    /** Agent: take the next job while measuring, to fetch its model meanwhile (off for a host-CPU device whose measurement the transfer would disturb). */
+    prefetch: z.boolean(),
+    /** Agent: its name in provenance and progress (default `<host>:<pid>`). */
+    agentName: z.string().regex(/^[\w.:-]+$/, 'letters, digits and . _ : - only'),
+    /** Prefix of every Redis key Hurricane writes (two farms can share one Redis). */
+    prefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, _ and -'),
+  })
+  .partial({ url: true, device: true, caFile: true, agentName: true })
+  .strict();
+
 /** Schema of the core keys of a Hurricane config. Plugin blocks are validated by each plugin. */
 export const coreConfigSchema = z
   .object({
@@ -108,6 +139,7 @@ export const coreConfigSchema = z
     train: trainSchema,
     predictor: predictorSchema,
     search: searchSchema,
+    farm: farmSchema,
   })
   .strict();
 
@@ -118,8 +150,9 @@ export type CoreConfig = z.infer<typeof coreConfigSchema>;
 export const CORE_KEYS = Object.keys(coreConfigSchema.shape) as (keyof CoreConfig)[];
 
 /** What a user writes in a config file: every core key optional, plugin blocks by their key. */
-export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction' | 'train' | 'predictor' | 'search'>> & {
+export type UserConfig = Partial<Omit<CoreConfig, 'scoring' | 'reduction' | 'train' | 'predictor' | 'search' | 'farm'>> & {
   search?: Partial<CoreConfig['search']>;
+  farm?: Partial<CoreConfig['farm']>;
   predictor?: Partial<CoreConfig['predictor']>;
   scoring?: Partial<CoreConfig['scoring']>;
   reduction?: Partial<CoreConfig['reduction']>;
@@ -172,6 +205,16 @@ export function coreDefaults(): Omit<CoreConfig, 'plugins'> {
       retrainSteps: 1000,
       retrainLr: 0.1,
     },
+    farm: {
+      timeoutMs: 120_000,
+      attempts: 3,
+      backoffMs: 2000,
+      maxModelMiB: 64,
+      lockMs: 30_000,
+      stalledCheckMs: 15_000,
+      prefetch: true,
+      prefix: 'hurricane',
+    },
   };
 }
 
@@ -184,5 +227,6 @@ export const partialCoreSchema = coreConfigSchema
     train: trainSchema.partial(),
     predictor: predictorSchema.partial(),
     search: searchSchema.partial(),
+    farm: farmSchema.partial(),
   })
   .partial();

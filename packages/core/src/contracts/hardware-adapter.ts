@@ -58,6 +58,13 @@ export interface MeasurementProvenance {
   readonly timestamp: string;
   /** Adapter-specific settings that affect the result (threads, perf profile, …). */
   readonly settings: Readonly<Record<string, string | number | boolean>>;
+  /** Set when a device-farm agent took the measurement: which agent, on which host (`hurricane agent`). */
+  readonly agent?: {
+    /** The agent's id, `<host>:<pid>` unless `farm.agentName` names it. */
+    readonly id: string;
+    /** Host name of the machine the device is attached to. */
+    readonly host: string;
+  };
 }
 
 /** Summary statistics of latency samples, as a {@link LatencyMeasurement} carries them. */
@@ -153,6 +160,20 @@ export interface HardwareAdapter {
    * Profilers use it when present and fall back to {@link measure} one model at a time.
    */
   measureBatch?(models: readonly PreparedModel[], options?: MeasureOptions): Promise<LatencyMeasurement[]>;
+  /**
+   * Optional: measures many models, possibly at once on several devices (a device farm), and calls
+   * `onResult` with each job's index as its measurement arrives, in any order, so the caller can
+   * store it at once. `key` names the measurement (e.g. its latency-store key): the same key is the
+   * same measurement, so a farm re-attaches to it after a restart instead of measuring it again,
+   * while two keys are two measurements even of one model. `note` is a one-line progress note (jobs
+   * in flight and queued, rate per device). Resolves when every job has a result; rejects, after
+   * the others are done, when any failed. Profilers prefer it to {@link measureBatch}.
+   */
+  measureMany?(
+    jobs: readonly { readonly model: PreparedModel; readonly key: string }[],
+    onResult: (index: number, measurement: LatencyMeasurement, note: string) => void,
+    options?: MeasureOptions,
+  ): Promise<void>;
 }
 
 /** Injection token of {@link HardwareAdapter}; plugins register any number of adapters under it. */

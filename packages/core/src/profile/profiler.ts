@@ -42,6 +42,16 @@ export interface ProfileSummary {
   readonly results: readonly { readonly key: OperatorKey; readonly measurement: LatencyMeasurement }[];
 }
 
+/** Runs the adapter's health check; when it is not ready, fails with what is wrong (one line) and the doctor command. */
+export async function assertReady(adapter: HardwareAdapter, doctorCommand: string): Promise<void> {
+  const health = await adapter.healthCheck();
+  if (health.ready) return;
+  const bad = health.checks.filter((c) => c.status === 'missing' || c.status === 'error');
+  throw new HurricaneError(
+    `${adapter.id} is not ready to measure: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')} (run '${doctorCommand}' for the fixes)`,
+  );
+}
+
 /** Distinct layer contexts of a backbone, in layer order. */
 export function distinctContexts(backbone: Backbone): LayerContext[] {
   const seen = new Map<string, LayerContext>();
@@ -58,13 +68,7 @@ export function distinctContexts(backbone: Backbone): LayerContext[] {
 export async function profileOperators(o: ProfileOptions): Promise<ProfileSummary> {
   const started = performance.now();
   const progress = o.progress ?? silentProgress;
-  const health = await o.adapter.healthCheck();
-  if (!health.ready) {
-    const bad = health.checks.filter((c) => c.status === 'missing' || c.status === 'error');
-    throw new HurricaneError(
-      `${o.adapter.id} is not ready to measure: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')} (run '${o.doctorCommand ?? 'hurricane doctor'}' for the fixes)`,
-    );
-  }
+  await assertReady(o.adapter, o.doctorCommand ?? 'hurricane doctor');
   const d = await o.adapter.describe();
   if (d.deviceFingerprint === 'unknown' || d.runtimeVersion === 'unknown') {
     throw new HurricaneError(
@@ -90,6 +94,10 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
   let timedMs = 0;
   progress.start(total, total - pending.length, `profiling ${o.adapter.id} (${d.device}), preset ${o.backbone.name}`);
   try {
+    if (o.adapter.measureMany) {
+      timedMs = await profileMany(o, o.adapter.measureMany.bind(o.adapter), pending, keyOf, results);
+      return summary();
+    }
     const batchSize = o.batchSize ?? Number.POSITIVE_INFINITY;
     for (const ctx of contexts) {
       const mine = pending.filter((t) => t.ctx.contextId === ctx.contextId);
@@ -127,18 +135,58 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
   } finally {
     progress.stop();
   }
-  return {
-    adapterId: o.adapter.id,
-    device: d.device,
-    deviceFingerprint: d.deviceFingerprint,
-    runtimeVersion: d.runtimeVersion,
-    total,
-    measured: pending.length,
-    reused: total - pending.length,
-    wallMs: performance.now() - started,
-    timedMs,
-    results,
-  };
+  return summary();
+
+  function summary(): ProfileSummary {
+    return {
+      adapterId: o.adapter.id,
+      device: d.device,
+      deviceFingerprint: d.deviceFingerprint,
+      runtimeVersion: d.runtimeVersion,
+      total,
+      measured: pending.length,
+      reused: total - pending.length,
+      wallMs: performance.now() - started,
+      timedMs,
+      results,
+    };
+  }
+}
+
+/** Exports and prepares every pending operator, then measures them all at once with `measureMany`, storing each result as it arrives. */
+async function profileMany(
+  o: ProfileOptions,
+  measureMany: NonNullable<HardwareAdapter['measureMany']>,
+  pending: readonly { ctx: LayerContext; operator: string }[],
+  keyOf: (operator: string, contextId: string) => OperatorKey,
+  results: { key: OperatorKey; measurement: LatencyMeasurement }[],
+): Promise<number> {
+  const jobs: { model: PreparedModel; key: string }[] = [];
+  for (const t of pending) {
+    if (o.signal?.aborted) throw new HurricaneError('profiling aborted; finished measurements are kept, run it again to resume');
+    const file = path.join(o.workDir, 'models', t.ctx.contextId, `${t.operator}.onnx`);
+    exportOperator({ backbone: o.backbone, layer: t.ctx.layer, operator: t.operator, output: file, seed: o.seed });
+    const model = await o.adapter.prepare(
+      { path: file, inputName: 'input', inputShape: [1, t.ctx.cin, t.ctx.h, t.ctx.w], outputName: 'output' },
+      { workDir: o.workDir, ...(o.signal ? { signal: o.signal } : {}) },
+    );
+    jobs.push({ model, key: `operator:${Object.values(keyOf(t.operator, t.ctx.contextId)).join('|')}` });
+  }
+  let timedMs = 0;
+  await measureMany(
+    jobs,
+    (i, m, note) => {
+      const t = pending[i];
+      if (!t) return;
+      const key = keyOf(t.operator, t.ctx.contextId);
+      o.store.putOperator(key, m);
+      results.push({ key, measurement: m });
+      timedMs += m.timedMs ?? 0;
+      (o.progress ?? silentProgress).advance(1, `${t.ctx.contextId} ${t.operator} ${m.medianMs.toFixed(3)} ms · ${note}`);
+    },
+    o.signal ? { signal: o.signal } : {},
+  );
+  return timedMs;
 }
 
 async function sequential(adapter: HardwareAdapter, models: readonly PreparedModel[], signal?: AbortSignal): Promise<LatencyMeasurement[]> {

@@ -16,6 +16,9 @@ import { PredictorFactory } from '../contracts/predictor.js';
 import { ScoringFunction } from '../contracts/scoring-function.js';
 import type { ToolRunner } from '../contracts/tool-runner.js';
 import { ExecaToolRunner } from './execa-tool-runner.js';
+import { Environment as EnvironmentToken } from '../contracts/environment.js';
+import { Logger as LoggerToken } from '../contracts/logger.js';
+import { FarmAdapter } from '../farm/farm-adapter.js';
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {
@@ -72,6 +75,8 @@ export class HurricaneSession {
   private constructor(
     readonly config: ResolvedConfig,
     readonly container: DependencyContainer,
+    /** The farm adapter of this run, shared with {@link withPreset}'s sessions and closed by {@link dispose}. */
+    private readonly farm: { adapter?: FarmAdapter } = {},
   ) {}
 
   /** Creates the session: resolves the config, then registers each plugin into a fresh child container. */
@@ -152,7 +157,7 @@ export class HurricaneSession {
    */
   withPreset(name: CoreConfig['preset']): HurricaneSession {
     if (name === this.config.core.preset) return this;
-    const s = new HurricaneSession({ ...this.config, core: { ...this.config.core, preset: name } }, this.container);
+    const s = new HurricaneSession({ ...this.config, core: { ...this.config.core, preset: name } }, this.container, this.farm);
     for (const [from, to] of [
       [this.adapterOwners, s.adapterOwners],
       [this.scorerOwners, s.scorerOwners],
@@ -167,7 +172,6 @@ export class HurricaneSession {
     return resolveAllOrNone<HardwareAdapter>(this.container, HardwareAdapter);
   }
 
-  /** The adapter `id` (default: the config's `hardware`), or a {@link ConfigError} listing the available ids. */
   /**
    * The command line of another `hurricane` command for this same run (its `--config`, `--preset`,
    * `--hardware`, … repeated), for hints such as "run 'hurricane profile --preset imagenet' first".
@@ -176,7 +180,24 @@ export class HurricaneSession {
     return ['hurricane', name, ...this.config.commandLine, ...extra].join(' ');
   }
 
+  /**
+   * The adapter `id` (default: the config's `hardware`), or a {@link ConfigError} listing the
+   * available ids. With `farm.url` set, the run's hardware is the device farm's {@link FarmAdapter}
+   * (one per session, closed by {@link dispose}); this host then needs neither device nor plugin.
+   */
   adapter(id: string = this.config.core.hardware): HardwareAdapter {
+    const farm = this.config.core.farm;
+    if (farm.url !== undefined && id === this.config.core.hardware) {
+      // measured on the farm: the agents have the device and its plugin, this host needs neither
+      const logger = this.container.resolve<Logger>(LoggerToken);
+      this.farm.adapter ??= new FarmAdapter(id, {
+        url: farm.url,
+        farm,
+        env: this.container.resolve<Environment>(EnvironmentToken) as NodeJS.ProcessEnv,
+        log: (line) => logger.info(line),
+      });
+      return this.farm.adapter;
+    }
     const all = this.adapters();
     const found = all.find((a) => a.id === id);
     if (found) return found;
@@ -273,6 +294,7 @@ export class HurricaneSession {
 
   /** Disposes the run's container (and every disposable service in it). */
   async dispose(): Promise<void> {
+    await this.farm.adapter?.close();
     await this.container.dispose();
   }
 }

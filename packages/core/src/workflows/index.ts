@@ -11,6 +11,7 @@ import type * as ProfileRun from './profile-run.js';
 import type * as TrainRun from './train-run.js';
 import type * as PredictorDataset from './predictor-dataset.js';
 import type * as PredictorRun from './predictor-run.js';
+import type * as AgentRun from './agent-run.js';
 
 export type { TrainRunOptions, TrainRunSummary } from './train-run.js';
 export type { DatasetMeta, DatasetOptions, DatasetSummary } from './predictor-dataset.js';
@@ -65,4 +66,9 @@ export async function evaluateFromFile(
   ...args: Parameters<typeof PredictorRun.evaluateFromFile>
 ): Promise<ReturnType<typeof PredictorRun.evaluateFromFile>> {
   return (await import('./predictor-run.js')).evaluateFromFile(...args);
+}
+
+/** Starts a device-farm agent serving this host's ready devices (see `hurricane agent`, docs/device-farm.md). */
+export async function startAgent(...args: Parameters<typeof AgentRun.startAgent>): ReturnType<typeof AgentRun.startAgent> {
+  return (await import('./agent-run.js')).startAgent(...args);
 }

@@ -9,6 +9,7 @@ import { writeLatencyCsv } from '../predict/csv-data.js';
 import { type PredictionMetrics, predictionMetrics } from '../predict/metrics.js';
 import { sampleArchitectures } from '../predict/sample.js';
 import type { NetworkKey, SqliteLatencyStore } from '../profile/latency-store.js';
+import { assertReady } from '../profile/profiler.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import { readSpace } from '../profile/space-file.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
@@ -125,10 +126,12 @@ async function measureJobs(
   },
 ): Promise<void> {
   const { workDir, core } = { workDir: session.config.workDir, core: session.config.core };
-  for (let i = 0; i < jobs.length; i += o.batchSize) {
+  // a farm takes many jobs at once (one per device in flight) and hands results back as they arrive
+  const step = adapter.measureMany ? Math.max(256, o.batchSize) : o.batchSize;
+  for (let i = 0; i < jobs.length; i += step) {
     if (o.signal?.aborted)
       throw new HurricaneError('measuring the data set was stopped; finished measurements are kept, run it again to resume');
-    const batch = jobs.slice(i, i + o.batchSize);
+    const batch = jobs.slice(i, i + step);
     const prepared: PreparedModel[] = [];
     for (const job of batch) {
       const file = path.join(workDir, 'networks', backbone.name, `${hash32(job.arch.join(',')).toString(16)}.onnx`);
@@ -137,6 +140,22 @@ async function measureJobs(
       prepared.push(await adapter.prepare(model, { workDir, ...(o.signal ? { signal: o.signal } : {}) }));
     }
     const opts = o.signal ? { signal: o.signal } : {};
+    if (adapter.measureMany) {
+      const many = batch.map((job, j) => ({
+        model: prepared[j] as PreparedModel,
+        key: `network:${Object.values(o.keyOf(job.arch)).join('|')}|${job.trial}`,
+      }));
+      await adapter.measureMany(
+        many,
+        (j, m, note) => {
+          const job = batch[j] as Job;
+          o.store.putNetwork(o.keyOf(job.arch), m, job.trial);
+          o.progress.advance(1, `${m.medianMs.toFixed(3)} ms${job.trial ? ' (repeat)' : ''} · ${note}`);
+        },
+        opts,
+      );
+      continue;
+    }
     const ms: LatencyMeasurement[] = adapter.measureBatch ? await adapter.measureBatch(prepared, opts) : [];
     if (!adapter.measureBatch) for (const p of prepared) ms.push(await adapter.measure(p, opts));
     batch.forEach((job, j) => {
@@ -173,8 +192,7 @@ export async function measureDataset(session: HurricaneSession, o: DatasetOption
   const space = await spaceOrBuild(session, progress, o.signal);
   const backbone = preset(space.preset);
   const adapter = session.adapter();
-  const health = await adapter.healthCheck();
-  if (!health.ready) throw new HurricaneError(`${adapter.id} is not ready to measure (run '${session.command('doctor')}' for the fixes)`);
+  await assertReady(adapter, session.command('doctor'));
   const d = await adapter.describe();
   const hw: DatasetHardware = {
     adapterId: adapter.id,

@@ -8,7 +8,7 @@ import type { Architecture } from '../space/architecture.js';
 import { preset } from '../space/backbone.js';
 import { hash32 } from '../random.js';
 import { SqliteLatencyStore } from '../profile/latency-store.js';
-import { type ProfileSummary, distinctContexts, profileOperators } from '../profile/profiler.js';
+import { type ProfileSummary, assertReady, distinctContexts, profileOperators } from '../profile/profiler.js';
 import type { ProgressReporter } from '../progress.js';
 import { type ReducedSpace, latencyStatistic, reduceSpace } from '../profile/reduction.js';
 
@@ -93,8 +93,7 @@ export async function measureNetwork(
 ): Promise<LatencyMeasurement> {
   const backbone = preset(session.config.core.preset);
   const adapter = session.adapter();
-  const health = await adapter.healthCheck();
-  if (!health.ready) throw new HurricaneError(`${adapter.id} is not ready to measure (run '${session.command('doctor')}' for the fixes)`);
+  await assertReady(adapter, session.command('doctor'));
   const file = path.join(session.config.workDir, 'networks', backbone.name, `${hash32(arch.join(',')).toString(16)}.onnx`);
   exportArchitecture({ backbone, arch, output: file, seed: session.config.core.seed, weightsFile: o.weightsFile });
   const prepared = await adapter.prepare(

@@ -310,7 +310,8 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   const name = o.name ?? (core.search.baseline ? 'spos' : 'hurricane');
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(`run name '${name}' may only use letters, digits, '.', '_' and '-'`);
   const run = new RunFolder(path.join(session.config.workDir, 'runs', name));
-  const config = { ...core, plugins: undefined };
+  // where latencies are measured (this machine or a farm) does not change the run; the farm URL may hold a password
+  const config = { ...core, plugins: undefined, farm: undefined };
   run.open({ createdBy: `@hurricane/core ${pkg.version}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
   if (o.from) run.resetFrom(o.from, PHASE_FILES);
   log(`run folder: ${path.relative(process.cwd(), run.dir) || '.'}`);

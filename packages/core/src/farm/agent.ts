@@ -1,0 +1,234 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { HardwareAdapter, LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import { HurricaneError, describeError } from '../errors.js';
+import { BlobRefused, fetchBlob } from './blob-store.js';
+import { type FarmConfig, connectRedis, queueConnection, redactUrl } from './connection.js';
+import { HEARTBEAT_MS, announce, describeDevice, withdraw } from './device-registry.js';
+import { type Announcement, type MeasureJob, firstIssue, jobSchema, queueName } from './protocol.js';
+
+/** Options of {@link FarmAgent.start}. */
+export interface AgentOptions {
+  /** The adapters of this host to serve (each one whose health check passes becomes a device). */
+  readonly adapters: readonly HardwareAdapter[];
+  /** The farm's Redis URL. */
+  readonly url: string;
+  readonly farm: FarmConfig;
+  /** The agent's own folder: received models and prepared artifacts live here and nowhere else. */
+  readonly workDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** One plain line per event (serving, measured, failed, handed back). */
+  readonly log: (line: string) => void;
+}
+
+interface Served {
+  readonly adapter: HardwareAdapter;
+  announcement: Announcement;
+  worker?: Worker;
+  /** The device's queue of work: one measurement at a time. */
+  device: Promise<unknown>;
+}
+
+/**
+ * Jobs an agent holds per device with `farm.prefetch`: the one in measurement and the next, whose
+ * model is fetched meanwhile (the transfer is off the device's critical path). Measurement stays
+ * one at a time per device either way.
+ */
+const JOBS_PER_DEVICE_PREFETCHING = 2;
+
+/** Why a job cannot be served, ever (BullMQ does not retry it). */
+async function unrecoverable(message: string): Promise<Error> {
+  const { UnrecoverableError } = await import('bullmq');
+  return new UnrecoverableError(message);
+}
+
+/**
+ * `hurricane agent`: serves this host's devices to the farm. Each ready adapter becomes a device
+ * with its own BullMQ worker (one job at a time) on the queue of its adapter, fingerprint and
+ * runtime version, and an announcement renewed every {@link HEARTBEAT_MS}. A job is checked
+ * against the schema and against the device before its model is fetched (size-limited,
+ * hash-checked) and measured. A killed agent's job is taken over by another agent once its lock
+ * expires (BullMQ's stalled-job check).
+ */
+export class FarmAgent {
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly active = new Map<string, { job: Job; token: string | undefined; abort: AbortController }>();
+  private handingBack = false;
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+
+  private constructor(
+    private readonly o: AgentOptions,
+    private readonly redis: Redis,
+    readonly id: string,
+    private readonly served: Served[],
+  ) {}
+
+  /** The devices this agent serves. */
+  get devices(): readonly Announcement[] {
+    return this.served.map((s) => s.announcement);
+  }
+
+  /** Health-checks the adapters, announces the ready ones and starts taking jobs. */
+  static async start(o: AgentOptions): Promise<FarmAgent> {
+    const redis = await connectRedis(o.url, o.farm, o.env);
+    const host = os.hostname();
+    const id = o.farm.agentName ?? `${host}:${process.pid}`;
+    const served: Served[] = [];
+    const skipped: string[] = [];
+    for (const adapter of o.adapters) {
+      const health = await adapter.healthCheck();
+      const d = await adapter.describe();
+      const bad = health.checks.filter((c) => c.status === 'missing' || c.status === 'error');
+      if (!health.ready) skipped.push(`${adapter.id}: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+      else if (d.deviceFingerprint === 'unknown' || d.runtimeVersion === 'unknown')
+        skipped.push(`${adapter.id}: cannot name its device or runtime version`);
+      else served.push({ adapter, announcement: { ...d, agentId: id, host, queue: queueName(d), done: 0 }, device: Promise.resolve() });
+    }
+    for (const s of skipped) o.log(`not serving ${s}`);
+    if (served.length === 0) {
+      redis.disconnect();
+      throw new HurricaneError(
+        `no device on this host is ready to serve (${skipped.join(' | ') || 'no hardware adapter is installed'}): fix it as 'hurricane doctor' says, or install the adapter's plugin`,
+      );
+    }
+    const agent = new FarmAgent(o, redis, id, served);
+    await agent.run();
+    return agent;
+  }
+
+  private async run(): Promise<void> {
+    const { Worker } = await import('bullmq');
+    const connection = queueConnection(this.o.url, this.o.farm, this.o.env);
+    await this.renew();
+    this.heartbeat = setInterval(() => void this.renew().catch(() => {}), HEARTBEAT_MS);
+    for (const s of this.served) {
+      s.worker = new Worker(s.announcement.queue, (job: Job, token?: string) => this.process(s, job, token), {
+        connection,
+        prefix: this.o.farm.prefix,
+        concurrency: this.o.farm.prefetch ? JOBS_PER_DEVICE_PREFETCHING : 1,
+        lockDuration: this.o.farm.lockMs,
+        stalledInterval: this.o.farm.stalledCheckMs,
+        maxStalledCount: 2,
+      });
+      let lastError = '';
+      s.worker.on('error', (error) => {
+        const line = describeError(error).split('\n')[0] ?? '';
+        if (line !== lastError) this.o.log(`queue connection: ${line} (retrying)`);
+        lastError = line;
+      });
+      this.o.log(`serving ${describeDevice(s.announcement)} on ${redactUrl(this.o.url)} (queue ${s.announcement.queue})`);
+    }
+  }
+
+  private async renew(): Promise<void> {
+    for (const s of this.served) await announce(this.redis, this.o.farm.prefix, s.announcement);
+  }
+
+  /** Checks a job's data against the schema and the device; the reason it is refused, or the job. */
+  private async check(s: Served, data: unknown): Promise<MeasureJob> {
+    const parsed = jobSchema.safeParse(data);
+    if (!parsed.success) throw await unrecoverable(`job refused: ${firstIssue(parsed.error)}`);
+    const j = parsed.data;
+    const a = s.announcement;
+    if (j.adapterId !== a.adapterId || j.deviceFingerprint !== a.deviceFingerprint || j.runtimeVersion !== a.runtimeVersion) {
+      throw await unrecoverable(
+        `job refused: it asks for ${j.adapterId} ${j.deviceFingerprint} (runtime ${j.runtimeVersion}), this queue's device is ${a.adapterId} ${a.deviceFingerprint} (runtime ${a.runtimeVersion})`,
+      );
+    }
+    return j;
+  }
+
+  private async process(s: Served, job: Job, token: string | undefined): Promise<LatencyMeasurement> {
+    const started = performance.now();
+    const j = await this.check(s, job.data);
+    let file: string;
+    try {
+      const dir = path.join(this.o.workDir, 'models');
+      file = await fetchBlob(this.redis, this.o.farm.prefix, {
+        sha: j.model.sha256,
+        bytes: j.model.bytes,
+        maxBytes: this.o.farm.maxModelMiB * 2 ** 20,
+        dir,
+      });
+    } catch (error) {
+      if (error instanceof BlobRefused) throw await unrecoverable(error.message);
+      throw error;
+    }
+    const measure = () => this.measure(s, job, token, j, file, started);
+    const turn = s.device.then(measure, measure);
+    s.device = turn.catch(() => {});
+    return turn;
+  }
+
+  /** Measures a job on its device (called when the device is free); a job whose turn comes while stopping is handed back. */
+  private async measure(
+    s: Served,
+    job: Job,
+    token: string | undefined,
+    j: MeasureJob,
+    file: string,
+    started: number,
+  ): Promise<LatencyMeasurement> {
+    const sha = j.model.sha256.slice(0, 12);
+    if (this.stopping) return this.handBack(job, token, sha);
+    this.o.log(`measuring ${sha} on ${s.adapter.id} (try ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
+    const abort = new AbortController();
+    const key = `${s.announcement.queue}/${job.id}`;
+    this.active.set(key, { job, token, abort });
+    try {
+      const model = { path: file, inputName: 'input', inputShape: j.model.inputShape, outputName: 'output' };
+      const prepared = await s.adapter.prepare(model, { workDir: this.o.workDir, signal: abort.signal });
+      const m = await s.adapter.measure(prepared, { ...j.measure, signal: abort.signal });
+      s.announcement = { ...s.announcement, done: s.announcement.done + 1 };
+      this.o.log(
+        `measured ${sha} on ${s.adapter.id}: median ${m.medianMs.toFixed(3)} ms (job took ${(performance.now() - started).toFixed(0)} ms)`,
+      );
+      return { ...m, provenance: { ...m.provenance, agent: { id: this.id, host: s.announcement.host } } };
+    } catch (error) {
+      if (abort.signal.aborted && this.handingBack) return this.handBack(job, token, sha);
+      const line = (error instanceof Error ? error.message : String(error)).split('\n')[0] || 'unknown error';
+      this.o.log(`failed ${sha} on ${s.adapter.id} (try ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}): ${line}`);
+      throw new Error(line);
+    } finally {
+      this.active.delete(key);
+    }
+  }
+
+  /** Puts a job back in the queue for another agent, without using up one of its tries. */
+  private async handBack(job: Job, token: string | undefined, sha: string): Promise<never> {
+    const { WaitingError } = await import('bullmq');
+    await job.moveToWait(token);
+    this.o.log(`handed ${sha} back to the queue (stopping)`);
+    throw new WaitingError();
+  }
+
+  /**
+   * Stops taking jobs and withdraws the announcements; the job in measurement finishes if it does
+   * within `graceMs`, else it is aborted and handed back to the queue for another agent.
+   */
+  stop(o: { graceMs: number }): Promise<void> {
+    this.stopped ??= this.shutdown(o.graceMs);
+    return this.stopped;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.heartbeat);
+    for (const s of this.served) await withdraw(this.redis, this.o.farm.prefix, s.announcement).catch(() => {});
+    const closing = Promise.all(this.served.map((s) => s.worker?.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), graceMs);
+    });
+    if ((await Promise.race([closing.then(() => 'closed' as const), graceOver])) === 'late') {
+      this.handingBack = true;
+      for (const a of this.active.values()) a.abort.abort();
+      await closing;
+    }
+    clearTimeout(timer);
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,247 @@
+// Helpers of the device-farm tests: a real `redis-server` on a free local port, agent and
+// requester processes of the real CLI, a simulated-device project, and reading the latency store.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { CLI, REPO, makeProject, pkgDir } from './helpers.js';
+
+/** The simulated-device plugin (test/fixtures/farm/sim-device.mjs). */
+export const SIM_DEVICE = path.join(REPO, 'test/fixtures/farm/sim-device.mjs');
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running `redis-server` (no persistence: a restart starts empty, the worst case for the farm). */
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  /** SIGKILLs the server and waits for it to exit. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and arguments. */
+  restart(): Promise<void>;
+}
+
+function redisBinary(): string {
+  try {
+    return execFileSync('which', ['redis-server'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(
+      "redis-server is not installed: the device-farm tests need a real Redis ('apt-get install redis-server'; .ci/run installs it)",
+    );
+  }
+}
+
+/** Waits until `port` accepts TCP connections (the server is up). */
+async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts `redis-server` on a free port; `extra` adds arguments (e.g. TLS, requirepass). `tls` listens with TLS only. */
+export async function startRedis(o: { extra?: string[]; tls?: boolean } = {}): Promise<RedisServer> {
+  const bin = redisBinary();
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-redis-'));
+  const args = [
+    ...(o.tls ? ['--port', '0', '--tls-port', String(port)] : ['--port', String(port)]),
+    ...['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(o.extra ?? [])],
+  ];
+  let proc: ChildProcess;
+  const start = async () => {
+    proc = spawn(bin, args, { stdio: 'ignore' });
+    await waitForPort(port);
+  };
+  await start();
+  const kill = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+  };
+  servers.push({ kill });
+  return { port, url: `${o.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`, kill, restart: start };
+}
+const servers: { kill: () => Promise<void> }[] = [];
+
+/** A process of the CLI with its output collected, for agents and requesters. */
+export interface CliProcess {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  /** Everything it printed on stderr so far. */
+  stderr(): string;
+  stdout(): string;
+  /** Resolves with the exit code (or 128 + signal number). */
+  readonly exited: Promise<number>;
+  /** Waits until stderr matches `re` (the match), or fails after `timeoutMs` with the output so far. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+const procs: CliProcess[] = [];
+
+/** Spawns `hurricane <args>` in `cwd` (env added to this process's). */
+export function spawnCli(args: readonly string[], cwd: string, env: Record<string, string> = {}): CliProcess {
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  proc.stderr?.on('data', (d) => (err += d));
+  proc.stdout?.on('data', (d) => (out += d));
+  const signals: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  const exited = new Promise<number>((resolve) =>
+    proc.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (signals[signal] ?? 0) : 0))),
+  );
+  const p: CliProcess = {
+    proc,
+    pid: proc.pid ?? -1,
+    stderr: () => err,
+    stdout: () => out,
+    exited,
+    async waitFor(re, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = err.match(re);
+        if (m) return m;
+        if (Date.now() > deadline || proc.exitCode !== null) {
+          throw new Error(`waited for ${re} in the stderr of 'hurricane ${args.join(' ')}' (exit ${proc.exitCode}):\n${err.slice(-3000)}`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+  procs.push(p);
+  return p;
+}
+
+/** Starts an agent in `project` on the farm and waits until it serves. */
+export async function startAgent(
+  project: string,
+  url: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<CliProcess> {
+  const a = spawnCli(['agent', '--farm', url, ...extra], project, env);
+  await a.waitFor(/ready with \d+ device/);
+  return a;
+}
+
+/** SIGKILLs every process and server the helpers started (afterEach/afterAll). */
+export async function stopAll(): Promise<void> {
+  for (const p of procs.splice(0)) {
+    if (p.proc.exitCode === null && p.proc.signalCode === null) p.proc.kill('SIGKILL');
+    await p.exited;
+  }
+  for (const s of servers.splice(0)) await s.kill();
+}
+
+/**
+ * A project with the simulated device (`sim`, preset mnist): `sim` are the plugin's options,
+ * `farm` the farm block. `plugin: false` makes a requester that has no device plugin at all.
+ */
+export function farmProject(o: { sim?: Record<string, unknown>; farm?: Record<string, unknown>; plugin?: boolean } = {}): string {
+  const config = {
+    plugins: o.plugin === false ? [] : [SIM_DEVICE],
+    hardware: 'sim',
+    preset: 'mnist',
+    ...(o.plugin === false ? {} : { simDevice: o.sim ?? {} }),
+    farm: { lockMs: 2000, stalledCheckMs: 500, ...(o.farm ?? {}) },
+  };
+  return makeProject({ 'hurricane.config.json': JSON.stringify(config) }, { '@hurricane/core': pkgDir('core') });
+}
+
+/** Rows of the project's operator-latency table: key, median, and the agent that measured it. */
+export function operatorRows(project: string): { key: string; median: number; agent: string | null; measuredAt: string }[] {
+  const file = path.join(project, '.hurricane', 'latency.sqlite');
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    if (!db.prepare("SELECT name FROM sqlite_master WHERE name = 'operator_latency'").get()) return [];
+    const rows = db
+      .prepare(
+        'SELECT adapter_id, device_fingerprint, runtime_version, operator, context_id, median_ms, measurement, measured_at FROM operator_latency ORDER BY context_id, operator',
+      )
+      .all() as Record<string, string | number>[];
+    return rows.map((r) => ({
+      key: [r.adapter_id, r.device_fingerprint, r.runtime_version, r.operator, r.context_id].join('|'),
+      median: r.median_ms as number,
+      agent: (JSON.parse(r.measurement as string) as { provenance: { agent?: { id: string } } }).provenance.agent?.id ?? null,
+      measuredAt: r.measured_at as string,
+    }));
+  } finally {
+    db.close();
+  }
+}
+
+/** The simulated devices' measurement log: one `{pid, fingerprint, model}` per finished measurement. */
+export function measurementLog(file: string): { pid: number; fingerprint: string; model: string }[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [pid, fingerprint, model] = l.split(' ');
+      return { pid: Number(pid), fingerprint: fingerprint ?? '', model: model ?? '' };
+    });
+}
+
+/** A self-signed CA and a `localhost` server certificate signed by it (openssl), for TLS tests. */
+export function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const f = (n: string) => path.join(dir, n);
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=hurricane-test-ca',
+  ]);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('redis.key'), '-out', f('redis.csr'), '-subj', '/CN=localhost']);
+  writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  run([
+    'x509',
+    '-req',
+    '-in',
+    f('redis.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('redis.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    f('ext.cnf'),
+  ]);
+  return { ca: f('ca.crt'), cert: f('redis.crt'), key: f('redis.key') };
+}

@@ -1,0 +1,313 @@
+// The device farm with real processes: a real `redis-server` on a free port, agents and requesters
+// as `hurricane` processes, simulated devices (test/fixtures/farm/sim-device.mjs). Each test makes
+// its own Redis, so no state crosses tests; every process and folder is removed afterwards.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { queueName } from '../packages/core/src/farm/protocol.js';
+import { farmProject, makeCertificates, measurementLog, operatorRows, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
+import { runCli } from './helpers.js';
+
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'hurricane-farm-'));
+  dirs.push(d);
+  return d;
+};
+const project = (o: Parameters<typeof farmProject>[0]) => {
+  const d = farmProject(o);
+  dirs.push(d);
+  return d;
+};
+afterEach(async () => {
+  await stopAll();
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** 20 operators of the mnist backbone: one network, one farm job. */
+const ARCH = Array(20).fill('MB_3_1').join(',');
+const OPERATORS = 256; // mnist: 8 distinct layer contexts × 32 operators
+
+/** Polls until `cond` holds (or fails after `timeoutMs`). */
+async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('device farm: agents and requesters through BullMQ on a real redis-server', { timeout: 90_000 }, () => {
+  it('two agents fill the same latency store a local profile fills, each model measured once, with the agent in the provenance', async () => {
+    const redis = await startRedis();
+    const log = path.join(temp(), 'measured.log');
+    const sim = { delayMs: 5, log };
+    const [a, b] = [await startAgent(project({ sim }), redis.url), await startAgent(project({ sim }), redis.url)];
+    const requester = project({ plugin: false });
+    const r = await runCli(['profile', '--farm', redis.url], requester);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${OPERATORS} operator measurements, ${OPERATORS} new`);
+    expect(r.stderr).toMatch(/farm: \d+\/256 done, \d+ in flight, \d+ queued · /);
+
+    const local = project({ sim: {} });
+    expect((await runCli(['profile'], local)).code).toBe(0);
+    const farmRows = operatorRows(requester);
+    const localRows = operatorRows(local);
+    expect(farmRows.map((x) => [x.key, x.median])).toEqual(localRows.map((x) => [x.key, x.median]));
+    expect(farmRows).toHaveLength(OPERATORS);
+    // both agents worked, and the store says which one measured each row
+    const agents = new Set(farmRows.map((x) => x.agent));
+    expect(agents).toEqual(new Set([`${os.hostname()}:${a.pid}`, `${os.hostname()}:${b.pid}`]));
+    const measured = measurementLog(log);
+    expect(measured).toHaveLength(OPERATORS);
+    expect(new Set(measured.map((m) => m.model)).size).toBe(OPERATORS);
+    // the store a farm filled reduces the space like a local one
+    expect((await runCli(['space', '--farm', redis.url], requester)).code).toBe(0);
+    // a predictor data set through the farm: its noise-floor repeats are jobs of their own
+    const before = measurementLog(log).length;
+    const ds = await runCli(['predictor', 'dataset', '-n', '12', '--repeats', '3', '--farm', redis.url], requester);
+    expect(ds.code, ds.stderr).toBe(0);
+    expect(ds.stdout).toContain('15 new measurements');
+    expect(measurementLog(log).length - before).toBe(15);
+  });
+
+  it('an agent names what is wrong with its command line or its host in one line', async () => {
+    const dir = project({});
+    const none = await runCli(['agent'], dir);
+    expect([none.code, none.stderr.trim()]).toEqual([
+      2,
+      "hurricane: 'hurricane agent' needs the farm's Redis: give --farm redis://host:6379 (or rediss:// for TLS), or farm.url in the config",
+    ]);
+    const serve = await runCli(['agent', '--farm', 'redis://127.0.0.1:1', '--serve', 'simm'], dir);
+    expect([serve.code, serve.stderr.trim()]).toEqual([
+      2,
+      "hurricane: --serve 'simm' is not an installed adapter — did you mean 'sim'?; available: sim",
+    ]);
+    const down = await runCli(['agent', '--farm', 'redis://127.0.0.1:1'], dir);
+    expect(down.code).toBe(1);
+    expect(down.stderr.trim()).toMatch(
+      /^hurricane: cannot reach the farm's Redis at redis:\/\/127\.0\.0\.1:1 \(connect ECONNREFUSED[^)]*\): start redis-server there or fix farm\.url \/ --farm$/,
+    );
+  });
+
+  it('an agent SIGKILLed mid-measurement: another agent takes its job over once the lock expires, and it is stored once', async () => {
+    const redis = await startRedis();
+    const log = path.join(temp(), 'measured.log');
+    const sim = { delayMs: 40, log };
+    const a = await startAgent(project({ sim }), redis.url);
+    const b = await startAgent(project({ sim }), redis.url);
+    const requester = project({ plugin: false });
+    const run = spawnCli(['profile', '--farm', redis.url], requester);
+    await until(() => (a.stderr().match(/measured [0-9a-f]{12}/g) ?? []).length >= 10, 'agent A to finish 10 jobs');
+    // kill A while it measures: its last line is a `measuring` line
+    let sha = '';
+    await until(() => {
+      const last = a.stderr().trim().split('\n').at(-1) ?? '';
+      const m = last.match(/measuring ([0-9a-f]{12})/);
+      if (m?.[1]) sha = m[1];
+      return m !== null;
+    }, 'agent A in measurement');
+    a.proc.kill('SIGKILL');
+    expect(await run.exited, run.stderr()).toBe(0);
+    const rows = operatorRows(requester);
+    expect(rows).toHaveLength(OPERATORS);
+    const measured = measurementLog(log);
+    expect(measured).toHaveLength(OPERATORS); // A never finished its last job; B measured it, once
+    const taken = measured.filter((m) => m.model.startsWith(sha));
+    expect(taken).toEqual([expect.objectContaining({ pid: b.pid })]);
+    expect(b.stderr()).toContain(`measured ${sha}`);
+  });
+
+  it('a requester killed and restarted re-attaches to its jobs: nothing is enqueued or measured twice', async () => {
+    const redis = await startRedis();
+    const log = path.join(temp(), 'measured.log');
+    await startAgent(project({ sim: { delayMs: 15, log } }), redis.url);
+    const requester = project({ plugin: false });
+    const first = spawnCli(['profile', '--farm', redis.url], requester);
+    await until(() => operatorRows(requester).length >= 40, '40 stored results');
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const before = operatorRows(requester).length;
+    await new Promise((r) => setTimeout(r, 500)); // the agent goes on measuring the queued jobs meanwhile
+    const second = await runCli(['profile', '--farm', redis.url], requester);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/re-attached to \d+ farm jobs/);
+    expect(second.stdout).toContain(`${OPERATORS - before} new, ${before} reused`);
+    expect(operatorRows(requester)).toHaveLength(OPERATORS);
+    const measured = measurementLog(log);
+    expect(measured).toHaveLength(OPERATORS);
+    expect(new Set(measured.map((m) => m.model)).size).toBe(OPERATORS);
+  });
+
+  it('a Redis restart loses no stored result: lost jobs are sent again and the run completes', async () => {
+    const redis = await startRedis();
+    await startAgent(project({ sim: { delayMs: 15 } }), redis.url);
+    const requester = project({ plugin: false });
+    const run = spawnCli(['profile', '--farm', redis.url], requester);
+    await until(() => operatorRows(requester).length >= 40, '40 stored results');
+    await redis.kill();
+    const stored = operatorRows(requester);
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.restart(); // empty: no persistence
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(run.stderr()).toMatch(/farm jobs were lost by Redis \(restarted\?\): sending them again/);
+    const after = operatorRows(requester);
+    expect(after).toHaveLength(OPERATORS);
+    // every result stored before the restart is still there, unchanged (not measured again)
+    const byKey = new Map(after.map((x) => [x.key, x]));
+    for (const s of stored) expect(byKey.get(s.key)).toEqual(s);
+  });
+
+  it('a device error is retried with backoff; after farm.attempts tries the run fails with the adapter error', async () => {
+    const redis = await startRedis();
+    const flaky = await startAgent(project({ sim: { failFirst: 2 } }), redis.url);
+    const ok = await runCli(
+      ['latency', '--arch', ARCH, '--farm', redis.url],
+      project({ plugin: false, farm: { attempts: 3, backoffMs: 100 } }),
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(flaky.stderr()).toMatch(/failed [0-9a-f]{12} on sim \(try 1 of 3\): device busy \(simulated failure 1 of 2\)/);
+    expect(flaky.stderr()).toMatch(/failed [0-9a-f]{12} on sim \(try 2 of 3\): device busy/);
+    expect(flaky.stderr()).toMatch(/measuring [0-9a-f]{12} on sim \(try 3 of 3\)/);
+    flaky.proc.kill('SIGKILL');
+
+    const broken = await startAgent(project({ sim: { failFirst: 1000 } }), redis.url);
+    const started = Date.now();
+    const bad = await runCli(
+      ['latency', '--arch', ARCH, '--farm', redis.url],
+      project({ plugin: false, farm: { attempts: 2, backoffMs: 300 } }),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n').at(-1)).toMatch(
+      /1 of 1 farm measurements failed on sim simulated device after 2 tries; first: .*device busy \(simulated failure 2 of 1000\)/,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300); // the backoff was waited
+    expect(broken.stderr().match(/measuring /g)).toHaveLength(2); // bounded: two tries, no more
+  });
+
+  it('a job no agent can serve fails after farm.timeoutMs, naming the device wanted and the devices available', async () => {
+    const redis = await startRedis();
+    const agent = await startAgent(project({ sim: { fingerprint: 'sim-A', device: 'board A' } }), redis.url);
+    const r = await runCli(
+      ['latency', '--arch', ARCH, '--farm', redis.url],
+      project({ plugin: false, farm: { device: 'sim-B', timeoutMs: 1500 } }),
+    );
+    expect(r.code).toBe(1);
+    const line = r.stderr.trim().split('\n').at(-1) ?? '';
+    expect(line).toContain("no farm agent serves sim with device 'sim-B' (waited 2 s)");
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toContain(`sim board A (fingerprint sim-A, runtime 1) on ${os.hostname()}:${agent.pid}`);
+  });
+
+  it('an agent refuses, before any tool runs and without retries, jobs that fail the schema, ask for another device, or carry a bad model', async () => {
+    const redis = await startRedis();
+    const log = path.join(temp(), 'measured.log');
+    const agentDir = project({ sim: { log }, farm: { maxModelMiB: 0.01 } });
+    await startAgent(agentDir, redis.url);
+    const device = { adapterId: 'sim', deviceFingerprint: 'sim-1', runtimeVersion: '1' };
+    const queue = new Queue(queueName(device), { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'hurricane' });
+    const client = new Redis(redis.port, '127.0.0.1');
+    try {
+      const good = { v: 1, ...device, model: { sha256: 'a'.repeat(64), bytes: 100, inputShape: [1, 1, 28, 28] }, measure: {} };
+      const tampered = Buffer.from('not the model the hash names');
+      await client.set(`hurricane:blob:${'b'.repeat(64)}`, tampered);
+      const cases: [string, unknown, RegExp][] = [
+        ['command', { ...good, command: 'rm -rf /' }, /job refused: Unrecognized key: "command"/],
+        [
+          'path',
+          { ...good, model: { ...good.model, sha256: '../../../../etc/passwd' } },
+          /job refused: model.sha256: a SHA-256 in lower-case hex/,
+        ],
+        ['device', { ...good, deviceFingerprint: 'someone-else' }, /job refused: it asks for sim someone-else/],
+        [
+          'size',
+          { ...good, model: { ...good.model, bytes: 20_000 } },
+          /is 0\.0 MiB, over this agent's farm\.maxModelMiB|over this agent's farm\.maxModelMiB/,
+        ],
+        [
+          'hash',
+          { ...good, model: { ...good.model, sha256: 'b'.repeat(64), bytes: tampered.length } },
+          /hashes to [0-9a-f]{12} .*refused as corrupt or tampered/,
+        ],
+        ['missing', good, /is not in the farm's Redis/],
+      ];
+      for (const [id, data] of cases) await queue.add('measure', data, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+      for (const [id, , reason] of cases) {
+        let job: Job | undefined;
+        for (let i = 0; i < 400; i++) {
+          job = await Job.fromId(queue, id);
+          if (job?.finishedOn) break;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        expect(await job?.getState(), id).toBe('failed');
+        expect(job?.failedReason, id).toMatch(reason);
+        expect(job?.attemptsMade, id).toBe(1); // unrecoverable: not retried
+      }
+      expect(measurementLog(log)).toEqual([]); // the device never ran
+      const work = path.join(agentDir, '.hurricane');
+      const agentFiles = existsSync(work) ? readdirSync(work, { recursive: true }).map(String) : [];
+      expect(agentFiles.filter((f) => !f.startsWith('agent'))).toEqual([]); // nothing written outside the agent's folder
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+  });
+
+  it('TLS with a private CA and a password: rediss:// works end to end; a wrong password is one line, exit 1', async () => {
+    const certs = makeCertificates(temp());
+    const redis = await startRedis({
+      tls: true,
+      extra: [
+        '--tls-cert-file',
+        certs.cert,
+        '--tls-key-file',
+        certs.key,
+        '--tls-ca-cert-file',
+        certs.ca,
+        '--tls-auth-clients',
+        'no',
+        '--requirepass',
+        's3cret',
+      ],
+    });
+    const url = `rediss://localhost:${redis.port}`;
+    const env = { HURRICANE_FARM_PASSWORD: 's3cret' };
+    await startAgent(project({ farm: { caFile: certs.ca } }), url, [], env);
+    const r = await runCli(['latency', '--arch', ARCH, '--farm', url, '--json'], project({ plugin: false, farm: { caFile: certs.ca } }), {
+      env,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).provenance.agent.host).toBe(os.hostname());
+
+    const wrong = await runCli(
+      ['latency', '--arch', ARCH, '--farm', `rediss://:nope@localhost:${redis.port}`],
+      project({ plugin: false, farm: { caFile: certs.ca } }),
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toMatch(/the farm's Redis at rediss:\/\/:\*\*\*@localhost:\d+ refused the credentials .*HURRICANE_FARM_PASSWORD/);
+    expect(wrong.stderr).not.toContain('nope');
+    const noCa = await runCli(['latency', '--arch', ARCH, '--farm', url], project({ plugin: false }), { env });
+    expect(noCa.code).toBe(1);
+    expect(noCa.stderr).toMatch(/cannot open a TLS connection to the farm's Redis .*farm\.caFile/);
+  });
+
+  it('Ctrl-C on an agent hands its job back after --grace; another agent measures it', async () => {
+    const redis = await startRedis();
+    const log = path.join(temp(), 'measured.log');
+    const slow = await startAgent(project({ sim: { delayMs: 60_000, log } }), redis.url, ['--grace', '0.3']);
+    const requester = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], project({ plugin: false }));
+    await slow.waitFor(/measuring [0-9a-f]{12}/);
+    slow.proc.kill('SIGINT');
+    await slow.waitFor(/handed [0-9a-f]{12} back to the queue/);
+    expect(await slow.exited).toBe(130);
+    const fast = await startAgent(project({ sim: { log } }), redis.url);
+    expect(await requester.exited, requester.stderr()).toBe(0);
+    expect(measurementLog(log)).toEqual([expect.objectContaining({ pid: fast.pid })]);
+  });
+});
