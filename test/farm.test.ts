@@ -202,6 +202,13 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     expect(line).toContain("no farm agent serves sim with device 'sim-B' (waited 2 s)");
     expect(line.split('\n')).toHaveLength(1);
     expect(line).toContain(`sim board A (fingerprint sim-A, runtime 1) on ${os.hostname()}:${agent.pid}`);
+    // two kinds of device for one adapter: the run asks which (config error, exit 2)
+    await startAgent(project({ sim: { fingerprint: 'sim-B', device: 'board B' } }), redis.url);
+    const which = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], project({ plugin: false }));
+    expect([which.code, which.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    expect(which.stderr).toContain(
+      'the farm has 2 kinds of sim device: sim board A (fingerprint sim-A, runtime 1); sim board B (fingerprint sim-B, runtime 1): set farm.device to one fingerprint',
+    );
   });
 
   it('an agent refuses, before any tool runs and without retries, jobs that fail the schema, ask for another device, or carry a bad model', async () => {

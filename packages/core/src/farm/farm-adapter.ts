@@ -120,6 +120,7 @@ export class FarmAdapter implements HardwareAdapter {
       const agents = (await this.candidates()).matching.filter((a) => a.queue === t.queue).map((a) => a.agentId);
       checks.push({ name: 'farm agents', status: 'ok', detail: `${kindOf(t)} on ${agents.join(', ')}` });
     } catch (error) {
+      if (error instanceof ConfigError) throw error; // several device kinds: the config must choose (exit 2)
       const detail = (error as Error).message;
       checks.push({ name: checks.length === 0 ? 'farm redis' : 'farm agents', status: 'error', detail, fix: 'see docs/device-farm.md' });
     }
