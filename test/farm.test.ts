@@ -308,13 +308,29 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     const redis = await startRedis();
     const log = path.join(temp(), 'measured.log');
     const slow = await startAgent(project({ sim: { delayMs: 60_000, log } }), redis.url, ['--grace', '0.3']);
-    const requester = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], project({ plugin: false }));
+    const requesterDir = project({ plugin: false, farm: { timeoutMs: 5000 } });
+    const requester = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], requesterDir);
     await slow.waitFor(/measuring [0-9a-f]{12}/);
     slow.proc.kill('SIGINT');
     await slow.waitFor(/handed [0-9a-f]{12} back to the queue/);
     expect(await slow.exited).toBe(130);
+    expect(slow.stderr()).toContain(
+      'hurricane: SIGINT: stopping the agent: no new jobs; the job in measurement finishes, or goes back to the queue after 0.3 s',
+    );
     const fast = await startAgent(project({ sim: { log } }), redis.url);
     expect(await requester.exited, requester.stderr()).toBe(0);
     expect(measurementLog(log)).toEqual([expect.objectContaining({ pid: fast.pid })]);
+
+    // with every agent gone, the project still names the device it used; the job waits, then fails naming it
+    fast.proc.kill('SIGINT');
+    expect(await fast.exited).toBe(130);
+    const alone = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], requesterDir);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain(
+      'no farm agent serves sim simulated device (fingerprint sim-1, runtime 1) right now; using it as this project did last time',
+    );
+    expect(alone.stderr.trim().split('\n').at(-1)).toMatch(
+      /no farm agent serves sim simulated device \(fingerprint sim-1, runtime 1\) \(waited 5 s\); the farm's devices: none \(no agent is running\)/,
+    );
   });
 });

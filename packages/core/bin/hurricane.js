@@ -32,8 +32,9 @@ for (const [signal, code] of [
   let received = 0;
   process.on(signal, () => {
     received++;
-    if (received === 1 && interrupt()) {
-      process.stderr.write(`hurricane: ${signal}: finishing the current step and saving a checkpoint (again to stop at once)\n`);
+    const doing = received === 1 ? interrupt() : null;
+    if (doing) {
+      process.stderr.write(`hurricane: ${signal}: ${doing} (again to stop at once)\n`);
       process.exitCode = code;
     } else stop();
   });

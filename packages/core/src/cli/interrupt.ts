@@ -4,19 +4,21 @@
  * instead of exiting, a second one exits at once (bin/hurricane.js).
  */
 let handler: (() => void) | null = null;
+let doing = '';
 
-/** Registers the handler of the running command (null to remove it). */
-export function onInterrupt(h: (() => void) | null): void {
+/** Registers the handler of the running command (null to remove it) and what it does when called, for the CLI's line. */
+export function onInterrupt(h: (() => void) | null, what = 'finishing the current step and saving a checkpoint'): void {
   handler = h;
+  doing = what;
 }
 
-/** Called by the CLI's signal handler: true when a command took the signal and will stop by itself. */
-export function interrupt(): boolean {
+/** Called by the CLI's signal handler: what the command does now that it took the signal and will stop by itself, or null when no command took it. */
+export function interrupt(): string | null {
   const h = handler;
-  if (!h) return false;
+  if (!h) return null;
   handler = null;
   h();
-  return true;
+  return doing;
 }
 
 let lost: (() => string) | null = null;

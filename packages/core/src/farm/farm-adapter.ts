@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type {
@@ -9,11 +10,12 @@ import type {
   OnnxModel,
   PreparedModel,
 } from '../contracts/hardware-adapter.js';
+import { writeFileAtomicSync } from '../atomic-write.js';
 import { ConfigError, HurricaneError } from '../errors.js';
 import { type FarmConfig, connectRedis, queueConnection, redactUrl } from './connection.js';
 import { describeDevice, listDevices } from './device-registry.js';
 import { FarmRequest, type FarmJob } from './farm-request.js';
-import { type Announcement, type FarmDevice, queueName } from './protocol.js';
+import { type Announcement, type FarmDevice, type FarmTarget, queueName } from './protocol.js';
 
 /** Options of {@link FarmAdapter}. */
 export interface FarmAdapterOptions {
@@ -22,6 +24,12 @@ export interface FarmAdapterOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Warnings and waiting notes (one line each). */
   readonly log: (line: string) => void;
+  /**
+   * Where the device a run last used is remembered, per adapter id: with no agent online, the run
+   * names the same device (e.g. `hurricane space` after the agents stopped) and its jobs wait up
+   * to `farm.timeoutMs` for one.
+   */
+  readonly memoryFile?: string;
 }
 
 /** `adapter device (fingerprint …, runtime …)` for a device kind. */
@@ -38,7 +46,7 @@ export class FarmAdapter implements HardwareAdapter {
   readonly description: string;
   private redis: Redis | undefined;
   private queue: Queue | undefined;
-  private target: Announcement | undefined;
+  private target: FarmTarget | undefined;
 
   constructor(
     readonly id: string,
@@ -66,8 +74,11 @@ export class FarmAdapter implements HardwareAdapter {
     return `${this.id}${this.o.farm.device !== undefined ? ` with device '${this.o.farm.device}'` : ''}`;
   }
 
-  /** The farm device the run measures on; waits up to `farm.timeoutMs` for an agent to announce one. */
-  private async resolveTarget(): Promise<Announcement> {
+  /**
+   * The farm device the run measures on: the one agents announce (`farm.device` narrowing), else
+   * the one this project last used; with neither, waits up to `farm.timeoutMs` for an agent.
+   */
+  private async resolveTarget(): Promise<FarmTarget> {
     if (this.target) return this.target;
     const deadline = Date.now() + this.o.farm.timeoutMs;
     let said = false;
@@ -79,17 +90,41 @@ export class FarmAdapter implements HardwareAdapter {
           `the farm has ${kinds.size} kinds of ${this.id} device: ${[...kinds.values()].map(kindOf).join('; ')}: set farm.device to one fingerprint`,
         );
       }
-      const only = [...kinds.values()][0];
+      const only = [...kinds.values()][0] ?? this.remembered();
       if (only) {
-        this.target = only;
-        await this.openQueue(only);
-        return only;
+        if (kinds.size === 0) this.o.log(`no farm agent serves ${kindOf(only)} right now; using it as this project did last time`);
+        const { adapterId, device, runtime, runtimeVersion, deviceFingerprint, queue } = only;
+        this.target = { adapterId, device, runtime, runtimeVersion, deviceFingerprint, queue };
+        this.remember(this.target);
+        await this.openQueue(this.target);
+        return this.target;
       }
       if (Date.now() >= deadline) throw this.noAgent(all, this.o.farm.timeoutMs);
       if (!said) this.o.log(`waiting up to ${(this.o.farm.timeoutMs / 1000).toFixed(0)} s for a farm agent serving ${this.wanted()}`);
       said = true;
       await new Promise((r) => setTimeout(r, 500));
     }
+  }
+
+  private memory(): Record<string, FarmTarget> {
+    if (!this.o.memoryFile || !existsSync(this.o.memoryFile)) return {};
+    try {
+      return JSON.parse(readFileSync(this.o.memoryFile, 'utf8')) as Record<string, FarmTarget>;
+    } catch {
+      return {}; // unreadable: forgotten, the next run writes it again
+    }
+  }
+
+  /** The device this project last used for this adapter, when it still fits `farm.device`. */
+  private remembered(): FarmTarget | undefined {
+    const t = this.memory()[this.id];
+    const want = this.o.farm.device;
+    if (!t || typeof t.queue !== 'string' || t.queue !== queueName(t)) return undefined;
+    return want === undefined || t.deviceFingerprint === want || t.device.includes(want) ? t : undefined;
+  }
+
+  private remember(t: FarmTarget): void {
+    if (this.o.memoryFile) writeFileAtomicSync(this.o.memoryFile, `${JSON.stringify({ ...this.memory(), [this.id]: t }, null, 2)}\n`);
   }
 
   /** The error when no agent serves the wanted device: names it and every device the farm has. */
@@ -118,13 +153,22 @@ export class FarmAdapter implements HardwareAdapter {
       checks.push({ name: 'farm redis', status: 'ok', detail: redactUrl(this.o.url) });
       const t = await this.resolveTarget();
       const agents = (await this.candidates()).matching.filter((a) => a.queue === t.queue).map((a) => a.agentId);
-      checks.push({ name: 'farm agents', status: 'ok', detail: `${kindOf(t)} on ${agents.join(', ')}` });
+      checks.push(
+        agents.length > 0
+          ? { name: 'farm agents', status: 'ok', detail: `${kindOf(t)} on ${agents.join(', ')}` }
+          : {
+              name: 'farm agents',
+              status: 'warn',
+              detail: `no agent serves ${kindOf(t)} right now; its jobs wait up to farm.timeoutMs for one`,
+              fix: "start 'hurricane agent --farm <url>' on the host with that device",
+            },
+      );
     } catch (error) {
       if (error instanceof ConfigError) throw error; // several device kinds: the config must choose (exit 2)
       const detail = (error as Error).message;
       checks.push({ name: checks.length === 0 ? 'farm redis' : 'farm agents', status: 'error', detail, fix: 'see docs/device-farm.md' });
     }
-    return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok'), checks };
+    return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok' || c.status === 'warn'), checks };
   }
 
   async prepare(model: OnnxModel): Promise<PreparedModel> {
@@ -152,7 +196,7 @@ export class FarmAdapter implements HardwareAdapter {
   }
 
   /** The BullMQ queue of the target device, connected. */
-  private async openQueue(target: Announcement): Promise<Queue> {
+  private async openQueue(target: FarmTarget): Promise<Queue> {
     if (!this.queue) {
       const { Queue } = await import('bullmq');
       this.queue = new Queue(queueName(target), {

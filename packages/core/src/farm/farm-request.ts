@@ -6,7 +6,7 @@ import { HurricaneError } from '../errors.js';
 import { putBlobs, sha256 } from './blob-store.js';
 import { type FarmConfig, queueConnection } from './connection.js';
 import { listDevices } from './device-registry.js';
-import { type Announcement, type MeasureJob, checkResult, jobId } from './protocol.js';
+import { type Announcement, type FarmTarget, type MeasureJob, checkResult, jobId } from './protocol.js';
 
 /** One measurement a requester asks the farm for. */
 export interface FarmJob {
@@ -53,7 +53,7 @@ export class FarmRequest {
       readonly log: (line: string) => void;
       readonly redis: Redis;
       readonly queue: Queue;
-      readonly target: Announcement;
+      readonly target: FarmTarget;
       readonly noAgent: (all: readonly Announcement[], waitedMs: number) => HurricaneError;
     },
   ) {}

@@ -14,6 +14,9 @@ export interface FarmDevice {
   readonly deviceFingerprint: string;
 }
 
+/** A device kind of the farm, with the queue its agents take jobs from. */
+export type FarmTarget = FarmDevice & { readonly queue: string };
+
 /** A device announcement in Redis (refreshed while the agent lives; it expires when the agent dies). */
 export interface Announcement extends FarmDevice {
   readonly agentId: string;

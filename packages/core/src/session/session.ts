@@ -2,6 +2,7 @@
 // tsyringe container (`container.ts`, `tokens.ts`) with core's services (the execa tool runner,
 // the stderr logger, Eq. 4 scoring), and the adapter, scorer and doctor look-ups (this file). May
 // import `config/`, `plugin-loader/` and the contracts; the stages never import it.
+import path from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import { resolveConfig, type ConfigOverrides, type ConfiguredPlugin, type ResolvedConfig } from '../config/resolve.js';
 import { suggestion } from '../config/format-issues.js';
@@ -195,6 +196,7 @@ export class HurricaneSession {
         farm,
         env: this.container.resolve<Environment>(EnvironmentToken) as NodeJS.ProcessEnv,
         log: (line) => logger.info(line),
+        memoryFile: path.join(this.config.workDir, 'farm-devices.json'),
       });
       return this.farm.adapter;
     }

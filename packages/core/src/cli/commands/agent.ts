@@ -17,7 +17,10 @@ export async function agentCommand(session: HurricaneSession, io: CliIO, opts: {
     `agent: ${agent.id} ready with ${agent.devices.length} device(s); Ctrl-C stops it (the job in measurement finishes, or is handed back after ${graceS} s)`,
   );
   const stopped = new Promise<void>((resolve) => {
-    onInterrupt(() => void agent.stop({ graceMs: graceS * 1000 }).then(resolve));
+    onInterrupt(
+      () => void agent.stop({ graceMs: graceS * 1000 }).then(resolve),
+      `stopping the agent: no new jobs; the job in measurement finishes, or goes back to the queue after ${graceS} s`,
+    );
   });
   onHardStop(() => 'the job in measurement goes back to the queue when its lock expires (farm.lockMs) and another agent takes it');
   try {
