@@ -73,50 +73,11 @@ export class FarmRequest {
     events.on('error', () => {});
     // listening while the first jobs go out (a completion it misses is collected by the poll)
     const listening = events.waitUntilReady();
-    let timer: NodeJS.Timeout | undefined;
+    const timer: { id?: NodeJS.Timeout } = {};
     try {
-      await new Promise<void>((resolve, reject) => {
-        const deliver = (id: string, value: unknown) => this.deliver(id, value, onResult);
-        let sent = false;
-        const check = () => (sent && this.pending.size === 0 ? resolve() : undefined);
-        events.on('completed', ({ jobId: id, returnvalue }) => {
-          deliver(id, typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue);
-          check();
-        });
-        events.on('failed', ({ jobId: id, failedReason }) => void this.failedEvent(id, failedReason).then(check));
-        options.signal?.addEventListener('abort', () =>
-          reject(
-            new HurricaneError(
-              'stopped; the finished measurements are stored and the queued jobs stay in the farm: run again to re-attach to them',
-            ),
-          ),
-        );
-        let busy = false;
-        const tick = async () => {
-          if (busy) return;
-          busy = true;
-          try {
-            await this.reconcile(deliver, [...this.pending.keys()], false);
-            this.counts = { active: (await this.o.queue.getJobCounts('active')).active ?? 0 };
-            await this.watchAgents();
-            check();
-          } catch (error) {
-            if (error instanceof HurricaneError) reject(error);
-          } finally {
-            busy = false;
-          }
-        };
-        // sent in chunks: the first jobs reach the agents while later models are still hashed and uploaded
-        Promise.all([this.send(jobs, options, deliver), listening])
-          .then(() => {
-            sent = true;
-            timer = setInterval(() => void tick(), POLL_MS);
-            check();
-          })
-          .catch(reject);
-      });
+      await this.collect(events, listening, timer, jobs, onResult, options);
     } finally {
-      clearInterval(timer);
+      clearInterval(timer.id);
       await events.close().catch(() => {});
       await Promise.all(this.removals);
     }
@@ -127,7 +88,57 @@ export class FarmRequest {
     }
   }
 
-  /** Hashes and uploads each model (once per hash) and records the job it becomes. */
+  /** Sends the jobs, then settles when every one has a result (or rejects on a fatal problem); results come from events and the poll. */
+  private collect(
+    events: QueueEvents,
+    listening: Promise<unknown>,
+    timer: { id?: NodeJS.Timeout },
+    jobs: readonly FarmJob[],
+    onResult: (i: number, m: LatencyMeasurement, note: string) => void,
+    options: MeasureOptions,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const deliver = (id: string, value: unknown) => this.deliver(id, value, onResult);
+      let sent = false;
+      const check = () => (sent && this.pending.size === 0 ? resolve() : undefined);
+      events.on('completed', ({ jobId: id, returnvalue }) => {
+        deliver(id, typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue);
+        check();
+      });
+      events.on('failed', ({ jobId: id, failedReason }) => void this.failedEvent(id, failedReason).then(check));
+      options.signal?.addEventListener('abort', () =>
+        reject(
+          new HurricaneError(
+            'stopped; the finished measurements are stored and the queued jobs stay in the farm: run again to re-attach to them',
+          ),
+        ),
+      );
+      let busy = false;
+      const tick = async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          await this.reconcile(deliver, [...this.pending.keys()], false);
+          this.counts = { active: (await this.o.queue.getJobCounts('active')).active ?? 0 };
+          await this.watchAgents();
+          check();
+        } catch (error) {
+          if (error instanceof HurricaneError) reject(error);
+        } finally {
+          busy = false;
+        }
+      };
+      // sent in chunks: the first jobs reach the agents while later models are still hashed and uploaded
+      Promise.all([this.send(jobs, options, deliver), listening])
+        .then(() => {
+          sent = true;
+          timer.id = setInterval(() => void tick(), POLL_MS);
+          check();
+        })
+        .catch(reject);
+    });
+  }
+
   /** Hashes, uploads and adds the jobs a chunk at a time, re-attaching to those Redis already has. */
   private async send(jobs: readonly FarmJob[], options: MeasureOptions, deliver: (id: string, value: unknown) => void): Promise<void> {
     let attached = 0;
