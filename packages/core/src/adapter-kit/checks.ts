@@ -1,5 +1,5 @@
 import type { Environment } from '../contracts/environment.js';
-import type { HealthCheck } from '../contracts/hardware-adapter.js';
+import type { HealthCheck, HealthReport } from '../contracts/hardware-adapter.js';
 import type { ToolRunner } from '../contracts/tool-runner.js';
 import { adbStateFix, parseAdbDevices, type AdbDevice } from './adb.js';
 import { findExecutable } from './which.js';
@@ -109,4 +109,12 @@ export async function checkAdbDevice(
     return { device, check: { name, status: 'error', detail: `${device.serial}${model} is ${device.state}`, fix } };
   }
   return { device, check: { name, status: 'ok', detail: `${device.serial}${model}` } };
+}
+
+/** The failing checks of a health report as one line (`name: detail; name: detail`), for "not ready" messages. */
+export function failingChecks(report: HealthReport): string {
+  return report.checks
+    .filter((c) => c.status === 'missing' || c.status === 'error')
+    .map((c) => `${c.name}: ${c.detail}`)
+    .join('; ');
 }

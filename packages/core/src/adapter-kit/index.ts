@@ -9,7 +9,7 @@ export { HurricaneError, ToolError, UnsupportedError, ConfigError, ExitCode } fr
 export { findExecutable } from './which.js';
 export { parseAdbDevices, adbStateFix } from './adb.js';
 export type { AdbDevice } from './adb.js';
-export { checkAdbDevice, checkExecutable } from './checks.js';
+export { checkAdbDevice, checkExecutable, failingChecks } from './checks.js';
 export { summarizeSamples, percentile } from './statistics.js';
 export type { SampleSummary } from './statistics.js';
 export { callFloorModel } from './call-floor.js';

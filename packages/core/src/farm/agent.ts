@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HardwareAdapter, LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import { failingChecks } from '../adapter-kit/checks.js';
 import { HurricaneError, describeError } from '../errors.js';
 import { BlobRefused, fetchBlob } from './blob-store.js';
 import { type FarmConfig, connectRedis, queueConnection, redactUrl } from './connection.js';
@@ -81,8 +82,7 @@ export class FarmAgent {
     for (const adapter of o.adapters) {
       const health = await adapter.healthCheck();
       const d = await adapter.describe();
-      const bad = health.checks.filter((c) => c.status === 'missing' || c.status === 'error');
-      if (!health.ready) skipped.push(`${adapter.id}: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+      if (!health.ready) skipped.push(`${adapter.id}: ${failingChecks(health)}`);
       else if (d.deviceFingerprint === 'unknown' || d.runtimeVersion === 'unknown')
         skipped.push(`${adapter.id}: cannot name its device or runtime version`);
       else served.push({ adapter, announcement: { ...d, agentId: id, host, queue: queueName(d), done: 0 }, device: Promise.resolve() });

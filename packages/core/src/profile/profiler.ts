@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { failingChecks } from '../adapter-kit/checks.js';
 import { HurricaneError } from '../errors.js';
 import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
 import { exportOperator } from '../onnx/model-files.js';
@@ -46,10 +47,7 @@ export interface ProfileSummary {
 export async function assertReady(adapter: HardwareAdapter, doctorCommand: string): Promise<void> {
   const health = await adapter.healthCheck();
   if (health.ready) return;
-  const bad = health.checks.filter((c) => c.status === 'missing' || c.status === 'error');
-  throw new HurricaneError(
-    `${adapter.id} is not ready to measure: ${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')} (run '${doctorCommand}' for the fixes)`,
-  );
+  throw new HurricaneError(`${adapter.id} is not ready to measure: ${failingChecks(health)} (run '${doctorCommand}' for the fixes)`);
 }
 
 /** Distinct layer contexts of a backbone, in layer order. */
