@@ -9,10 +9,16 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PRESETS } from '@hurricane/core';
+import { PRESETS, coreDefaults } from '@hurricane/core';
 import { syntheticData } from './synthetic-data.mjs';
-import { SPOS_TRAINING, StandaloneNetwork, Supernet, evaluate, selectEngine, trainSupernet } from '@hurricane/core/train';
+import { StandaloneNetwork, Supernet, evaluate, selectEngine, trainSupernet } from '@hurricane/core/train';
 import * as tf from '@tensorflow/tfjs';
+
+/** SPOS's recipe at batch 64: the config's `train` defaults. */
+function sposRecipe() {
+  const { lr, momentum, weightDecay, labelSmoothing, schedule } = coreDefaults().train;
+  return { lr, momentum, weightDecay, labelSmoothing, schedule };
+}
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -30,7 +36,7 @@ async function trainRate(net, steps, warm, maxS, workers = 1) {
   let last = performance.now();
   const controller = new AbortController();
   await trainSupernet(net, data, {
-    ...SPOS_TRAINING,
+    ...sposRecipe(),
     batchSize: B,
     steps: warm + steps,
     seed: 1,

@@ -18,10 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { PRESETS, layerContexts } from '@hurricane/core';
+import { PRESETS, coreDefaults, layerContexts } from '@hurricane/core';
 import {
   BatchSampler,
-  SPOS_TRAINING,
   StandaloneNetwork,
   channelStats,
   loadNetworkWeights,
@@ -124,7 +123,9 @@ try {
     const net = new StandaloneNetwork(backbone, arch, s);
     if (args.includes('--same-init')) loadNetworkWeights(net, init);
     await trainSupernet(net, data, {
-      ...SPOS_TRAINING,
+      ...(({ lr, momentum, weightDecay, labelSmoothing, schedule }) => ({ lr, momentum, weightDecay, labelSmoothing, schedule }))(
+        coreDefaults().train,
+      ),
       steps,
       batchSize,
       seed,

@@ -148,15 +148,15 @@ describe('hurricane CLI', () => {
     }
   });
 
-  it('an unknown command is named as such, with the list of commands; help <command> shows its help', async () => {
-    const list = 'plugins, doctor, config, inspect, export, profile, space, latency, train, engine, predictor, search, agent';
-    for (const argv of [['launch'], ['help', 'launch'], ['--preset', 'mnist', 'launch']]) {
+  it('an unknown command is named as such with the closest command (also after global flags); help <command> shows its help', async () => {
+    for (const argv of [['launch'], ['--preset', 'mnist', 'launch'], ['--farm', 'redis://127.0.0.1:1', 'launch']]) {
       const r = await hurricane(argv);
-      expect(r).toMatchObject({
-        code: 2,
-        stderr: `hurricane: unknown command 'launch'; the commands are ${list} (hurricane --help says what each does)\n`,
-      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("error: unknown command 'launch'\n(Did you mean latency?)");
     }
+    const unknownHelp = await hurricane(['help', 'launch']);
+    expect(unknownHelp.code).toBe(2);
+    expect(unknownHelp.stderr).toContain('Commands:');
     const searchHelp = await hurricane(['help', 'search']);
     expect(searchHelp.code).toBe(0);
     expect(searchHelp.stdout).toMatch(/^Usage: hurricane search \[options\]/);
@@ -164,6 +164,22 @@ describe('hurricane CLI', () => {
     const help = await hurricane(['help', 'doctor']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: hurricane doctor \[options\]/);
+  });
+
+  it('a global flag before the command word reaches the command: --farm before profile fails in the farm code with its own line', async () => {
+    const dir = makeProject({ 'hurricane.config.json': '{ "plugins": [], "farm": { "timeoutMs": 1000 } }' });
+    const r = await hurricane(['--farm', 'redis://127.0.0.1:1', 'profile'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain("cannot reach the farm's Redis at redis://127.0.0.1:1");
+  });
+
+  it('search --from names the phases when given another word (Commander choices), exit 2', async () => {
+    const r = await hurricane(['search', '--from', 'serch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "argument 'serch' is invalid. Allowed choices are profile, space, dataset, predictor, search, retrain, verify, export, report.",
+    );
   });
 });
 

@@ -82,7 +82,7 @@ describe('entry points load only what they need (modules traced in a real node p
         "const s = await import('@hurricane/core/search');",
         "const space = s.SearchSpace.whole(Array.from({ length: 6 }, () => ['a', 'b', 'c']));",
         "const model = { predict: (archs) => ({ mean: archs.map((a) => a.filter((op) => op === 'c').length) }) };",
-        "const r = await s.evolve({ space, evaluator: { evaluate: async (a) => ({ accuracy: a.filter((op) => op !== 'a').length / 6, loss: 0 }) }, constraint: new s.LatencyConstraint(model, { budgetMs: 2 }), options: { ...s.SPOS_EVOLUTION, generations: 3, seed: 1 } });",
+        "const r = await s.evolve({ space, evaluator: { evaluate: async (a) => ({ accuracy: a.filter((op) => op !== 'a').length / 6, loss: 0 }) }, constraint: new s.LatencyConstraint(model, { budgetMs: 2 }), options: { population: 50, topK: 10, mutations: 25, crossovers: 25, mutationProb: 0.1, generations: 3, seed: 1 } });",
         'if (r.best.accuracy !== 1) process.exit(3);',
       ].join(' '),
     );

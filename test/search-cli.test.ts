@@ -120,7 +120,7 @@ describe('hurricane search', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     const bad = await runCli(['search', '--from', 'nowhere'], dir);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--from 'nowhere' is not a phase; the phases are profile, space, dataset");
+    expect(bad.stderr).toContain("argument 'nowhere' is invalid. Allowed choices are profile, space, dataset");
     const changed = await runCli(['search', '--seed', '5'], dir);
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(/was started with another config \(seed differ\): use --name <new-run>/);

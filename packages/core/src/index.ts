@@ -19,6 +19,8 @@ export { ExecaToolRunner, killAllTools } from './session/execa-tool-runner.js';
 export { resolveConfig } from './config/resolve.js';
 export type { ConfigOverrides, ConfiguredPlugin, ResolvedConfig, ValueSource } from './config/resolve.js';
 export { defineConfig, coreDefaults, PRESET_NAMES } from './config/schema.js';
+export { GLOBAL_FLAGS } from './config/global-flags.js';
+export type { GlobalFlag } from './config/global-flags.js';
 export type { CoreConfig, PresetName, UserConfig } from './config/schema.js';
 export { CONFIG_SEARCH_PLACES } from './config/load-file.js';
 export { OFFICIAL_PLUGINS, discoverPlugins } from './plugin-loader/discover.js';
@@ -71,6 +73,8 @@ export {
   measureNetwork,
   predictFromFile,
   profile,
+  search,
+  SEARCH_PHASES,
   startAgent,
   trainFromConfig,
 } from './workflows/index.js';
@@ -82,7 +86,13 @@ export type {
   DatasetSummary,
   FitOptions,
   FitSummary,
+  IterationSummary,
+  RetrainSummary,
+  SearchOptions,
+  SearchPhase,
+  SearchSummary,
   TrainingData,
   TrainRunOptions,
   TrainRunSummary,
+  VerifySummary,
 } from './workflows/index.js';

@@ -125,6 +125,26 @@ describe('config validation', () => {
     );
   });
 
+  // the blocks and their right spellings written out here, not read from the schema under test
+  const typos: [block: string, typo: string, meant: string][] = [
+    ['scoring', 'bta', 'beta'],
+    ['reduction', 'exploringIndx', 'exploringIndex'],
+    ['train', 'bachSize', 'batchSize'],
+    ['train', 'lossTarge', 'lossTarget'],
+    ['search', 'budgetMS', 'budgetMs'],
+    ['search', 'generatons', 'generations'],
+    ['farm', 'prefech', 'prefetch'],
+    ['farm', 'caFiel', 'caFile'],
+  ];
+  for (const [block, typo, meant] of typos) {
+    it(`suggests '${block}.${meant}' for a misspelt '${block}.${typo}'`, async () => {
+      const dir = makeProject({ 'hurricane.config.json': json({ [block]: { [typo]: 1 } }) });
+      expect((await configError(dir)).message).toBe(
+        `${dir}/hurricane.config.json: unknown key '${block}.${typo}' — did you mean '${meant}'?; remove it or fix its spelling`,
+      );
+    });
+  }
+
   it('names the key, what was expected and what was found for a wrong type', async () => {
     const dir = makeProject({ 'hurricane.config.yaml': 'seed: "twelve"\n' });
     expect((await configError(dir)).message).toBe(`${dir}/hurricane.config.yaml: 'seed' expected number, found the string "twelve"`);

@@ -6,7 +6,6 @@ import {
   type IterationResult,
   LatencyConstraint,
   type LatencyModel,
-  SPOS_EVOLUTION,
   SearchSpace,
   type SupernetTrainer,
   activeLayersOf,
@@ -17,6 +16,8 @@ import {
 // A synthetic problem small enough to brute-force: 8 layers × 4 operators (65,536 architectures).
 // Accuracy and latency are additive over layers with fixed, seeded per-(layer, op) tables, so the
 // constrained optimum is known exactly by enumeration.
+/** SPOS's evolution settings, written out: population 50, 20 generations, top 10, 25 mutations (p = 0.1), 25 crossovers. */
+const SPOS_EVOLUTION_SETTINGS = { population: 50, generations: 20, topK: 10, mutations: 25, crossovers: 25, mutationProb: 0.1 };
 const L = 8;
 const OPS = ['a', 'b', 'c', 'd'];
 const candidates = Array.from({ length: L }, () => OPS);
@@ -145,7 +146,7 @@ describe('SearchSpace (sample, mutate, crossover, encode, active/fixed layers)',
 });
 
 describe('evolve (SPOS evolution under a latency constraint)', () => {
-  const options = { ...SPOS_EVOLUTION, seed: 7 };
+  const options = { ...SPOS_EVOLUTION_SETTINGS, seed: 7 };
 
   it('finds the brute-force optimum of a known function when the budget does not bind', async () => {
     const truth = bruteForce(Number.POSITIVE_INFINITY);
@@ -301,7 +302,7 @@ describe('coordinateAscent', () => {
       saveEvolution: (i: number, s: EvolutionState) => void evo.set(i, s),
     };
   };
-  const evolution = { ...SPOS_EVOLUTION, population: 20, generations: 5, topK: 5, mutations: 8, crossovers: 8, seed: 1 };
+  const evolution = { ...SPOS_EVOLUTION_SETTINGS, population: 20, generations: 5, topK: 5, mutations: 8, crossovers: 8, seed: 1 };
 
   it('trains and searches the alternating layer groups, each step starting from the previous a_win', async () => {
     const { calls, trainer } = recordingTrainer();

@@ -2,76 +2,33 @@
 // commands; `commands/*` each import their workflow only when run, so `plugins` or `doctor` never
 // load TF.js). Output helpers, progress bars and Ctrl-C handling live beside it. Nothing outside
 // `cli/` imports it (rule `only-the-cli-imports-the-cli`).
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { createSession, type HurricaneSession } from '../session/session.js';
-import type { ConfigOverrides } from '../config/resolve.js';
-import { PRESET_NAMES } from '../config/schema.js';
+import { SEARCH_PHASES } from '../workflows/run-folder.js';
+import { GLOBAL_FLAGS, type GlobalFlag, overridesFrom } from '../config/global-flags.js';
 import { ExitCode, HurricaneError, describeError } from '../errors.js';
 import { processIO, type CliIO } from './output.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-interface GlobalFlags {
-  config?: string;
-  hardware?: string;
-  preset?: string;
-  seed?: string;
-  workDir?: string;
-  plugin?: string[];
-  logLevel?: string;
-  engine?: string;
-  farm?: string;
-}
-
-function overridesFrom(flags: GlobalFlags): ConfigOverrides {
-  return {
-    ...(flags.plugin && flags.plugin.length > 0 ? { plugins: flags.plugin } : {}),
-    ...(flags.hardware !== undefined ? { hardware: flags.hardware } : {}),
-    ...(flags.preset !== undefined ? { preset: flags.preset } : {}),
-    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...(flags.workDir !== undefined ? { workDir: flags.workDir } : {}),
-    ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
-    ...(flags.engine !== undefined ? { engine: flags.engine } : {}),
-    ...(flags.farm !== undefined ? { farm: flags.farm } : {}),
-  };
-}
+import { CORE_VERSION } from '../version.js';
 
 /** Runs a command with a session made from the global flags, and records its exit code. */
 type WithSession = (
   fn: (session: HurricaneSession, opts: { json?: boolean }) => number | Promise<number>,
 ) => (opts: { json?: boolean }) => Promise<void>;
 
-/** The `hurricane` program with its global flags. */
+/** The `hurricane` program with its global flags (from the one table in `config/global-flags.ts`). */
 function program(io: CliIO): Command {
-  return new Command('hurricane')
+  const p = new Command('hurricane')
     .description('Hardware-aware one-shot neural architecture search (HURRICANE)')
-    .version(pkg.version, '-v, --version', 'print the version of @hurricane/core')
-    .option('-c, --config <file>', 'config file (default: search hurricane.config.*, .hurricanerc*, package.json#hurricane)')
-    .option('--hardware <id>', 'adapter id to use, e.g. arm-cpu, snpe-dsp, openvino')
-    .addOption(new Option('--preset <name>', 'search-space preset').choices([...PRESET_NAMES]))
-    .option('--seed <n>', 'random seed of the run')
-    .option('--work-dir <dir>', 'folder for run state (default .hurricane)')
-    .option(
-      '--plugin <spec>',
-      "a plugin to load instead of the config's (package, short name or path); repeat for several",
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']))
-    .addOption(
-      new Option('--engine <name>', 'TF.js engine for training and evaluation (default auto)').choices([
-        'auto',
-        'tfjs-node-gpu',
-        'tfjs-node',
-        'wasm',
-        'cpu',
-      ]),
-    )
-    .option(
-      '--farm <redis-url>',
-      'measure on a device farm through this Redis (redis:// or rediss://; password also from HURRICANE_FARM_PASSWORD); agents serve it with `hurricane agent`',
-    )
+    .version(CORE_VERSION, '-v, --version', 'print the version of @hurricane/core');
+  for (const f of GLOBAL_FLAGS as readonly GlobalFlag[]) {
+    const option = new Option(f.syntax, f.description);
+    if (f.choices) option.choices(f.choices);
+    if (f.repeatable) option.argParser((v: string, prev: string[] = []) => [...prev, v]);
+    p.addOption(option);
+  }
+  return p
     .showHelpAfterError('(run hurricane --help for usage)')
+    .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 }
@@ -159,10 +116,7 @@ function farmCommands(p: Command, withSession: WithSession, io: CliIO): void {
 function searchCommands(p: Command, withSession: WithSession, io: CliIO): void {
   p.command('search')
     .description('run HURRICANE end to end: profile, space, predictor, coordinate ascent over supernets, retrain, verify, export, report')
-    .option(
-      '--from <phase>',
-      'discard this phase and every later one and run them again (profile, space, dataset, predictor, search, retrain, verify, export, report)',
-    )
+    .addOption(new Option('--from <phase>', 'discard this phase and every later one and run them again').choices(SEARCH_PHASES))
     .option('--name <run>', 'run folder name under <workDir>/runs (default hurricane, or spos with search.baseline)')
     .option('--json', 'print JSON')
     .action(
@@ -253,31 +207,6 @@ function predictorCommands(p: Command, withSession: WithSession, io: CliIO): voi
     );
 }
 
-/** Global flags that take a value: skipped when looking for the command word. */
-const VALUE_FLAGS = new Set(['-c', '--config', '--hardware', '--preset', '--seed', '--work-dir', '--plugin', '--log-level', '--engine']);
-
-/**
- * The arguments to parse, with `help <command>` turned into `<command> --help`; null (after one
- * line naming the commands) when the command word is not a command.
- */
-function routeCommand(p: Command, argv: readonly string[], io: CliIO): string[] | null {
-  let i = 0;
-  while (i < argv.length && (argv[i] as string).startsWith('-')) i += VALUE_FLAGS.has(argv[i] as string) ? 2 : 1;
-  const word = argv[i];
-  if (word === undefined) return [...argv];
-  const names = p.commands.map((c) => c.name());
-  const unknown = (name: string) => {
-    io.err(`hurricane: unknown command '${name}'; the commands are ${names.join(', ')} (hurricane --help says what each does)`);
-    return null;
-  };
-  if (word === 'help') {
-    const target = argv[i + 1];
-    if (target === undefined) return [...argv.slice(0, i), '--help'];
-    return names.includes(target) ? [...argv.slice(0, i), target, '--help'] : unknown(target);
-  }
-  return names.includes(word) ? [...argv] : unknown(word);
-}
-
 /** The exit code of an error a command threw, with its one-line message (and details) on stderr. */
 function exitCodeOf(error: unknown, io: CliIO): number {
   if (error instanceof CommanderError) {
@@ -303,8 +232,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
   let exitCode: number = ExitCode.Success;
   const p = program(io);
   const withSession: WithSession = (fn) => async (opts) => {
-    const flags = p.opts<GlobalFlags>();
-    const session = await createSession({ cwd, configPath: flags.config, overrides: overridesFrom(flags) });
+    const { configPath, overrides } = overridesFrom(p.opts());
+    const session = await createSession({ cwd, configPath, overrides });
     try {
       exitCode = await fn(session, opts);
     } finally {
@@ -318,14 +247,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO, cwd: 
   predictorCommands(p, withSession, io);
   searchCommands(p, withSession, io);
   farmCommands(p, withSession, io);
-  p.action(() => {
-    p.outputHelp({ error: true });
-    exitCode = ExitCode.BadUsage;
-  });
-  const args = routeCommand(p, argv, io);
-  if (args === null) return ExitCode.BadUsage;
   try {
-    await p.parseAsync(args, { from: 'user' });
+    await p.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
     return exitCodeOf(error, io);

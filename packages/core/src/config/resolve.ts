@@ -8,33 +8,10 @@ import { discoverPlugins, pluginSearchDirs } from '../plugin-loader/discover.js'
 import { loadPluginModule, type LoadedPluginModule } from '../plugin-loader/load-module.js';
 import { problemsFromIssues, suggestion, type ConfigProblem } from './format-issues.js';
 import { loadConfigFile } from './load-file.js';
-import { redactUrl } from '../farm/connection.js';
-import { CORE_KEYS, coreConfigSchema, coreDefaults, partialCoreSchema, type CoreConfig } from './schema.js';
+import { type ConfigOverrides, commandLineOf, flagOf } from './global-flags.js';
+import { CORE_BLOCKS, CORE_KEYS, blockKeys, parseSettings, pluginsSchema, type CoreConfig } from './schema.js';
 
-/** Settings given on the command line; each wins over the file. */
-export interface ConfigOverrides {
-  readonly plugins?: readonly string[];
-  readonly hardware?: string;
-  readonly preset?: string;
-  readonly seed?: number | string;
-  readonly workDir?: string;
-  readonly logLevel?: string;
-  readonly engine?: string;
-  /** `--farm <redis-url>`: `farm.url`. */
-  readonly farm?: string;
-}
-
-/** The CLI flag of each overridable key, for messages and provenance. */
-export const OVERRIDE_FLAGS: Readonly<Record<keyof ConfigOverrides, string>> = {
-  plugins: '--plugin',
-  hardware: '--hardware',
-  preset: '--preset',
-  seed: '--seed',
-  workDir: '--work-dir',
-  logLevel: '--log-level',
-  engine: '--engine',
-  farm: '--farm',
-};
+export type { ConfigOverrides } from './global-flags.js';
 
 /** Where a resolved value came from. */
 export type ValueSource =
@@ -67,18 +44,6 @@ export interface ResolvedConfig {
   readonly commandLine: readonly string[];
   /** Where plugins were looked for (the config's folder, the working directory, beside core). */
   readonly pluginSearchDirs: readonly string[];
-}
-
-/** The command-line settings that chose this run's config and values, as flags a hint repeats. */
-function commandLineOf(configPath: string | undefined, overrides: ConfigOverrides): string[] {
-  const quote = (v: string) => (/^[\w./@:=+-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`);
-  const out = configPath !== undefined ? ['--config', quote(configPath)] : [];
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) continue;
-    const flag = OVERRIDE_FLAGS[key as keyof ConfigOverrides];
-    for (const v of Array.isArray(value) ? value : [value]) out.push(flag, quote(key === 'farm' ? redactUrl(String(v)) : String(v)));
-  }
-  return out;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -124,10 +89,10 @@ function pluginList(r: Resolution): { specs: string[]; origin: string } {
   let origin: string;
   if (r.overrides.plugins !== undefined && r.overrides.plugins.length > 0) {
     specs = [...r.overrides.plugins];
-    origin = OVERRIDE_FLAGS.plugins;
-    r.sources.set('plugins', { kind: 'flag', flag: OVERRIDE_FLAGS.plugins });
+    origin = flagOf('plugins');
+    r.sources.set('plugins', { kind: 'flag', flag: origin });
   } else if ('plugins' in r.content) {
-    const parsed = coreConfigSchema.shape.plugins.safeParse(r.content.plugins);
+    const parsed = pluginsSchema.safeParse(r.content.plugins);
     if (!parsed.success) fail(r.where, problemsFromIssues(parsed.error.issues, r.content.plugins, ['plugins']));
     specs = parsed.data;
     origin = r.where;
@@ -166,78 +131,62 @@ function configKeyOwners(modules: readonly LoadedPluginModule[]): Map<string, Lo
   return owners;
 }
 
-/** The file's core keys, validated together with the unknown-key check (a typo never passes silently). */
-function fileCoreValues(r: Resolution, pluginKeys: readonly string[]): Record<string, unknown> {
+/** Top-level keys of the file that neither core nor a loaded plugin owns (a typo never passes silently). */
+function unknownTopLevelKeys(r: Resolution, pluginKeys: readonly string[]): ConfigProblem[] {
   const allowed = [...CORE_KEYS, ...pluginKeys];
-  const problems: ConfigProblem[] = [];
-  for (const key of Object.keys(r.content)) {
-    if (allowed.includes(key)) continue;
-    problems.push({
+  return Object.keys(r.content)
+    .filter((key) => !allowed.includes(key))
+    .map((key) => ({
       path: key,
       message: `unknown key '${key}'${suggestion(key, allowed)}; remove it, fix its spelling, or add the plugin that owns it to 'plugins'`,
-    });
-  }
-  const defaults = coreDefaults();
-  const fileCore: Record<string, unknown> = {};
-  for (const key of CORE_KEYS) if (key !== 'plugins' && key in r.content) fileCore[key] = r.content[key];
-  const fileCheck = partialCoreSchema.safeParse(fileCore);
-  if (!fileCheck.success) {
-    problems.push(
-      ...problemsFromIssues(fileCheck.error.issues, fileCore, [], (p) =>
-        p.length === 1 && (p[0] === 'scoring' || p[0] === 'reduction' || p[0] === 'train' || p[0] === 'farm')
-          ? [
-              ...Object.keys(defaults[p[0]]),
-              ...(p[0] === 'train' ? ['dataDir', 'lossTarget'] : p[0] === 'farm' ? ['url', 'device', 'caFile', 'agentName'] : []),
-            ]
-          : [],
-      ),
-    );
-  }
-  if (problems.length > 0) fail(r.where, problems);
-  return fileCore;
+    }));
 }
 
-/** The command-line core values, validated; a problem names the flag. */
-function flagCoreValues(overrides: ConfigOverrides): Record<string, unknown> {
-  const flagCore: Record<string, unknown> = {};
+/** The command-line values as config keys: `--farm` is `farm.url`, a numeric `--seed` a number (checked as in a file). */
+function flagValues(overrides: ConfigOverrides): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(overrides)) {
     if (key === 'plugins' || value === undefined) continue;
-    // A number on the command line is checked as the same number in a file would be (same message).
     const numeric = key === 'seed' && typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value);
-    flagCore[key] = numeric ? Number(value) : key === 'farm' ? { url: value } : value;
+    out[key] = numeric ? Number(value) : key === 'farm' ? { url: value } : value;
   }
-  const flagCheck = partialCoreSchema.safeParse(flagCore);
-  if (!flagCheck.success) {
-    const flagProblems = problemsFromIssues(flagCheck.error.issues, flagCore, []).map((p) => {
-      const flag = OVERRIDE_FLAGS[p.path.split('.')[0] as keyof ConfigOverrides] ?? p.path;
-      return { ...p, message: p.message.replace(`'${p.path}'`, flag) };
-    });
-    fail('command line', flagProblems);
-  }
-  return flagCore;
+  return out;
 }
 
-/** Defaults < file < flags for the core keys, recording where each leaf came from. */
-function layerCore(r: Resolution, fileCore: Record<string, unknown>, flagCore: Record<string, unknown>, plugins: string[]): CoreConfig {
-  const defaults = coreDefaults();
-  const block = (key: string) => (isPlainObject(fileCore[key]) ? fileCore[key] : {});
-  const core = {
-    ...defaults,
-    ...fileCore,
-    ...flagCore,
-    scoring: { ...defaults.scoring, ...block('scoring') },
-    reduction: { ...defaults.reduction, ...block('reduction') },
-    train: { ...defaults.train, ...block('train') },
-    predictor: { ...defaults.predictor, ...block('predictor') },
-    search: { ...defaults.search, ...block('search') },
-    farm: { ...defaults.farm, ...block('farm'), ...(isPlainObject(flagCore.farm) ? flagCore.farm : {}) },
-    plugins,
-  } as CoreConfig;
+/** File < flags, block by block (a flag sets one key of a block, the file's other keys stay). */
+function layered(file: Record<string, unknown>, flags: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...file, ...flags };
+  for (const block of Object.keys(CORE_BLOCKS)) {
+    if (isPlainObject(file[block]) && isPlainObject(flags[block])) out[block] = { ...file[block], ...flags[block] };
+  }
+  return out;
+}
+
+/**
+ * Defaults < file < flags for the core keys, validated in one pass by the schema (which holds the
+ * defaults), recording where each leaf came from. A problem is reported against the file or, for
+ * a value a flag gave, against the command line with the flag's name.
+ */
+function layerCore(r: Resolution, pluginKeys: readonly string[], plugins: string[]): CoreConfig {
+  const fileCore: Record<string, unknown> = {};
+  for (const key of CORE_KEYS) if (key !== 'plugins' && key in r.content) fileCore[key] = r.content[key];
+  const flagCore = flagValues(r.overrides);
+  const merged = layered(fileCore, flagCore);
+  const parsed = parseSettings(merged);
+  const fileProblems = unknownTopLevelKeys(r, pluginKeys);
+  const flagProblems: ConfigProblem[] = [];
+  if (!parsed.success) {
+    for (const p of problemsFromIssues(parsed.error.issues, merged, [], (at) => (at.length === 1 ? blockKeys(String(at[0])) : []))) {
+      if (!hasPath(flagCore, p.path)) fileProblems.push(p);
+      else flagProblems.push({ ...p, message: p.message.replace(`'${p.path}'`, flagOf(p.path.split('.')[0] as string)) });
+    }
+  }
+  if (fileProblems.length > 0) fail(r.where, fileProblems);
+  if (flagProblems.length > 0 || !parsed.success) fail('command line', flagProblems);
+  const core = { ...parsed.data, plugins } as CoreConfig;
   for (const leaf of leaves(core, '', [])) {
     if (leaf === 'plugins') continue;
-    const top = leaf.split('.')[0] as keyof ConfigOverrides;
-    if (leaf in flagCore || (top in flagCore && !leaf.includes('.')) || hasPath(flagCore, leaf))
-      r.sources.set(leaf, { kind: 'flag', flag: OVERRIDE_FLAGS[top] });
+    if (hasPath(flagCore, leaf)) r.sources.set(leaf, { kind: 'flag', flag: flagOf(leaf.split('.')[0] as string) });
     else if (hasPath(fileCore, leaf)) r.sources.set(leaf, r.fileSource);
     else r.sources.set(leaf, { kind: 'default' });
   }
@@ -290,8 +239,7 @@ export async function resolveConfig(options: {
   const modules: LoadedPluginModule[] = [];
   for (const spec of list.specs) modules.push(await loadPluginModule(spec, r.searchDirs, list.origin));
   const owners = configKeyOwners(modules);
-  const fileCore = fileCoreValues(r, [...owners.keys()]);
-  const core = layerCore(r, fileCore, flagCoreValues(r.overrides), list.specs);
+  const core = layerCore(r, [...owners.keys()], list.specs);
   const plugins: ConfiguredPlugin[] = [];
   for (const m of modules) plugins.push(await configurePlugin(r, m));
   const workDir = path.resolve(r.rootDir, core.workDir);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { ConfigError, HurricaneError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import type { CoreConfig } from '../config/schema.js';
 
 /** The `farm` block of a resolved config. */
@@ -15,10 +16,7 @@ export type FarmConfig = CoreConfig['farm'];
 /** Where the password comes from when the URL has none (keeps it out of config files and `ps`). */
 export const PASSWORD_ENV = 'HURRICANE_FARM_PASSWORD';
 
-/** A Redis URL with its password replaced by `***`, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
-}
+export { redactUrl };
 
 /**
  * ioredis options for the farm's Redis: `redis://[user:password@]host[:port][/db]`, or

@@ -5,7 +5,7 @@ import type { CostOf, Evaluator } from './evaluator.js';
 import { type LatencyConstraint, smallestLatency, unreachableBudgetError } from './latency-constraint.js';
 import type { SearchSpace } from './search-space.js';
 
-/** Evolution settings; {@link SPOS_EVOLUTION} holds SPOS's defaults (SPEC §7). */
+/** Evolution settings (the config's `search` block holds SPOS's defaults: population 50, 20 generations, top 10, 25 + 25 children, p = 0.1). */
 export interface EvolutionOptions {
   readonly population: number;
   readonly generations: number;
@@ -19,16 +19,6 @@ export interface EvolutionOptions {
   readonly mutationProb: number;
   readonly seed: number;
 }
-
-/** SPOS's evolution: population 50, 20 generations, top 10, 25 mutations (p = 0.1), 25 crossovers. */
-export const SPOS_EVOLUTION: Omit<EvolutionOptions, 'seed'> = {
-  population: 50,
-  generations: 20,
-  topK: 10,
-  mutations: 25,
-  crossovers: 25,
-  mutationProb: 0.1,
-};
 
 /** One evaluated candidate, as recorded in the search's history. */
 export interface EvaluatedCandidate {

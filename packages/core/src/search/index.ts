@@ -10,7 +10,7 @@ export { SearchSpace, activeLayersOf } from './search-space.js';
 export type { CostOf, Evaluator, PathScore } from './evaluator.js';
 export { LatencyConstraint, smallestLatency, unreachableBudgetError } from './latency-constraint.js';
 export type { LatencyBudget, LatencyModel, LatencyVerdict } from './latency-constraint.js';
-export { SPOS_EVOLUTION, assertReachable, evolve } from './evolution.js';
+export { assertReachable, evolve } from './evolution.js';
 export type { EvaluatedCandidate, EvolutionOptions, EvolutionResult, EvolutionState, EvolveInput } from './evolution.js';
 export { coordinateAscent, iterationSpace } from './coordinate-ascent.js';
 export type {

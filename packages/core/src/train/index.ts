@@ -7,7 +7,7 @@
  * This entry also re-exports the engine (TF.js networks and backends) and the datasets, which a
  * programmatic training run needs; importing it loads TF.js.
  */
-export { SPOS_TRAINING, loadCheckpointWeights, trainSupernet } from './trainer.js';
+export { loadCheckpointWeights, trainSupernet } from './trainer.js';
 export type { StepInfo, SupernetTrainingOptions, TrainingResult } from './trainer.js';
 export { BatchSampler } from './sampler.js';
 export { evaluate, recalibrateBatchNorm } from './evaluate.js';

@@ -22,7 +22,7 @@ export interface StepInfo {
   readonly lr: number;
 }
 
-/** Options of {@link trainSupernet} (SPEC §7 defaults in {@link SPOS_TRAINING}). */
+/** Options of {@link trainSupernet} (the config's `train` block holds SPOS's recipe as its defaults). */
 export interface SupernetTrainingOptions {
   /** Stop after this many steps (the schedule decays to 0 over them). */
   readonly steps: number;
@@ -65,9 +65,6 @@ export interface SupernetTrainingOptions {
    */
   readonly workers?: number;
 }
-
-/** SPOS / the paper's settings at batch 64 (SPEC §7). */
-export const SPOS_TRAINING = { lr: 0.1, momentum: 0.9, weightDecay: 4e-5, labelSmoothing: 0.1, schedule: 'linear' as LrSchedule };
 
 /** How a training run ended. */
 export interface TrainingResult {

@@ -12,10 +12,13 @@ import type * as TrainRun from './train-run.js';
 import type * as PredictorDataset from './predictor-dataset.js';
 import type * as PredictorRun from './predictor-run.js';
 import type * as AgentRun from './agent-run.js';
+import type * as SearchRun from './search-run.js';
 
 export type { TrainRunOptions, TrainRunSummary } from './train-run.js';
 export type { DatasetMeta, DatasetOptions, DatasetSummary } from './predictor-dataset.js';
 export type { FitOptions, FitSummary, TrainingData } from './predictor-run.js';
+export type { IterationSummary, RetrainSummary, SearchOptions, SearchSummary, VerifySummary } from './search-run.js';
+export { SEARCH_PHASES, type SearchPhase } from './run-folder.js';
 
 /** Profiles every operator of the session's preset on its hardware (see `hurricane profile`). */
 export async function profile(...args: Parameters<typeof ProfileRun.profile>): ReturnType<typeof ProfileRun.profile> {
@@ -71,4 +74,12 @@ export async function evaluateFromFile(
 /** Starts a device-farm agent serving this host's ready devices (see `hurricane agent`, docs/device-farm.md). */
 export async function startAgent(...args: Parameters<typeof AgentRun.startAgent>): ReturnType<typeof AgentRun.startAgent> {
   return (await import('./agent-run.js')).startAgent(...args);
+}
+
+/**
+ * HURRICANE end to end in a resumable run folder: profile → space → predictor data set → predictor
+ * → coordinate ascent over supernets → retrain → verify → export → report (see `hurricane search`).
+ */
+export async function search(...args: Parameters<typeof SearchRun.search>): ReturnType<typeof SearchRun.search> {
+  return (await import('./search-run.js')).search(...args);
 }

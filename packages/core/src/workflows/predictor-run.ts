@@ -24,8 +24,7 @@ import {
 } from '../predict/predictor-file.js';
 import type { HurricaneSession } from '../session/session.js';
 import { type DatasetMeta, metaPathOf } from './predictor-dataset.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { CORE_VERSION } from '../version.js';
 
 /** A latency CSV with what its sidecar says about it (when it has one whose columns match). */
 export interface TrainingData {
@@ -130,7 +129,7 @@ export async function fitPredictor(session: HurricaneSession, o: FitOptions): Pr
   const predictor: PredictorFile = {
     format: PREDICTOR_FORMAT,
     formatVersion: PREDICTOR_FORMAT_VERSION,
-    createdBy: `@hurricane/core ${pkg.version}`,
+    createdBy: `@hurricane/core ${CORE_VERSION}`,
     createdAt: new Date().toISOString(),
     model: fitted.predictor.serialize(),
     encoding: data.encoding,

@@ -31,8 +31,7 @@ import type { RetrainSummary, VerifySummary } from './search-types.js';
 import { autoBudget, lookupLatencyModel, predictorLatencyModel } from './search-latency.js';
 import { TfSupernetTrainer } from './search-supernet.js';
 import { loadDataset, trainingPreset, workerCount } from './train-run.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { CORE_VERSION } from '../version.js';
 
 /** Options of {@link search}. */
 export interface SearchOptions {
@@ -312,7 +311,7 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   const run = new RunFolder(path.join(session.config.workDir, 'runs', name));
   // where latencies are measured (this machine or a farm) does not change the run; the farm URL may hold a password
   const config = { ...core, plugins: undefined, farm: undefined };
-  run.open({ createdBy: `@hurricane/core ${pkg.version}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
+  run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
   if (o.from) run.resetFrom(o.from, PHASE_FILES);
   log(`run folder: ${path.relative(process.cwd(), run.dir) || '.'}`);
   const progress = o.progress ?? silentProgress;

@@ -1,6 +1,6 @@
 import type { HurricaneSession } from '../../session/session.js';
-import { ConfigError, ExitCode } from '../../errors.js';
-import { SEARCH_PHASES, type SearchPhase } from '../../workflows/run-folder.js';
+import { ExitCode } from '../../errors.js';
+import type { SearchPhase } from '../../workflows/run-folder.js';
 import { search } from '../../workflows/search-run.js';
 import { onHardStop, onInterrupt } from '../interrupt.js';
 import { type CliIO, relPath as rel } from '../output.js';
@@ -12,8 +12,6 @@ export async function searchCommand(
   io: CliIO,
   opts: { from?: string; name?: string; json?: boolean },
 ): Promise<number> {
-  if (opts.from !== undefined && !(SEARCH_PHASES as readonly string[]).includes(opts.from))
-    throw new ConfigError(`--from '${opts.from}' is not a phase; the phases are ${SEARCH_PHASES.join(', ')}`);
   const controller = new AbortController();
   onInterrupt(() => controller.abort());
   onHardStop(() => 'finished phases, supernet checkpoints and every evaluated candidate are kept; run the same command to resume');
