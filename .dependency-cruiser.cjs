@@ -130,6 +130,31 @@ module.exports = {
       },
     },
     {
+      name: 'session-only-composes',
+      comment:
+        'session/ builds a run from the config and the plugins and looks their services up: it imports config/, plugin-loader/, the contracts, the adapter kit and Eq. 4, never the farm (the composition root create-session.ts adds it), a workflow, the CLI or another stage.',
+      severity: 'error',
+      from: { path: `${CORE}session/` },
+      to: {
+        path: [
+          `${CORE}(farm|workflows|cli|space|onnx|engine|data|train|predict|search)/`,
+          `${CORE}profile/`,
+          TFJS,
+          ORT,
+          '(^|/)node_modules/better-sqlite3/',
+        ],
+        pathNot: `${CORE}profile/eq4-scoring\\.ts$`,
+      },
+    },
+    {
+      name: 'config-reads-config',
+      comment:
+        'config/ finds, reads, validates and layers the config (and loads plugin modules to validate their blocks): it imports plugin-loader/ and the contracts, never the session, the farm, a workflow, the CLI or a stage.',
+      severity: 'error',
+      from: { path: `${CORE}config/` },
+      to: { path: [`${CORE}(session|farm|workflows|cli|adapter-kit)/`, STAGES, TFJS, ORT] },
+    },
+    {
       name: 'only-the-cli-imports-the-cli',
       comment: 'The CLI is a thin layer over the programmatic API; nothing below it imports it.',
       severity: 'error',

@@ -12,7 +12,9 @@
  */
 // tsyringe needs the Reflect metadata polyfill before it loads; an entry point loads it once.
 import 'reflect-metadata';
-export { createSession, HurricaneSession } from './session/session.js';
+export { createSession } from './create-session.js';
+export { HurricaneSession } from './session/session.js';
+export type { MeasuringAdapter, MeasureJob } from './adapter-kit/measuring-adapter.js';
 export type { DoctorReport, PluginSummary, SessionOptions } from './session/session.js';
 export { HurricaneConfig } from './session/tokens.js';
 export { ExecaToolRunner, killAllTools } from './session/execa-tool-runner.js';

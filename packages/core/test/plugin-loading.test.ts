@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSession } from '../src/session/session.js';
+import { createSession } from '../src/create-session.js';
 import { ConfigError, PluginError } from '../src/errors.js';
 import { discoverPlugins } from '../src/plugin-loader/discover.js';
 import { makeProject, pkgDir, THIRD_PARTY } from '../../../test/helpers.js';

@@ -3,7 +3,8 @@
 // load TF.js). Output helpers, progress bars and Ctrl-C handling live beside it. Nothing outside
 // `cli/` imports it (rule `only-the-cli-imports-the-cli`).
 import { Command, CommanderError, Option } from 'commander';
-import { createSession, type HurricaneSession } from '../session/session.js';
+import { createSession } from '../create-session.js';
+import type { HurricaneSession } from '../session/session.js';
 import { SEARCH_PHASES } from '../workflows/run-folder.js';
 import { GLOBAL_FLAGS, type GlobalFlag, overridesFrom } from '../config/global-flags.js';
 import { ExitCode, HurricaneError, describeError } from '../errors.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HardwareAdapter, LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import { type MeasuringAdapter, measuringAdapter } from '../adapter-kit/measuring-adapter.js';
 import { failingChecks } from '../adapter-kit/checks.js';
 import { HurricaneError, describeError } from '../errors.js';
 import { BlobRefused, fetchBlob } from './blob-store.js';
@@ -25,7 +26,7 @@ export interface AgentOptions {
 }
 
 interface Served {
-  readonly adapter: HardwareAdapter;
+  readonly adapter: MeasuringAdapter;
   announcement: Announcement;
   worker?: Worker;
   /** The device's queue of work: one measurement at a time. */
@@ -79,7 +80,7 @@ export class FarmAgent {
     const id = o.farm.agentName ?? `${host}:${process.pid}`;
     const served: Served[] = [];
     const skipped: string[] = [];
-    for (const adapter of o.adapters) {
+    for (const adapter of o.adapters.map(measuringAdapter)) {
       const health = await adapter.healthCheck();
       const d = await adapter.describe();
       if (!health.ready) skipped.push(`${adapter.id}: ${failingChecks(health)}`);
@@ -181,7 +182,13 @@ export class FarmAgent {
     try {
       const model = { path: file, inputName: 'input', inputShape: j.model.inputShape, outputName: 'output' };
       const prepared = await s.adapter.prepare(model, { workDir: this.o.workDir, signal: abort.signal });
-      const m = await s.adapter.measure(prepared, { ...j.measure, signal: abort.signal });
+      let measured: LatencyMeasurement | undefined;
+      await s.adapter.measureMany([{ model: prepared, key: `${job.id}` }], (_, m) => (measured = m), {
+        ...j.measure,
+        signal: abort.signal,
+      });
+      if (!measured) throw new Error(`${s.adapter.id} returned no measurement`);
+      const m: LatencyMeasurement = measured;
       s.announcement = { ...s.announcement, done: s.announcement.done + 1 };
       this.o.log(
         `measured ${sha} on ${s.adapter.id}: median ${m.medianMs.toFixed(3)} ms (job took ${(performance.now() - started).toFixed(0)} ms)`,

@@ -1,25 +1,25 @@
 // `session/` — one run of Hurricane: the resolved config, the plugins registered into a child
 // tsyringe container (`container.ts`, `tokens.ts`) with core's services (the execa tool runner,
-// the stderr logger, Eq. 4 scoring), and the adapter, scorer and doctor look-ups (this file). May
-// import `config/`, `plugin-loader/` and the contracts; the stages never import it.
-import path from 'node:path';
+// the stderr logger, Eq. 4 scoring), and the registry of what they registered (`registry.ts`).
+// This file only composes them. May import `config/`, `plugin-loader/`, the contracts, the
+// adapter kit and `profile/eq4-scoring.ts`; never the farm, a workflow or the CLI (rule
+// `session-only-composes`). The device farm joins at the composition root (`create-session.ts`).
 import type { DependencyContainer } from 'tsyringe';
-import { resolveConfig, type ConfigOverrides, type ConfiguredPlugin, type ResolvedConfig } from '../config/resolve.js';
+import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from '../config/resolve.js';
 import { suggestion } from '../config/format-issues.js';
 import type { CoreConfig } from '../config/schema.js';
+import type { MeasuringAdapter } from '../adapter-kit/measuring-adapter.js';
 import { createRunContainer } from './container.js';
-import { ConfigError, PluginError, describeError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { StreamLogger } from './stderr-logger.js';
-import { HardwareAdapter, type HealthReport } from '../contracts/hardware-adapter.js';
+import type { HealthReport } from '../contracts/hardware-adapter.js';
 import type { Environment } from '../contracts/environment.js';
 import type { Logger } from '../contracts/logger.js';
-import { PredictorFactory } from '../contracts/predictor.js';
-import { ScoringFunction } from '../contracts/scoring-function.js';
+import type { PredictorFactory } from '../contracts/predictor.js';
+import type { ScoringFunction } from '../contracts/scoring-function.js';
 import type { ToolRunner } from '../contracts/tool-runner.js';
 import { ExecaToolRunner } from './execa-tool-runner.js';
-import { Environment as EnvironmentToken } from '../contracts/environment.js';
-import { Logger as LoggerToken } from '../contracts/logger.js';
-import { FarmAdapter } from '../farm/farm-adapter.js';
+import { ServiceRegistry } from './registry.js';
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {
@@ -60,24 +60,18 @@ export interface DoctorReport {
   readonly reports: readonly HealthReport[];
 }
 
-function resolveAllOrNone<T>(c: DependencyContainer, t: symbol): T[] {
-  return c.isRegistered(t, true) ? c.resolveAll<T>(t) : [];
-}
-
 /**
  * One run of Hurricane: a resolved config, the loaded plugins and a child DI container holding
- * core's and the plugins' services. Dispose it when done.
+ * core's and the plugins' services, looked up through its {@link ServiceRegistry}. Dispose it when done.
  */
 export class HurricaneSession {
-  private readonly adapterOwners = new Map<string, string>();
-  private readonly scorerOwners = new Map<string, string>();
-  private readonly predictorOwners = new Map<string, string>();
-
   private constructor(
     readonly config: ResolvedConfig,
     readonly container: DependencyContainer,
-    /** The farm adapter of this run, shared with {@link withPreset}'s sessions and closed by {@link dispose}. */
-    private readonly farm: { adapter?: FarmAdapter } = {},
+    /** What the plugins registered, shared with {@link withPreset}'s sessions. */
+    readonly registry: ServiceRegistry,
+    /** The logger and environment the session's services were given. */
+    readonly services: { readonly logger: Logger; readonly env: Environment },
   ) {}
 
   /** Creates the session: resolves the config, then registers each plugin into a fresh child container. */
@@ -88,68 +82,18 @@ export class HurricaneSession {
       overrides: options.overrides ?? {},
     });
     const logger = options.logger ?? new StreamLogger(config.core.logLevel);
-    const container = createRunContainer(config, {
-      logger,
-      toolRunner: options.toolRunner ?? new ExecaToolRunner(),
-      env: options.env ?? process.env,
-    });
-    const session = new HurricaneSession(config, container);
-    for (const s of resolveAllOrNone<ScoringFunction>(container, ScoringFunction)) session.scorerOwners.set(s.name, '@hurricane/core');
-    for (const plugin of config.plugins) await session.registerPlugin(plugin, logger);
-    return session;
-  }
-
-  private async registerPlugin(p: ConfiguredPlugin, logger: Logger): Promise<void> {
-    const before = {
-      adapters: resolveAllOrNone<HardwareAdapter>(this.container, HardwareAdapter).length,
-      scorers: resolveAllOrNone<ScoringFunction>(this.container, ScoringFunction).length,
-      predictors: resolveAllOrNone<PredictorFactory>(this.container, PredictorFactory).length,
-    };
-    const where = p.plugin.configKey
-      ? `check its options under '${p.plugin.configKey}' in ${this.config.filepath ?? 'your config'}`
-      : 'check its installation';
-    try {
-      await p.plugin.register(this.container, {
-        options: p.options,
-        logger,
-        rootDir: this.config.rootDir,
-        workDir: this.config.workDir,
-      });
-    } catch (error) {
-      throw new PluginError(
-        p.spec,
-        `plugin '${p.plugin.name}' failed while registering: ${describeError(error).split('\n')[0]}; ${where}, or report it to the plugin's author`,
-        { cause: error },
-      );
+    const env = options.env ?? process.env;
+    const container = createRunContainer(config, { logger, toolRunner: options.toolRunner ?? new ExecaToolRunner(), env });
+    const registry = new ServiceRegistry(container);
+    registry.claimCore();
+    for (const p of config.plugins) {
+      const where = p.plugin.configKey
+        ? `check its options under '${p.plugin.configKey}' in ${config.filepath ?? 'your config'}`
+        : 'check its installation';
+      const ctx = { options: p.options, logger, rootDir: config.rootDir, workDir: config.workDir };
+      await registry.register(p, () => p.plugin.register(container, ctx), where);
     }
-    let adapters: HardwareAdapter[];
-    try {
-      adapters = resolveAllOrNone<HardwareAdapter>(this.container, HardwareAdapter);
-    } catch (error) {
-      throw new PluginError(
-        p.spec,
-        `plugin '${p.plugin.name}' registered an adapter that cannot be constructed: ${describeError(error).split('\n')[0]}; ${where}`,
-        { cause: error },
-      );
-    }
-    for (const a of adapters.slice(before.adapters)) this.claim(this.adapterOwners, 'adapter id', a.id, p);
-    for (const s of resolveAllOrNone<ScoringFunction>(this.container, ScoringFunction).slice(before.scorers)) {
-      this.claim(this.scorerOwners, 'scoring function', s.name, p);
-    }
-    for (const f of resolveAllOrNone<PredictorFactory>(this.container, PredictorFactory).slice(before.predictors)) {
-      this.claim(this.predictorOwners, 'predictor', f.kind, p);
-    }
-  }
-
-  private claim(map: Map<string, string>, what: string, id: string, p: ConfiguredPlugin): void {
-    const other = map.get(id);
-    if (other !== undefined) {
-      throw new PluginError(
-        p.spec,
-        `${what} '${id}' is registered by both ${other} and ${p.plugin.name}; remove one of the two plugins from 'plugins'`,
-      );
-    }
-    map.set(id, p.plugin.name);
+    return new HurricaneSession(config, container, registry, { logger, env });
   }
 
   /**
@@ -158,19 +102,17 @@ export class HurricaneSession {
    */
   withPreset(name: CoreConfig['preset']): HurricaneSession {
     if (name === this.config.core.preset) return this;
-    const s = new HurricaneSession({ ...this.config, core: { ...this.config.core, preset: name } }, this.container, this.farm);
-    for (const [from, to] of [
-      [this.adapterOwners, s.adapterOwners],
-      [this.scorerOwners, s.scorerOwners],
-      [this.predictorOwners, s.predictorOwners],
-    ] as const)
-      for (const [k, v] of from) to.set(k, v);
-    return s;
+    return new HurricaneSession(
+      { ...this.config, core: { ...this.config.core, preset: name } },
+      this.container,
+      this.registry,
+      this.services,
+    );
   }
 
-  /** Every registered hardware adapter. */
-  adapters(): HardwareAdapter[] {
-    return resolveAllOrNone<HardwareAdapter>(this.container, HardwareAdapter);
+  /** Every registered hardware adapter (built once per session). */
+  adapters(): MeasuringAdapter[] {
+    return this.registry.adapters();
   }
 
   /**
@@ -182,78 +124,49 @@ export class HurricaneSession {
   }
 
   /**
-   * The adapter `id` (default: the config's `hardware`), or a {@link ConfigError} listing the
-   * available ids. With `farm.url` set, the run's hardware is the device farm's {@link FarmAdapter}
-   * (one per session, closed by {@link dispose}); this host then needs neither device nor plugin.
+   * The adapter `id` (default: the config's `hardware`) with the one measure call, or a
+   * {@link ConfigError} listing the available ids. With `farm.url` set, the run's hardware is the
+   * device farm's requester; this host then needs neither device nor plugin.
    */
-  adapter(id: string = this.config.core.hardware): HardwareAdapter {
-    const farm = this.config.core.farm;
-    if (farm.url !== undefined && id === this.config.core.hardware) {
-      // measured on the farm: the agents have the device and its plugin, this host needs neither
-      const logger = this.container.resolve<Logger>(LoggerToken);
-      this.farm.adapter ??= new FarmAdapter(id, {
-        url: farm.url,
-        farm,
-        env: this.container.resolve<Environment>(EnvironmentToken) as NodeJS.ProcessEnv,
-        log: (line) => logger.info(line),
-        memoryFile: path.join(this.config.workDir, 'farm-devices.json'),
-      });
-      return this.farm.adapter;
-    }
-    const all = this.adapters();
-    const found = all.find((a) => a.id === id);
-    if (found) return found;
-    const ids = all.map((a) => a.id);
-    const source = this.config.sources.get('hardware');
-    const from = source?.kind === 'flag' ? source.flag : source?.kind === 'file' ? `'hardware' in ${source.file}` : "'hardware'";
-    throw new ConfigError(
-      ids.length === 0
+  adapter(id: string = this.config.core.hardware): MeasuringAdapter {
+    return this.registry.adapter(id, (ids) => {
+      const source = this.config.sources.get('hardware');
+      const from = source?.kind === 'flag' ? source.flag : source?.kind === 'file' ? `'hardware' in ${source.file}` : "'hardware'";
+      return ids.length === 0
         ? `no hardware adapter is available (${from} asks for '${id}'): install one, e.g. 'npm install -D @hurricane/hw-arm-cpu'`
-        : `hardware '${id}' (from ${from}) is not provided by any loaded plugin${suggestion(id, ids)}; available: ${ids.join(', ')}`,
-    );
+        : `hardware '${id}' (from ${from}) is not provided by any loaded plugin${suggestion(id, ids)}; available: ${ids.join(', ')}`;
+    });
   }
 
   /** The scoring function `name` (default: the config's `scoring.name`). */
   scorer(name: string = this.config.core.scoring.name): ScoringFunction {
-    const all = resolveAllOrNone<ScoringFunction>(this.container, ScoringFunction);
-    const found = all.find((s) => s.name === name);
-    if (found) return found;
-    const names = all.map((s) => s.name);
-    throw new ConfigError(`scoring function '${name}' is not registered${suggestion(name, names)}; available: ${names.join(', ')}`);
+    return this.registry.scorer(name);
   }
 
   /** Every registered predictor factory (`@hurricane/predictors` and any plugin's). */
   predictorFactories(): PredictorFactory[] {
-    return resolveAllOrNone<PredictorFactory>(this.container, PredictorFactory);
+    return this.registry.predictorFactories();
   }
 
   /** The predictor factory named `kind`; a config error listing the registered ones otherwise. */
   predictorFactory(kind: string): PredictorFactory {
-    const all = this.predictorFactories();
-    const found = all.find((f) => f.kind === kind);
-    if (found) return found;
-    const kinds = all.map((f) => f.kind);
-    throw new ConfigError(
-      kinds.length === 0
-        ? `predictor model '${kind}' is not available: no predictor plugin is loaded; add '@hurricane/predictors' to 'plugins' (npm install @hurricane/predictors)`
-        : `predictor model '${kind}' is not registered${suggestion(kind, kinds)}; available: ${kinds.join(', ')}, auto`,
-    );
+    return this.registry.predictorFactory(kind);
   }
 
   /** Every registered scoring function with the package that registered it. */
   scorers(): { readonly name: string; readonly description: string; readonly owner: string }[] {
-    return resolveAllOrNone<ScoringFunction>(this.container, ScoringFunction).map((s) => ({
+    return this.registry.scorers().map((s) => ({
       name: s.name,
       description: s.description,
-      owner: this.scorerOwners.get(s.name) ?? 'unknown',
+      owner: this.registry.ownerOf('scorer', s.name) ?? 'unknown',
     }));
   }
 
   /** Summaries of the loaded plugins and what each registered. */
   plugins(): PluginSummary[] {
-    const adapters = this.adapters();
-    const scorers = resolveAllOrNone<ScoringFunction>(this.container, ScoringFunction);
-    const predictors = resolveAllOrNone<PredictorFactory>(this.container, PredictorFactory);
+    const r = this.registry;
+    const mine = <T>(items: readonly T[], kind: 'adapter' | 'scorer' | 'predictor', idOf: (t: T) => string, name: string) =>
+      items.filter((t) => r.ownerOf(kind, idOf(t)) === name);
     return this.config.plugins.map((p) => ({
       name: p.plugin.name,
       version: p.version,
@@ -261,20 +174,18 @@ export class HurricaneSession {
       file: p.file,
       description: p.plugin.description ?? null,
       configKey: p.plugin.configKey ?? null,
-      adapters: adapters
-        .filter((a) => this.adapterOwners.get(a.id) === p.plugin.name)
-        .map((a) => ({ id: a.id, description: a.description })),
-      scorers: scorers.filter((s) => this.scorerOwners.get(s.name) === p.plugin.name).map((s) => s.name),
-      predictors: predictors.filter((f) => this.predictorOwners.get(f.kind) === p.plugin.name).map((f) => f.kind),
+      adapters: mine(r.adapters(), 'adapter', (a) => a.id, p.plugin.name).map((a) => ({ id: a.id, description: a.description })),
+      scorers: mine(r.scorers(), 'scorer', (s) => s.name, p.plugin.name).map((s) => s.name),
+      predictors: mine(r.predictorFactories(), 'predictor', (f) => f.kind, p.plugin.name).map((f) => f.kind),
     }));
   }
 
-  /** Health checks of every adapter (a crashing check is reported, not thrown). */
+  /** Health checks of every adapter, run now (a crashing check is reported, not thrown). */
   async doctor(): Promise<DoctorReport> {
     const reports: HealthReport[] = [];
     for (const adapter of this.adapters()) {
       try {
-        reports.push(await adapter.healthCheck());
+        reports.push(await adapter.healthCheck({ fresh: true }));
       } catch (error) {
         reports.push({
           adapterId: adapter.id,
@@ -294,14 +205,9 @@ export class HurricaneSession {
     return { selected, selectedReady: reports.find((r) => r.adapterId === selected)?.ready ?? false, reports };
   }
 
-  /** Disposes the run's container (and every disposable service in it). */
+  /** Disposes the run's container (and every disposable service in it) and closes a remote adapter. */
   async dispose(): Promise<void> {
-    await this.farm.adapter?.close();
+    await this.registry.close();
     await this.container.dispose();
   }
-}
-
-/** Creates a {@link HurricaneSession}; the programmatic entry point the CLI is built on. */
-export function createSession(options: SessionOptions = {}): Promise<HurricaneSession> {
-  return HurricaneSession.create(options);
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomicSync } from '../atomic-write.js';
-import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
+import type { MeasureJob, MeasuringAdapter } from '../adapter-kit/measuring-adapter.js';
+import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { HurricaneError } from '../errors.js';
 import { exportArchitecture } from '../onnx/model-files.js';
 import { type Encoding, encodeArchitecture, spaceEncoding } from '../predict/encoding.js';
@@ -112,9 +113,10 @@ interface Job {
   readonly trial: number;
 }
 
+/** Exports, prepares and measures the networks through the adapter's one measure call, storing each result as it arrives. */
 async function measureJobs(
   session: HurricaneSession,
-  adapter: HardwareAdapter,
+  adapter: MeasuringAdapter,
   backbone: Backbone,
   jobs: readonly Job[],
   o: {
@@ -126,44 +128,29 @@ async function measureJobs(
   },
 ): Promise<void> {
   const { workDir, core } = { workDir: session.config.workDir, core: session.config.core };
-  // a farm takes many jobs at once (one per device in flight) and hands results back as they arrive
-  const step = adapter.measureMany ? Math.max(256, o.batchSize) : o.batchSize;
+  // chunks of 256 prepared at a time (a farm keeps one job per device in flight); measured in batches of batchSize
+  const step = Math.max(256, o.batchSize);
   for (let i = 0; i < jobs.length; i += step) {
     if (o.signal?.aborted)
       throw new HurricaneError('measuring the data set was stopped; finished measurements are kept, run it again to resume');
-    const batch = jobs.slice(i, i + step);
-    const prepared: PreparedModel[] = [];
-    for (const job of batch) {
+    const chunk = jobs.slice(i, i + step);
+    const many: MeasureJob[] = [];
+    for (const job of chunk) {
       const file = path.join(workDir, 'networks', backbone.name, `${hash32(job.arch.join(',')).toString(16)}.onnx`);
       if (!existsSync(file)) exportArchitecture({ backbone, arch: job.arch, output: file, seed: core.seed });
       const model = { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' };
-      prepared.push(await adapter.prepare(model, { workDir, ...(o.signal ? { signal: o.signal } : {}) }));
+      const prepared = await adapter.prepare(model, { workDir, ...(o.signal ? { signal: o.signal } : {}) });
+      many.push({ model: prepared, key: `network:${Object.values(o.keyOf(job.arch)).join('|')}|${job.trial}` });
     }
-    const opts = o.signal ? { signal: o.signal } : {};
-    if (adapter.measureMany) {
-      const many = batch.map((job, j) => ({
-        model: prepared[j] as PreparedModel,
-        key: `network:${Object.values(o.keyOf(job.arch)).join('|')}|${job.trial}`,
-      }));
-      await adapter.measureMany(
-        many,
-        (j, m, note) => {
-          const job = batch[j] as Job;
-          o.store.putNetwork(o.keyOf(job.arch), m, job.trial);
-          o.progress.advance(1, `${m.medianMs.toFixed(3)} ms${job.trial ? ' (repeat)' : ''} · ${note}`);
-        },
-        opts,
-      );
-      continue;
-    }
-    const ms: LatencyMeasurement[] = adapter.measureBatch ? await adapter.measureBatch(prepared, opts) : [];
-    if (!adapter.measureBatch) for (const p of prepared) ms.push(await adapter.measure(p, opts));
-    batch.forEach((job, j) => {
-      const m = ms[j];
-      if (!m) throw new HurricaneError(`${adapter.id} returned ${ms.length} measurements for ${batch.length} networks`);
-      o.store.putNetwork(o.keyOf(job.arch), m, job.trial);
-    });
-    o.progress.advance(batch.length, batch.map((job, j) => `${ms[j]?.medianMs.toFixed(3)} ms${job.trial ? ' (repeat)' : ''}`).join(', '));
+    await adapter.measureMany(
+      many,
+      (j, m, note) => {
+        const job = chunk[j] as Job;
+        o.store.putNetwork(o.keyOf(job.arch), m, job.trial);
+        o.progress.advance(1, `${m.medianMs.toFixed(3)} ms${job.trial ? ' (repeat)' : ''} · ${note}`);
+      },
+      { batchSize: o.batchSize, ...(o.signal ? { signal: o.signal } : {}) },
+    );
   }
 }
 

@@ -100,7 +100,10 @@ export async function measureNetwork(
     { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' },
     { workDir: session.config.workDir, ...(o.signal ? { signal: o.signal } : {}) },
   );
-  const m = await adapter.measure(prepared, o.signal ? { signal: o.signal } : {});
+  let measured: LatencyMeasurement | undefined;
+  await adapter.measureMany([{ model: prepared, key: `network:${file}` }], (_, m) => (measured = m), o.signal ? { signal: o.signal } : {});
+  if (!measured) throw new HurricaneError(`${adapter.id} returned no measurement for ${file}`);
+  const m: LatencyMeasurement = measured;
   const store = openLatencyStore(session);
   try {
     store.putNetwork(
