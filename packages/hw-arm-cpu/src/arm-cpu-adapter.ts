@@ -10,7 +10,7 @@ import type {
   OnnxModel,
   PreparedModel,
 } from '@hurricane/core/plugin';
-import { HurricaneError, Rng, callFloorModel, summarizeSamples } from '@hurricane/core/adapter-kit';
+import { HurricaneError, Rng, assertPreparedBy, callFloorModel, healthReport, measurementOf } from '@hurricane/core/adapter-kit';
 import type { ArmCpuOptions } from './options.js';
 import { type ProtocolOptions, type TimedTarget, protocolFor, runProtocol } from './protocol.js';
 import { type OrtModule, loadNativeBinding, loadOrt, ortVersion } from './runtime.js';
@@ -106,7 +106,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
             detail: `armCpu.threads is ${this.options.threads} but the host has ${cpu.cores} cores; threads will compete`,
           },
     );
-    return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok' || c.status === 'warn'), checks };
+    return healthReport(this.id, checks);
   }
 
   /** ONNX Runtime runs the ONNX file itself: preparing checks that it exists and loads. */
@@ -132,8 +132,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
 
   async measureBatch(models: readonly PreparedModel[], options: MeasureOptions = {}): Promise<LatencyMeasurement[]> {
     const ort = await this.ort();
-    for (const m of models)
-      if (m.adapterId !== this.id) throw new HurricaneError(`arm-cpu: ${m.artifactPath} was prepared by ${m.adapterId}, not arm-cpu`);
+    assertPreparedBy(this.id, models);
     const native = loadNativeBinding(this.options.runtimeModule);
     const cleanup: (() => Promise<void> | void)[] = [];
     const open = async (
@@ -166,29 +165,18 @@ export class ArmCpuAdapter implements HardwareAdapter {
       const results = await runProtocol(targets, floor, { ...protocolFor(this.protocol, options), signal: options.signal });
       const description = await this.describe();
       const timestamp = new Date().toISOString();
-      return results.map((r) => ({
-        samplesMs: r.samplesMs,
-        ...summarizeSamples(r.samplesMs),
-        runs: r.runs,
-        uncertaintyMs: r.uncertaintyMs,
-        timedMs: r.timedMs,
-        provenance: {
-          adapterId: this.id,
-          device: description.device,
-          deviceFingerprint: description.deviceFingerprint,
-          runtime: description.runtime,
-          runtimeVersion: description.runtimeVersion,
-          commands: [],
-          timestamp,
-          settings: {
-            threads: this.options.threads,
-            timing: native ? 'synchronous native run' : 'InferenceSession.run (async)',
-            groupSize: r.groupSize,
-            floorMs: r.floorMs,
-            rounds: r.roundMedians.length,
+      const timing = native ? 'synchronous native run' : 'InferenceSession.run (async)';
+      const { device, deviceFingerprint, runtime, runtimeVersion } = description;
+      return results.map((r) =>
+        measurementOf(
+          r.samplesMs,
+          {
+            ...{ adapterId: this.id, device, deviceFingerprint, runtime, runtimeVersion, commands: [], timestamp },
+            settings: { threads: this.options.threads, timing, groupSize: r.groupSize, floorMs: r.floorMs, rounds: r.roundMedians.length },
           },
-        },
-      }));
+          { runs: r.runs, uncertaintyMs: r.uncertaintyMs, timedMs: r.timedMs },
+        ),
+      );
     } finally {
       for (const c of cleanup) await c();
     }

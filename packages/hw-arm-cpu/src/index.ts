@@ -1,4 +1,5 @@
 import { Environment, HardwareAdapter, PLUGIN_API_VERSION, ToolRunner, defineHurricanePlugin } from '@hurricane/core/plugin';
+import { instanceCachingFactory } from 'tsyringe';
 import { RemoteArmCpuAdapter } from './remote-adapter.js';
 import { ArmCpuAdapter } from './arm-cpu-adapter.js';
 import { armCpuOptionsSchema, type ArmCpuOptions as Options } from './options.js';
@@ -11,11 +12,13 @@ export default defineHurricanePlugin<Options>({
   description: 'ARM CPUs: the host in-process (arm-cpu) or a board over adb with onnxruntime_perf_test (arm-cpu-remote)',
   configKey: 'armCpu',
   configSchema: armCpuOptionsSchema,
-  register(container, { options }) {
+  register(container, { options, workDir }) {
     container.register(ArmCpuOptions, { useValue: options });
-    container.register(HardwareAdapter, { useFactory: (c) => new ArmCpuAdapter(c.resolve(ArmCpuOptions)) });
+    container.register(HardwareAdapter, { useFactory: instanceCachingFactory((c) => new ArmCpuAdapter(c.resolve(ArmCpuOptions))) });
     container.register(HardwareAdapter, {
-      useFactory: (c) => new RemoteArmCpuAdapter(c.resolve(ArmCpuOptions), c.resolve(ToolRunner), c.resolve(Environment)),
+      useFactory: instanceCachingFactory(
+        (c) => new RemoteArmCpuAdapter(c.resolve(ArmCpuOptions), c.resolve(ToolRunner), c.resolve(Environment), workDir),
+      ),
     });
   },
 });

@@ -1,3 +1,4 @@
+import { outputExcerpt } from '@hurricane/core/adapter-kit';
 /** What one `onnxruntime_perf_test` run printed (vendor-tools.md §6). Times in milliseconds. */
 export interface PerfTestResult {
   /** `Average inference time cost: X ms`. */
@@ -35,12 +36,7 @@ export function parsePerfTest(text: string): PerfTestResult {
   const averageMs = find(/^Average inference time cost:\s*([\d.eE+-]+) ms/);
   if (averageMs === undefined) {
     throw new Error(
-      `onnxruntime_perf_test printed no 'Average inference time cost'; its last lines were: ${
-        lines
-          .filter((l) => l)
-          .slice(-4)
-          .join(' | ') || '(nothing)'
-      }`,
+      `onnxruntime_perf_test printed no 'Average inference time cost'; its last lines were: ${outputExcerpt(lines.join('\n'), { lines: 4 }) || '(nothing)'}`,
     );
   }
   const seconds = (label: string) => {

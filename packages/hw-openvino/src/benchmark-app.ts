@@ -1,3 +1,4 @@
+import { outputExcerpt } from '@hurricane/core/adapter-kit';
 /** What one `benchmark_app` run reported. Times in milliseconds. */
 export interface BenchmarkResult {
   /** The median latency (the `Median:` line, the single `Latency:` line of ≤ 2021.4, or the 50th percentile). */
@@ -109,10 +110,7 @@ export function parseBenchmarkOutput(text: string): BenchmarkResult {
     throw new Error(
       other
         ? `benchmark_app reported the ${other.slice(1)}th percentile, not the median (remove -latency_percentile)`
-        : `benchmark_app printed no latency; its last lines were: ${lines
-            .filter((l) => l)
-            .slice(-6)
-            .join(' | ')}`,
+        : `benchmark_app printed no latency; its last lines were: ${outputExcerpt(lines.join('\n'), { lines: 6 })}`,
     );
   }
   const num = (re: RegExp) => {

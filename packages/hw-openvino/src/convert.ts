@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { outputLines } from './benchmark-app.js';
+import { outputExcerpt } from '@hurricane/core/adapter-kit';
 
 /** Which converter runs: `ovc` (2023.1+) or the legacy Model Optimizer `mo`. */
 export type Converter = 'ovc' | 'mo';
@@ -52,7 +53,9 @@ export function parseConvertOutput(tool: Converter, stdout: string, stderr: stri
   const xml = pick('XML');
   const bin = pick('BIN');
   if (exitCode === 0 && xml && bin) return { xml, bin };
-  const errors = lines.filter((l) => /^\[ (ERROR|FRAMEWORK ERROR) \]|Error|error:/.test(l)).slice(0, 4);
-  const shown = (errors.length ? errors : lines.filter((l) => l).slice(-4)).join(' | ');
+  const text = lines.join('\n');
+  const shown =
+    outputExcerpt(text, { match: /^\[ (ERROR|FRAMEWORK ERROR) \]|Error|error:/, from: 'start', lines: 4 }) ||
+    outputExcerpt(text, { lines: 4 });
   throw new Error(`${tool} could not convert the model (exit ${exitCode}): ${shown || 'no output'}`);
 }

@@ -1,3 +1,4 @@
+import { instanceCachingFactory } from 'tsyringe';
 import { Environment, HardwareAdapter, PLUGIN_API_VERSION, ToolRunner, defineHurricanePlugin } from '@hurricane/core/plugin';
 import { OpenvinoAdapter } from './openvino-adapter.js';
 import { openvinoOptionsSchema, type OpenvinoOptions as Options } from './options.js';
@@ -13,7 +14,9 @@ export default defineHurricanePlugin<Options>({
   register(container, { options, workDir }) {
     container.register(OpenvinoOptions, { useValue: options });
     container.register(HardwareAdapter, {
-      useFactory: (c) => new OpenvinoAdapter(c.resolve(OpenvinoOptions), c.resolve(ToolRunner), c.resolve(Environment), workDir),
+      useFactory: instanceCachingFactory(
+        (c) => new OpenvinoAdapter(c.resolve(OpenvinoOptions), c.resolve(ToolRunner), c.resolve(Environment), workDir),
+      ),
     });
   },
 });

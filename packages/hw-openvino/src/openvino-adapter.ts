@@ -20,7 +20,10 @@ import {
   keepToolLog,
   checkExecutable,
   findExecutable,
-  summarizeSamples,
+  assertPreparedBy,
+  healthReport,
+  measurementOf,
+  outputExcerpt,
   withDeviceLock,
 } from '@hurricane/core/adapter-kit';
 import { type BenchmarkResult, buildBenchmarkArgs, explainFailure, parseBenchmarkOutput, parseReportCsv } from './benchmark-app.js';
@@ -124,7 +127,7 @@ export class OpenvinoAdapter implements HardwareAdapter {
   async healthCheck(): Promise<HealthReport> {
     const { app, converter, checks } = await this.tools();
     if (app && converter) checks.push(await this.versionCheck());
-    return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok' || c.status === 'warn'), checks };
+    return healthReport(this.id, checks);
   }
 
   private async versionCheck(): Promise<HealthCheck> {
@@ -224,7 +227,7 @@ export class OpenvinoAdapter implements HardwareAdapter {
     const text = `${r.stdout}\n${r.stderr}`;
     const failure = r.exitCode === 0 ? null : explainFailure(text, this.options.device);
     if (failure || r.exitCode !== 0)
-      throw new ToolError(r.command, failure ?? `benchmark_app exited ${r.exitCode}: ${text.trim().split('\n').slice(-3).join(' | ')}`);
+      throw new ToolError(r.command, failure ?? `benchmark_app exited ${r.exitCode}: ${outputExcerpt(text)}`);
     try {
       return { result: parseBenchmarkOutput(text), command: r.command };
     } catch (error) {
@@ -236,7 +239,7 @@ export class OpenvinoAdapter implements HardwareAdapter {
   }
 
   async measure(prepared: PreparedModel, options: MeasureOptions = {}): Promise<LatencyMeasurement> {
-    if (prepared.adapterId !== this.id) throw new ToolError([], `openvino cannot measure a model prepared by ${prepared.adapterId}`);
+    assertPreparedBy(this.id, [prepared]);
     const p = await this.probe();
     const v = buildVersion(p.build);
     const hint = v !== null && (v[0] > 2022 || (v[0] === 2022 && v[1] >= 1));
@@ -252,29 +255,19 @@ export class OpenvinoAdapter implements HardwareAdapter {
     });
     const samplesMs = results.map((r) => r.medianMs);
     const d = await this.describe();
-    return {
+    const settings = { device: this.options.device, precision: this.fp16 ? 'FP16' : 'FP32', iterations: this.options.iterations };
+    return measurementOf(
       samplesMs,
-      ...summarizeSamples(samplesMs),
-      runs: results.reduce((a, r) => a + (r.count ?? this.options.iterations), 0),
-      timedMs: results.reduce((a, r) => a + (r.durationMs ?? 0), 0),
-      provenance: {
-        adapterId: this.id,
-        device: d.device,
-        deviceFingerprint: d.deviceFingerprint,
-        runtime: 'Intel OpenVINO',
-        runtimeVersion: p.build,
-        commands,
-        timestamp: new Date().toISOString(),
-        settings: {
-          device: this.options.device,
-          precision: this.fp16 ? 'FP16' : 'FP32',
-          iterations: this.options.iterations,
-          rounds,
-          hint,
-          api: 'sync',
-        },
+      {
+        ...{ adapterId: this.id, device: d.device, deviceFingerprint: d.deviceFingerprint, runtime: 'Intel OpenVINO' },
+        ...{ runtimeVersion: p.build, commands, timestamp: new Date().toISOString() },
+        settings: { ...settings, rounds, hint, api: 'sync' },
       },
-    };
+      {
+        runs: results.reduce((a, r) => a + (r.count ?? this.options.iterations), 0),
+        timedMs: results.reduce((a, r) => a + (r.durationMs ?? 0), 0),
+      },
+    );
   }
 }
 

@@ -1,3 +1,4 @@
+import { outputExcerpt } from '@hurricane/core/adapter-kit';
 /** What `snpe-diagview` printed for one SNPEDiag log. Times in microseconds as the tool prints them. */
 export interface DiagviewStats {
   /** `Total Inference Time` (the per-inference average): the model's latency. */
@@ -56,12 +57,7 @@ export function parseDiagview(text: string): DiagviewStats {
   }
   if (total === undefined) {
     throw new Error(
-      `snpe-diagview printed no 'Total Inference Time'; its last lines were: ${
-        lines
-          .filter((l) => l)
-          .slice(-5)
-          .join(' | ') || '(nothing)'
-      }`,
+      `snpe-diagview printed no 'Total Inference Time'; its last lines were: ${outputExcerpt(lines.join('\n'), { lines: 5 }) || '(nothing)'}`,
     );
   }
   return {

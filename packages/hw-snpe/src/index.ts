@@ -1,3 +1,4 @@
+import { instanceCachingFactory } from 'tsyringe';
 import { Environment, HardwareAdapter, PLUGIN_API_VERSION, ToolRunner, defineHurricanePlugin } from '@hurricane/core/plugin';
 import { snpeOptionsSchema, type SnpeOptions as Options } from './options.js';
 import { SNPE_RUNTIMES, SnpeAdapter, type SnpeRuntime } from './snpe-adapter.js';
@@ -14,7 +15,9 @@ export default defineHurricanePlugin<Options>({
     container.register(SnpeOptions, { useValue: options });
     for (const runtime of Object.keys(SNPE_RUNTIMES) as SnpeRuntime[]) {
       container.register(HardwareAdapter, {
-        useFactory: (c) => new SnpeAdapter(runtime, c.resolve(SnpeOptions), c.resolve(ToolRunner), c.resolve(Environment)),
+        useFactory: instanceCachingFactory(
+          (c) => new SnpeAdapter(runtime, c.resolve(SnpeOptions), c.resolve(ToolRunner), c.resolve(Environment)),
+        ),
       });
     }
   },

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type {
   Environment,
@@ -14,17 +14,22 @@ import type {
   ToolRunner,
 } from '@hurricane/core/plugin';
 import {
-  AdbSession,
   ToolError,
-  keepToolLog,
+  assertPreparedBy,
+  batchDir,
   checkAdbDevice,
   checkExecutable,
+  connectAdb,
   findExecutable,
-  summarizeSamples,
+  hash32,
+  healthReport,
+  keepToolLog,
+  measurementOf,
+  outputExcerpt,
+  sessionOf,
   withDeviceLock,
 } from '@hurricane/core/adapter-kit';
 
-import { shellQuote } from './net-run.js';
 import { type SdkFolders, runBatch, syncLibraries, writeInputs } from './snpe-pipeline.js';
 import type { SnpeOptions as Options } from './options.js';
 import { parseSnpeVersion } from './version.js';
@@ -134,7 +139,7 @@ export class SnpeAdapter implements HardwareAdapter {
         fix: 'install adb first (see above)',
       });
     }
-    return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok' || c.status === 'warn'), checks };
+    return healthReport(this.id, checks);
   }
 
   /** A host tool of the SDK (`bin/x86_64-linux-clang`, then PATH); a ToolError naming SNPE_ROOT otherwise. */
@@ -175,14 +180,10 @@ export class SnpeAdapter implements HardwareAdapter {
       ...(signal ? { signal } : {}),
     });
     if (c.exitCode !== 0 || !existsSync(dlc)) {
-      const said = `${c.stderr}\n${c.stdout}`
-        .split('\n')
-        .filter((l) => /ERROR|error/.test(l))
-        .slice(0, 3)
-        .join(' | ');
+      const said = outputExcerpt(`${c.stderr}\n${c.stdout}`, { match: /ERROR|error/, from: 'start' });
       throw new ToolError(c.command, `snpe-onnx-to-dlc could not convert ${model.path} (exit ${c.exitCode}): ${said || 'no DLC written'}`);
     }
-    writeInputs(dir, model.inputShape, this.options.calibrationInputs, this.options.inferences, hashSeed(model.path));
+    writeInputs(dir, model.inputShape, this.options.calibrationInputs, this.options.inferences, hash32(model.path));
     if (this.runtime !== 'dsp') return { adapterId: this.id, source: model, artifactPath: dlc, format: 'dlc', commands: [c.command] };
     const quantized = path.join(dir, `${name}.quantized.dlc`);
     const q = await this.host('snpe-dlc-quantize', ['--input_dlc', dlc, '--input_list', 'input_list.txt', '--output_dlc', quantized], {
@@ -193,7 +194,7 @@ export class SnpeAdapter implements HardwareAdapter {
     if (q.exitCode !== 0 || !existsSync(quantized)) {
       throw new ToolError(
         q.command,
-        `snpe-dlc-quantize could not quantize ${dlc} (exit ${q.exitCode}): ${(q.stderr || q.stdout).trim().split('\n')[0] ?? 'no DLC written'}`,
+        `snpe-dlc-quantize could not quantize ${dlc} (exit ${q.exitCode}): ${outputExcerpt(q.stderr || q.stdout, { lines: 1, from: 'start' }) || 'no DLC written'}`,
       );
     }
     return { adapterId: this.id, source: model, artifactPath: quantized, format: 'dlc', commands: [c.command, q.command] };
@@ -231,106 +232,63 @@ export class SnpeAdapter implements HardwareAdapter {
   }
 
   /**
-   * Measures a batch in one device round-trip: the device check, the SDK's device files (pushed only
-   * when the device lacks this content hash), one push of every model and its inputs, one `adb shell`
-   * running snpe-net-run `rounds` times per model (rounds outermost, so drift affects every model
-   * alike), one pull of the outputs; each round's Total Inference Time, read by the host
-   * snpe-diagview, is one sample. The run folder is removed from the device, also after a failure.
+   * Measures a batch in one device round-trip (the adapter kit's remote batch): the device check,
+   * the SDK's device files (pushed only when the device lacks this content hash), one push of every
+   * model and its inputs, one `adb shell` running snpe-net-run `rounds` times per model (rounds
+   * outermost, so drift affects every model alike), one pull of the outputs; each round's Total
+   * Inference Time, read by the host snpe-diagview, is one sample. The run folder is removed from
+   * the device, also after a failure.
    */
   async measureBatch(models: readonly PreparedModel[], options: MeasureOptions = {}): Promise<LatencyMeasurement[]> {
-    for (const p of models)
-      if (p.adapterId !== this.id) throw new ToolError([], `${this.id} cannot measure a model prepared by ${p.adapterId}`);
+    assertPreparedBy(this.id, models);
     if (models.length === 0) return [];
-    const adb = await this.session(path.dirname((models[0] as PreparedModel).artifactPath), options.signal);
+    const modelDir = path.dirname((models[0] as PreparedModel).artifactPath);
+    const adb = sessionOf(this.id, await this.connect(modelDir, options.signal));
     const folders = this.sdkFolders();
-    const result = await withDeviceLock(this.env, `adb-${adb.serial}`, () => this.runOnDevice(adb, models, folders, options.signal));
-    const d = await this.describe();
-    const timestamp = new Date().toISOString();
-    return models.map((p, i) => {
-      const samplesMs = result.samples[i] as number[];
-      return {
-        samplesMs,
-        ...summarizeSamples(samplesMs),
-        runs: samplesMs.length * this.options.inferences,
-        provenance: {
-          adapterId: this.id,
-          device: d.device,
-          deviceFingerprint: d.deviceFingerprint,
-          runtime: 'Qualcomm SNPE',
-          runtimeVersion: result.version ?? d.runtimeVersion,
-          commands: [...p.commands, ...adb.commands],
-          timestamp,
-          settings: {
-            runtime: this.runtime,
-            perfProfile: this.options.perfProfile,
-            inferences: this.options.inferences,
-            rounds: this.options.rounds,
-            serial: adb.serial,
-            batch: models.length,
-          },
-        },
-      };
-    });
-  }
-
-  /** The device part of {@link measureBatch}, run while holding the device's lock. */
-  private async runOnDevice(
-    adb: AdbSession,
-    models: readonly PreparedModel[],
-    folders: SdkFolders,
-    signal?: AbortSignal,
-  ): Promise<{ samples: number[][]; version?: string }> {
     const { remoteDir } = this.options;
-    await syncLibraries(adb, remoteDir, folders);
-    const runDir = `${remoteDir}/runs/${process.pid}-${Date.now()}`;
-    const staging = mkdtempSync(path.join(path.dirname(path.dirname((models[0] as PreparedModel).artifactPath)), '.batch-'));
-    try {
-      return await runBatch(adb, {
+    const signal = options.signal;
+    const result = await withDeviceLock(this.env, `adb-${adb.serial}`, async () => {
+      await syncLibraries(adb, remoteDir, folders);
+      return runBatch(adb, {
         remoteDir,
-        runDir,
-        staging,
+        runDir: batchDir(remoteDir),
+        stagingParent: path.dirname(modelDir),
         items: models.map((p) => ({ container: p.artifactPath })),
         rounds: this.options.rounds,
         runtime: this.runtime,
         perfProfile: this.options.perfProfile,
-        diagview: (log: string) => this.host('snpe-diagview', ['--input_log', log], { log: staging, ...(signal ? { signal } : {}) }),
+        diagview: (log: string) => this.host('snpe-diagview', ['--input_log', log], { log: modelDir, ...(signal ? { signal } : {}) }),
       });
-    } finally {
-      await adb.shell('clean up', `rm -rf ${shellQuote(runDir)}; echo __RC__=$?`).catch(() => undefined);
-      rmSync(staging, { recursive: true, force: true });
-    }
+    });
+    const d = await this.describe();
+    const timestamp = new Date().toISOString();
+    const settings = { runtime: this.runtime, perfProfile: this.options.perfProfile, inferences: this.options.inferences };
+    return models.map((p, i) => {
+      const samplesMs = result.samples[i] as number[];
+      return measurementOf(
+        samplesMs,
+        {
+          ...{ adapterId: this.id, device: d.device, deviceFingerprint: d.deviceFingerprint, runtime: 'Qualcomm SNPE' },
+          ...{ runtimeVersion: result.version ?? d.runtimeVersion, commands: [...p.commands, ...adb.commands], timestamp },
+          settings: { ...settings, rounds: this.options.rounds, serial: adb.serial, batch: models.length },
+        },
+        { runs: samplesMs.length * this.options.inferences },
+      );
+    });
   }
 
-  /** An adb session to the configured (or only) authorized device; logs go under `logDir/logs`. */
-  private async session(logDir: string, signal?: AbortSignal): Promise<AdbSession> {
-    const adbPath = await findExecutable(this.options.adb, { env: this.env });
-    if (!adbPath)
-      throw new ToolError(
-        [this.options.adb],
-        `${this.id}: adb not found: install Android platform-tools (Debian: 'apt-get install adb') or set 'snpe.adb'`,
-      );
-    const found = await checkAdbDevice(this.runner, adbPath, {
-      env: this.env,
+  /** A session to the configured (or only) authorized device; logs go under `logDir/logs`. */
+  private connect(logDir: string, signal?: AbortSignal) {
+    return connectAdb(this.runner, {
+      adb: this.options.adb,
+      adbKey: 'snpe.adb',
       serial: this.options.serial,
       serialKey: 'snpe.serial',
-      timeoutMs: this.options.toolTimeoutMs,
-    });
-    if (!found.device || found.check.status !== 'ok') {
-      throw new ToolError([adbPath, 'devices', '-l'], `${this.id}: ${found.check.detail}${found.check.fix ? ` (${found.check.fix})` : ''}`);
-    }
-    return new AdbSession(this.runner, adbPath, found.device.serial, {
       env: this.env,
       timeoutMs: this.options.toolTimeoutMs,
       retries: this.options.adbRetries,
-      ...(signal ? { signal } : {}),
+      signal,
       onResult: (step, r) => keepToolLog(path.join(logDir, 'logs'), `adb-${step}`, r),
     });
   }
-}
-
-/** A seed from a model path (inputs differ per model, and are the same on every run). */
-function hashSeed(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ToolResult } from '@hurricane/core/plugin';
-import { Rng, ToolError } from '@hurricane/core/adapter-kit';
-import type { AdbSession } from '@hurricane/core/adapter-kit';
+import { Rng, ToolError, outputExcerpt, runRemoteBatch } from '@hurricane/core/adapter-kit';
+import type { BatchRun, RemoteSession } from '@hurricane/core/adapter-kit';
 import { parseDiagview } from './diagview.js';
-import { batchScript, batchStatuses, buildNetRunArgs, parseNetRunStdout, rawInput, shellQuote } from './net-run.js';
+import { batchScript, buildNetRunArgs, parseNetRunStdout, rawInput, shellQuote } from './net-run.js';
 import type { SnpeRuntime } from './runtimes.js';
 
 /** The SDK folders pushed to the device. */
@@ -30,7 +30,11 @@ export function librariesHash(folders: SdkFolders): string {
 }
 
 /** Pushes the SNPE device binaries and libraries unless the device already holds this exact set (marker file named by the hash). */
-export async function syncLibraries(adb: AdbSession, remoteDir: string, folders: SdkFolders): Promise<{ pushed: boolean; hash: string }> {
+export async function syncLibraries(
+  adb: RemoteSession,
+  remoteDir: string,
+  folders: SdkFolders,
+): Promise<{ pushed: boolean; hash: string }> {
   const hash = librariesHash(folders);
   const marker = `${remoteDir}/.hurricane-libs-${hash}`;
   const has = await adb.shell('check libraries', `test -f ${shellQuote(marker)}; echo __RC__=$?`);
@@ -49,7 +53,7 @@ export async function syncLibraries(adb: AdbSession, remoteDir: string, folders:
   if (done.status !== 0)
     throw new ToolError(
       done.command,
-      `could not install the SNPE binaries under ${remoteDir} on ${adb.serial}: ${done.stdout.trim().split('\n')[0] ?? ''}`,
+      `could not install the SNPE binaries under ${remoteDir} on ${adb.serial}: ${outputExcerpt(done.stdout, { lines: 1, from: 'start' })}`,
     );
   return { pushed: true, hash };
 }
@@ -86,17 +90,66 @@ export interface BatchItem {
   readonly container: string;
 }
 
+/** Copies each DLC with its input list and inputs to `<up>/m<i>/`. */
+function stageItems(up: string, items: readonly BatchItem[]): void {
+  for (const [i, item] of items.entries()) {
+    const dir = path.join(up, `m${i}`);
+    mkdirSync(dir, { recursive: true });
+    const from = path.dirname(item.container);
+    cpSync(item.container, path.join(dir, path.basename(item.container)));
+    cpSync(path.join(from, 'input_list.txt'), path.join(dir, 'input_list.txt'));
+    cpSync(path.join(from, 'inputs'), path.join(dir, 'inputs'), { recursive: true });
+  }
+}
+
+/** One run's Total Inference Time (ms) from its pulled stdout and SNPEDiag log, read by the host snpe-diagview. */
+async function readRun(
+  o: { items: readonly BatchItem[]; serial: string; diagview: (log: string) => Promise<ToolResult> },
+  run: BatchRun,
+  down: string,
+  status: number | undefined,
+  command: readonly string[],
+  version: { value?: string },
+): Promise<number> {
+  const local = path.join(down, `m${run.model}`, `output_r${run.round}`);
+  const stdoutFile = path.join(local, 'stdout.txt');
+  const said = existsSync(stdoutFile) ? readFileSync(stdoutFile, 'utf8') : '';
+  const parsed = parseNetRunStdout(said);
+  if (status !== 0 || !parsed.succeeded) {
+    throw new ToolError(
+      command,
+      `snpe-net-run failed on ${o.serial} for ${path.basename(o.items[run.model]?.container ?? '')} (round ${run.round}, ${status === undefined ? 'no exit status' : `exit ${status}`}): ${outputExcerpt(said) || 'no output'}`,
+    );
+  }
+  version.value ??= parsed.version;
+  const log = path.join(local, 'SNPEDiag_0.log');
+  if (!existsSync(log) || statSync(log).size === 0)
+    throw new ToolError(command, `snpe-net-run wrote no SNPEDiag log on ${o.serial} (is --profiling_level off?)`);
+  const d = await o.diagview(log);
+  if (d.exitCode !== 0)
+    throw new ToolError(
+      d.command,
+      `snpe-diagview could not read ${log}: ${outputExcerpt(d.stderr || d.stdout, { lines: 1, from: 'start' })}`,
+    );
+  try {
+    return parseDiagview(d.stdout).totalInferenceUs / 1000;
+  } catch (error) {
+    throw new ToolError(d.command, (error as Error).message);
+  }
+}
+
 /**
- * Measures a batch of prepared DLCs in one device round-trip: one push of the staged folder, one
- * `adb shell` running every model `rounds` times (rounds outermost), one pull of every output, then
- * the host snpe-diagview per SNPEDiag log. Returns, per model, the ms per inference of each round.
+ * Measures a batch of prepared DLCs in one device round-trip (the adapter kit's remote batch): one
+ * push of the staged folder, one `adb shell` running every model `rounds` times (rounds outermost),
+ * one pull of every output, then the host snpe-diagview per SNPEDiag log. Returns, per model, the
+ * ms per inference of each round.
  */
 export async function runBatch(
-  adb: AdbSession,
+  adb: RemoteSession,
   o: {
     remoteDir: string;
     runDir: string;
-    staging: string;
+    stagingParent: string;
     items: readonly BatchItem[];
     rounds: number;
     runtime: SnpeRuntime;
@@ -104,70 +157,31 @@ export async function runBatch(
     diagview: (log: string) => Promise<ToolResult>;
   },
 ): Promise<{ samples: number[][]; version?: string }> {
-  const up = path.join(o.staging, 'up');
-  o.items.forEach((item, i) => {
-    const dir = path.join(up, `m${i}`);
-    mkdirSync(dir, { recursive: true });
-    const from = path.dirname(item.container);
-    cpSync(item.container, path.join(dir, path.basename(item.container)));
-    cpSync(path.join(from, 'input_list.txt'), path.join(dir, 'input_list.txt'));
-    cpSync(path.join(from, 'inputs'), path.join(dir, 'inputs'), { recursive: true });
+  const version: { value?: string } = {};
+  const samples = await runRemoteBatch(adb, {
+    runDir: o.runDir,
+    stagingParent: o.stagingParent,
+    models: o.items.length,
+    rounds: o.rounds,
+    label: 'snpe-net-run batch',
+    stage: (up) => stageItems(up, o.items),
+    script: (runs) =>
+      batchScript({
+        root: o.remoteDir,
+        runs: runs.map((r) => ({
+          tag: r.tag,
+          workDir: `${o.runDir}/m${r.model}`,
+          outputDir: `output_r${r.round}`,
+          args: buildNetRunArgs({
+            container: path.basename((o.items[r.model] as BatchItem).container),
+            inputList: 'input_list.txt',
+            outputDir: `output_r${r.round}`,
+            runtime: o.runtime,
+            perfProfile: o.perfProfile,
+          }),
+        })),
+      }),
+    read: (run, down, status, command) => readRun({ ...o, serial: adb.serial }, run, down, status, command, version),
   });
-  await adb.push(`${up}/.`, o.runDir);
-  const runs = [];
-  for (let r = 1; r <= o.rounds; r++) {
-    for (const [i, item] of o.items.entries()) {
-      const outputDir = `output_r${r}`;
-      runs.push({
-        tag: `m${i}_r${r}`,
-        workDir: `${o.runDir}/m${i}`,
-        outputDir,
-        args: buildNetRunArgs({
-          container: path.basename(item.container),
-          inputList: 'input_list.txt',
-          outputDir,
-          runtime: o.runtime,
-          perfProfile: o.perfProfile,
-        }),
-      });
-    }
-  }
-  const shell = await adb.shell('snpe-net-run batch', batchScript({ root: o.remoteDir, runs }));
-  const statuses = batchStatuses(shell.stdout);
-  const down = path.join(o.staging, 'down');
-  await adb.pull(`${o.runDir}/.`, down);
-  const samples: number[][] = o.items.map(() => []);
-  let version: string | undefined;
-  for (const run of runs) {
-    const [m, r] = run.tag.split('_') as [string, string];
-    const local = path.join(down, m, run.outputDir);
-    const stdoutFile = path.join(local, 'stdout.txt');
-    const said = existsSync(stdoutFile) ? readFileSync(stdoutFile, 'utf8') : '';
-    const parsed = parseNetRunStdout(said);
-    const status = statuses.get(run.tag);
-    if (status !== 0 || !parsed.succeeded) {
-      const last = said
-        .split('\n')
-        .filter((l) => l.trim())
-        .slice(-3)
-        .join(' | ');
-      throw new ToolError(
-        shell.command,
-        `snpe-net-run failed on ${adb.serial} for ${path.basename(o.items[Number(m.slice(1))]?.container ?? '')} (round ${r.slice(1)}, ${status === undefined ? 'no exit status' : `exit ${status}`}): ${last || 'no output'}`,
-      );
-    }
-    version ??= parsed.version;
-    const log = path.join(local, 'SNPEDiag_0.log');
-    if (!existsSync(log) || statSync(log).size === 0)
-      throw new ToolError(shell.command, `snpe-net-run wrote no SNPEDiag log on ${adb.serial} (is --profiling_level off?)`);
-    const d = await o.diagview(log);
-    if (d.exitCode !== 0)
-      throw new ToolError(d.command, `snpe-diagview could not read ${log}: ${(d.stderr || d.stdout).trim().split('\n')[0] ?? ''}`);
-    try {
-      (samples[Number(m.slice(1))] as number[]).push(parseDiagview(d.stdout).totalInferenceUs / 1000);
-    } catch (error) {
-      throw new ToolError(d.command, (error as Error).message);
-    }
-  }
-  return { samples, ...(version ? { version } : {}) };
+  return { samples, ...(version.value ? { version: version.value } : {}) };
 }

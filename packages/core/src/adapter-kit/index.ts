@@ -19,3 +19,7 @@ export { AdbSession, batchStatuses, remoteStatus, shellQuote } from './adb-sessi
 export { SshSession } from './ssh-session.js';
 export type { SshTarget } from './ssh-session.js';
 export { keepToolLog } from './tool-log.js';
+export { assertPreparedBy, healthReport, measurementOf, outputExcerpt } from './skeleton.js';
+export { batchDir, batchRuns, connectAdb, runLockedBatch, runRemoteBatch, sessionOf } from './remote-batch.js';
+export type { BatchRun, Connection, RemoteBatch, RemoteSession } from './remote-batch.js';
+export { hash32 } from '../random.js';

@@ -15,6 +15,13 @@ const KINDS = {
 } as const;
 type Kind = keyof typeof KINDS;
 
+/** The item whose id is `id`, or a {@link ConfigError} whose message `notFound` builds from the ids there are. */
+function findOrFail<T>(items: readonly T[], id: string, idOf: (t: T) => string, notFound: (ids: readonly string[]) => string): T {
+  const found = items.find((t) => idOf(t) === id);
+  if (found !== undefined) return found;
+  throw new ConfigError(notFound(items.map(idOf)));
+}
+
 /** An adapter that measures somewhere else (the device farm) and holds connections until closed. */
 export interface RemoteAdapter extends HardwareAdapter {
   close(): Promise<void>;
@@ -106,10 +113,7 @@ export class ServiceRegistry {
   /** The adapter `id`: the remote one when set for it, else the local one, else a {@link ConfigError} built by `notFound`. */
   adapter(id: string, notFound: (ids: readonly string[]) => string): MeasuringAdapter {
     if (this.remote?.id === id) return this.remote.measuring;
-    const all = this.adapters();
-    const found = all.find((a) => a.id === id);
-    if (found) return found;
-    throw new ConfigError(notFound(all.map((a) => a.id)));
+    return findOrFail(this.adapters(), id, (a) => a.id, notFound);
   }
 
   /** Every registered scoring function. */
@@ -119,11 +123,12 @@ export class ServiceRegistry {
 
   /** The scoring function `name`, or a {@link ConfigError} listing the registered ones. */
   scorer(name: string): ScoringFunction {
-    const all = this.scorers();
-    const found = all.find((s) => s.name === name);
-    if (found) return found;
-    const names = all.map((s) => s.name);
-    throw new ConfigError(`scoring function '${name}' is not registered${suggestion(name, names)}; available: ${names.join(', ')}`);
+    return findOrFail(
+      this.scorers(),
+      name,
+      (s) => s.name,
+      (names) => `scoring function '${name}' is not registered${suggestion(name, names)}; available: ${names.join(', ')}`,
+    );
   }
 
   /** Every registered predictor factory. */
@@ -133,14 +138,14 @@ export class ServiceRegistry {
 
   /** The predictor factory `kind`, or a {@link ConfigError} listing the registered ones. */
   predictorFactory(kind: string): PredictorFactory {
-    const all = this.predictorFactories();
-    const found = all.find((f) => f.kind === kind);
-    if (found) return found;
-    const kinds = all.map((f) => f.kind);
-    throw new ConfigError(
-      kinds.length === 0
-        ? `predictor model '${kind}' is not available: no predictor plugin is loaded; add '@hurricane/predictors' to 'plugins' (npm install @hurricane/predictors)`
-        : `predictor model '${kind}' is not registered${suggestion(kind, kinds)}; available: ${kinds.join(', ')}, auto`,
+    return findOrFail(
+      this.predictorFactories(),
+      kind,
+      (f) => f.kind,
+      (kinds) =>
+        kinds.length === 0
+          ? `predictor model '${kind}' is not available: no predictor plugin is loaded; add '@hurricane/predictors' to 'plugins' (npm install @hurricane/predictors)`
+          : `predictor model '${kind}' is not registered${suggestion(kind, kinds)}; available: ${kinds.join(', ')}, auto`,
     );
   }
 
