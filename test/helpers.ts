@@ -43,37 +43,22 @@ export function pkgDir(name: 'core' | 'hw-snpe' | 'hw-openvino' | 'hw-arm-cpu' |
 /** The third-party plugin fixture folder. */
 export const THIRD_PARTY = path.join(REPO, 'test/fixtures/hurricane-plugin-ort-perf-test');
 
-// A simulated device: a model's latency is its ONNX file size (KB) / 100 ms, plus a deterministic
-// ±1 % wobble per call; measuring sleeps `delay` ms so a run can be killed half-way.
-export const simPlugin = (delay: number) => `
-  import { statSync } from 'node:fs';
-  import { HardwareAdapter, PLUGIN_API_VERSION } from '@hurricane/core/plugin';
-  import { summarizeSamples } from '@hurricane/core/adapter-kit';
-  let calls = 0;
-  class Sim {
-    id = 'sim'; description = 'latency from model size';
-    async describe() { return { adapterId: 'sim', device: 'sim device', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'sim-1' }; }
-    async healthCheck() { return { adapterId: 'sim', ready: true, checks: [{ name: 'always', status: 'ok', detail: 'ok' }] }; }
-    async prepare(source) { return { adapterId: 'sim', source, artifactPath: source.path, format: 'onnx', commands: [] }; }
-    async measure(m) {
-      await new Promise((r) => setTimeout(r, ${delay}));
-      const base = statSync(m.artifactPath).size / 1024 / 100;
-      const samplesMs = [base * (1 + 0.01 * Math.sin(++calls))];
-      return { samplesMs, ...summarizeSamples(samplesMs), provenance: { adapterId: 'sim', device: 'sim device', deviceFingerprint: 'sim-1', runtime: 'sim', runtimeVersion: '1', commands: [], timestamp: new Date().toISOString(), settings: {} } };
-    }
-  }
-  export default { name: 'sim-plugin', apiVersion: PLUGIN_API_VERSION, register(c) { c.register(HardwareAdapter, { useValue: new Sim() }); } };
-`;
+// The simulated device (core's SimulatedAdapter): a model's latency is its ONNX file size (KB) / 100
+// ms, plus a deterministic ±1 % wobble per call, one sample per measurement; measuring takes `delay`
+// ms so a run can be killed half-way.
+const simPlugin = "export { simulatedDevicePlugin as default } from '@hurricane/core/testing/simulated';\n";
+const simOptions = (delay: number) => ({ device: 'sim device', samples: 1, wobble: true, delayMs: delay });
 
 /** A project using the simulated device and the predictors, preset mnist, plus `config` keys and `files`. */
 export function simProject(delay: number, config: Record<string, unknown> = {}, files: Record<string, string> = {}): string {
   return makeProject(
     {
-      'sim.mjs': simPlugin(delay),
+      'sim.mjs': simPlugin,
       'hurricane.config.json': JSON.stringify({
         plugins: ['./sim.mjs', '@hurricane/predictors'],
         hardware: 'sim',
         preset: 'mnist',
+        simDevice: simOptions(delay),
         ...config,
       }),
       ...files,

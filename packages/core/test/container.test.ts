@@ -10,7 +10,8 @@ import { Logger } from '../src/contracts/logger.js';
 import { ScoringFunction } from '../src/contracts/scoring-function.js';
 import { ToolRunner } from '../src/contracts/tool-runner.js';
 import { Eq4Scoring } from '../src/profile/eq4-scoring.js';
-import { FakeHardwareAdapter, MemoryLogger, RecordingToolRunner } from '../src/testing/fakes.js';
+import { MemoryLogger, RecordingToolRunner } from '../src/testing/fakes.js';
+import { SimulatedAdapter } from '../src/testing/simulated.js';
 
 function config(alpha = 0, beta = 0): ResolvedConfig {
   const d = coreDefaults();
@@ -43,7 +44,7 @@ describe('run container', () => {
   it('keeps runs apart: nothing leaks into another run or the global container', () => {
     const a = createRunContainer(config(), { logger: new MemoryLogger(), toolRunner: new RecordingToolRunner() });
     const b = createRunContainer(config(), { logger: new MemoryLogger(), toolRunner: new RecordingToolRunner() });
-    a.register(HardwareAdapter, { useValue: new FakeHardwareAdapter({ id: 'only-in-a' }) });
+    a.register(HardwareAdapter, { useValue: new SimulatedAdapter({ id: 'only-in-a' }) });
     expect(a.resolveAll(HardwareAdapter).map((x) => x.id)).toEqual(['only-in-a']);
     expect(b.isRegistered(HardwareAdapter, true)).toBe(false);
     expect(globalContainer.isRegistered(HardwareAdapter, true)).toBe(false);

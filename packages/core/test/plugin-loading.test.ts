@@ -17,7 +17,7 @@ async function loadError(dir: string): Promise<Error> {
 
 const pluginSource = (body: string) => `
 import { HardwareAdapter, PLUGIN_API_VERSION } from '@hurricane/core/plugin';
-import { FakeHardwareAdapter } from '@hurricane/core/testing';
+import { SimulatedAdapter } from '@hurricane/core/testing/simulated';
 ${body}
 `;
 
@@ -112,7 +112,7 @@ describe('plugin loading', () => {
   it('refuses two plugins registering the same adapter id', async () => {
     const make = (name: string) =>
       pluginSource(`export default { name: '${name}', apiVersion: PLUGIN_API_VERSION,
-        register(c) { c.register(HardwareAdapter, { useValue: new FakeHardwareAdapter({ id: 'npu' }) }); } };`);
+        register(c) { c.register(HardwareAdapter, { useValue: new SimulatedAdapter({ id: 'npu' }) }); } };`);
     const dir = makeProject({
       'a.mjs': make('plugin-a'),
       'b.mjs': make('plugin-b'),

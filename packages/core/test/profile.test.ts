@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HurricaneError } from '../src/errors.js';
-import type { LatencyMeasurement, PreparedModel } from '../src/contracts/hardware-adapter.js';
+import type { LatencyMeasurement } from '../src/contracts/hardware-adapter.js';
 import { SqliteLatencyStore } from '../src/profile/latency-store.js';
 import { distinctContexts, profileOperators } from '../src/profile/profiler.js';
 import { reduceSpace, spaceTable } from '../src/profile/reduction.js';
 import { Eq4Scoring } from '../src/profile/eq4-scoring.js';
 import { PRESETS, layerContexts, makeBackbone } from '../src/space/backbone.js';
-import { FakeHardwareAdapter } from '../src/testing/fakes.js';
+import { SimulatedAdapter, type SimulatedAdapterOptions } from '../src/testing/simulated.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hurricane-profile-'));
 const meta = {
@@ -19,14 +19,17 @@ const meta = {
   runtimeVersion: '1.0.0',
   scoring: { name: 'eq4', alpha: 0, beta: 0 },
 };
-const fakeMeasurement = (ms: number): LatencyMeasurement =>
-  new FakeHardwareAdapter({ latencyMs: () => ms }).measure({
+/** The simulated device of these tests, named as `meta` says; 1 ms per model unless `o` says otherwise. */
+const fake = (o: SimulatedAdapterOptions = {}) =>
+  new SimulatedAdapter({ id: 'fake', device: 'fake device', fingerprint: 'fake', runtimeVersion: '1.0.0', latencyMs: () => 1, ...o });
+const fakeMeasurement = (ms: number): Promise<LatencyMeasurement> =>
+  fake({ latencyMs: () => ms }).measure({
     adapterId: 'fake',
     source: { path: 'x', inputName: 'input', inputShape: [1], outputName: 'output' },
     artifactPath: 'x',
     format: 'onnx',
     commands: [],
-  }) as unknown as LatencyMeasurement;
+  });
 
 describe('SqliteLatencyStore', () => {
   it('round-trips operator and network measurements, replaces by key, and persists across reopening', async () => {
@@ -67,18 +70,9 @@ describe('SqliteLatencyStore', () => {
   });
 });
 
-/** A fake adapter that dies (like a killed process) after `failAfter` measure calls. */
-class CrashingAdapter extends FakeHardwareAdapter {
-  measured = 0;
-  constructor(private readonly failAfter: number) {
-    super({ latencyMs: (m) => (m.path.includes('MB') ? 2 : 1) });
-  }
-  override async measure(model: PreparedModel): Promise<LatencyMeasurement> {
-    if (this.measured >= this.failAfter) throw new Error('simulated crash');
-    this.measured++;
-    return super.measure(model);
-  }
-}
+/** A simulated device that dies (like a killed tool) after `failAfter` measurements. */
+const crashing = (failAfter: number) => fake({ latencyMs: (m) => (m.path.includes('MB') ? 2 : 1), failAfter });
+const measuredBy = (a: SimulatedAdapter) => a.calls.filter((c) => c.startsWith('measure ')).length;
 
 describe('profileOperators', () => {
   const tiny = makeBackbone({
@@ -95,7 +89,7 @@ describe('profileOperators', () => {
   it('measures every operator in every distinct context once, and nothing on a second run', async () => {
     const dir = tmp();
     const store = new SqliteLatencyStore(path.join(dir, 'l.sqlite'));
-    const adapter = new FakeHardwareAdapter();
+    const adapter = fake();
     const first = await profileOperators({ backbone: tiny, adapter, store, workDir: dir, seed: 0 });
     expect(first).toMatchObject({ total, measured: total, reused: 0 });
     expect(distinctContexts(tiny).length).toBe(layerContexts(tiny).length - 1);
@@ -110,8 +104,7 @@ describe('profileOperators', () => {
     const dir = tmp();
     const file = path.join(dir, 'l.sqlite');
     let store = new SqliteLatencyStore(file);
-    const crashing = new CrashingAdapter(5);
-    await expect(profileOperators({ backbone: tiny, adapter: crashing, store, workDir: dir, seed: 0, batchSize: 2 })).rejects.toThrow(
+    await expect(profileOperators({ backbone: tiny, adapter: crashing(5), store, workDir: dir, seed: 0, batchSize: 2 })).rejects.toThrow(
       'simulated crash',
     );
     store.close();
@@ -119,10 +112,10 @@ describe('profileOperators', () => {
     const kept = store.listOperators({ adapterId: 'fake', deviceFingerprint: 'fake', runtimeVersion: '1.0.0' }).length;
     // batches never cross a context: [2 ops] [1 op] of the first context, [2 ops] of the second, then the crash
     expect(kept).toBe(5);
-    const healthy = new CrashingAdapter(1000);
+    const healthy = crashing(1000);
     const resumed = await profileOperators({ backbone: tiny, adapter: healthy, store, workDir: dir, seed: 0, batchSize: 2 });
     expect(resumed).toMatchObject({ measured: total - kept, reused: kept });
-    expect(healthy.measured).toBe(total - kept);
+    expect(measuredBy(healthy)).toBe(total - kept);
     store.close();
   });
 
@@ -131,14 +124,14 @@ describe('profileOperators', () => {
     const store = new SqliteLatencyStore(path.join(dir, 'l.sqlite'));
     const e = await profileOperators({
       backbone: tiny,
-      adapter: new FakeHardwareAdapter({ ready: false }),
+      adapter: fake({ ready: false }),
       store,
       workDir: dir,
       seed: 0,
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(HurricaneError);
     expect((e as Error).message).toBe(
-      "fake is not ready to measure: fake device: switched off for this test (run 'hurricane doctor' for the fixes)",
+      "fake is not ready to measure: simulated device: switched off for this test (run 'hurricane doctor' for the fixes)",
     );
     store.close();
   });

@@ -5,8 +5,10 @@
  */
 // tsyringe needs the Reflect metadata polyfill before it loads; an entry point loads it once.
 import 'reflect-metadata';
-export { FakeHardwareAdapter, MemoryLogger, RecordingToolRunner } from './fakes.js';
-export type { FakeAdapterOptions, ToolScript } from './fakes.js';
+export { MemoryLogger, RecordingToolRunner } from './fakes.js';
+export type { ToolScript } from './fakes.js';
+export { SimulatedAdapter, latencyFromSize, simulatedDevicePlugin } from './simulated.js';
+export type { SimulatedAdapterOptions } from './simulated.js';
 export { createPluginHarness } from './harness.js';
 export type { PluginHarness, PluginHarnessOptions } from './harness.js';
 export { describeHardwarePlugin, expectValidHealthReport, expectValidMeasurement } from './adapter-suite.js';
