@@ -11,7 +11,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PRESETS, coreDefaults } from '@hurricane/core';
 import { syntheticData } from './synthetic-data.mjs';
-import { StandaloneNetwork, Supernet, evaluate, selectEngine, trainSupernet } from '@hurricane/core/train';
+import { StandaloneNetwork, Supernet, evaluate, selectEngine, trainNetwork } from '@hurricane/core/train';
 import * as tf from '@tensorflow/tfjs';
 
 /** SPOS's recipe at batch 64: the config's `train` defaults. */
@@ -35,7 +35,7 @@ async function trainRate(net, steps, warm, maxS, workers = 1) {
   const times = [];
   let last = performance.now();
   const controller = new AbortController();
-  await trainSupernet(net, data, {
+  await trainNetwork(net, data, {
     ...sposRecipe(),
     batchSize: B,
     steps: warm + steps,

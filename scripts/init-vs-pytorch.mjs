@@ -25,7 +25,7 @@ import {
   channelStats,
   loadNetworkWeights,
   selectEngine,
-  trainSupernet,
+  trainNetwork,
   trainingView,
 } from '@hurricane/core/train';
 
@@ -122,7 +122,7 @@ try {
     log(`seed ${s}: Hurricane (${engine.engine}), ${steps} steps …`);
     const net = new StandaloneNetwork(backbone, arch, s);
     if (args.includes('--same-init')) loadNetworkWeights(net, init);
-    await trainSupernet(net, data, {
+    await trainNetwork(net, data, {
       ...(({ lr, momentum, weightDecay, labelSmoothing, schedule }) => ({ lr, momentum, weightDecay, labelSmoothing, schedule }))(
         coreDefaults().train,
       ),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch side of `node scripts/init-vs-pytorch.mjs`: builds the network described by a Hurricane
 graph (JSON, NCHW), initialises it as PyTorch code for these networks does (torchvision's
-MobileNetV2/MNASNet, SPEC §7's reference): convolutions kaiming_normal_(mode='fan_out',
+MobileNetV2/MNASNet, docs/method.md §7's reference): convolutions kaiming_normal_(mode='fan_out',
 nonlinearity='relu'), biases 0, BatchNorm 1/0, Linear N(0, 0.01) and bias 0; trains it on the
 batches the Node side wrote (SGD momentum 0.9, weight decay 4e-5 on weights of rank > 1, label
 smoothing 0.1, linear decay), and prints one loss per line. Debian's python3-torch."""

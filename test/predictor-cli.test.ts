@@ -38,7 +38,7 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
     expect(ds.noiseFloor.pairs).toBe(10);
     expect(ds.noiseFloor.mapePct).toBeLessThan(3); // the simulated wobble is ±1 %
     const header = readFileSync(ds.csv, 'utf8').split('\n')[0]?.split(',') ?? [];
-    expect(header).toHaveLength(85); // 84 one-hot slots (SPEC §6) + latency_ms
+    expect(header).toHaveLength(85); // 84 one-hot slots (docs/method.md §6) + latency_ms
     expect(header.at(-1)).toBe('latency_ms');
 
     const fit = await hurricane(['predictor', 'fit', '--model', 'auto', '--train', ds.csv, '-o', 'p.json'], dir);

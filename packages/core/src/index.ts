@@ -52,7 +52,7 @@ export type {
 export { Rng } from './random.js';
 export type { ProgressReporter } from './progress.js';
 
-// Search space (SPEC §3–5): operators, backbone presets, architectures, analytics.
+// Search space (docs/method.md §3–5): operators, backbone presets, architectures, analytics.
 export { OPERATOR_NAMES, parseOperator, seChannels } from './space/operators.js';
 export type { OperatorContext, OperatorSpec } from './space/operators.js';
 export { PRESETS, layerContexts, makeBackbone, networkGraph, operatorGraph, preset } from './space/backbone.js';
@@ -93,7 +93,7 @@ export type {
   SearchOptions,
   SearchPhase,
   SearchSummary,
-  TrainingData,
+  LatencyDataset,
   TrainRunOptions,
   TrainRunSummary,
   VerifySummary,

@@ -33,7 +33,7 @@ const file = (name: string, text: string) => {
   return f;
 };
 
-describe('encoding (SPEC §6: one slot per layer and candidate)', () => {
+describe('encoding (docs/method.md §6: one slot per layer and candidate)', () => {
   it('one-hot encodes an architecture by hand: B,C,C → 01 001 10, columns L{layer}_{op}', () => {
     expect(encodeArchitecture(space, ['B', 'C', 'C'])).toEqual([0, 1, 0, 0, 1, 1, 0]);
     expect(spaceEncoding(space).columns).toEqual(['L00_A', 'L00_B', 'L01_A', 'L01_B', 'L01_C', 'L02_C', 'L02_D']);

@@ -1,4 +1,4 @@
-// FLOPs and params of every operator against formulas written here from SPEC §4–5 alone
+// FLOPs and params of every operator against formulas written here from docs/method.md §4–5 alone
 // (not the production counter called twice).
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../src/space/analytics.js';
@@ -57,7 +57,7 @@ function expected(op: string, x: Ctx): Cost {
   }
   const k = base === 'ChoiceX' ? 3 : Number(base.split('_')[1]);
   const mid = x.cout / 2;
-  // SPEC §4: the projection form at stride 2 only; at stride 1 the channel split, also when C_out ≠ C_in.
+  // docs/method.md §4: the projection form at stride 2 only; at stride 1 the channel split, also when C_out ≠ C_in.
   const projection = x.stride === 2;
   const mainIn = projection ? x.cin : x.cin / 2;
   const mainOut = projection ? x.cout - x.cin : x.cout - x.cin / 2;
@@ -88,7 +88,7 @@ const CONTEXTS: Ctx[] = [
   { h: 7, w: 7, cin: 40, cout: 80, stride: 2 },
 ];
 
-describe('Choice at stride 1 with a channel change (SPEC §4)', () => {
+describe('Choice at stride 1 with a channel change (docs/method.md §4)', () => {
   it('cifar layer 1 (32x32, 8 → 16, stride 1) splits the channels: 4 → 8 → 12 in the main branch, 256 params, 204,800 multiply-adds', () => {
     const ctx = layerContexts(PRESETS.cifar())[0] as LayerContext;
     expect([ctx.cin, ctx.cout, ctx.stride]).toEqual([8, 16, 1]);
@@ -111,7 +111,7 @@ describe('Choice at stride 1 with a channel change (SPEC §4)', () => {
   });
 });
 
-describe('FLOPs and params of every operator (SPEC §5)', () => {
+describe('FLOPs and params of every operator (docs/method.md §5)', () => {
   for (const x of CONTEXTS) {
     for (const op of OPERATOR_NAMES) {
       it(`${op} at ${x.h}x${x.w}, ${x.cin}→${x.cout}, stride ${x.stride}`, () => {

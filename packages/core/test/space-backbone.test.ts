@@ -4,7 +4,7 @@ import { PRESETS, layerContexts, makeBackbone, preset } from '../src/space/backb
 import { OPERATOR_NAMES, parseOperator } from '../src/space/operators.js';
 
 describe('the 32 operators', () => {
-  it('are exactly the SPEC §4 names: 3+3+9+9+3+3+1+1', () => {
+  it('are exactly the docs/method.md §4 names: 3+3+9+9+3+3+1+1', () => {
     expect(OPERATOR_NAMES).toHaveLength(32);
     expect(new Set(OPERATOR_NAMES).size).toBe(32);
     const count = (re: RegExp) => OPERATOR_NAMES.filter((n) => re.test(n)).length;

@@ -11,7 +11,7 @@ import { tf } from '../src/engine/tf.js';
 import type { TrainingData } from '../src/data/training-data.js';
 import { BatchSampler } from '../src/train/sampler.js';
 import { learningRate } from '../src/train/schedule.js';
-import { type StepInfo, trainSupernet } from '../src/train/trainer.js';
+import { type StepInfo, trainNetwork } from '../src/train/trainer.js';
 import { readWeights } from '../src/onnx/weights-file.js';
 
 const tiny = tinyBackbone();
@@ -70,7 +70,7 @@ describe('supernet training (SPOS)', () => {
       layerContexts(tiny).map(() => ['MB_3_1']),
     );
     const steps: StepInfo[] = [];
-    const r = await trainSupernet(net, data, { ...options, onStep: (s) => steps.push(s) });
+    const r = await trainNetwork(net, data, { ...options, onStep: (s) => steps.push(s) });
     expect(r).toMatchObject({ steps: 30, stoppedBy: 'steps', resumedFrom: 0 });
     const first = steps.slice(0, 5).reduce((a, s) => a + s.loss, 0) / 5;
     const last = steps.slice(-5).reduce((a, s) => a + s.loss, 0) / 5;
@@ -86,7 +86,7 @@ describe('supernet training (SPOS)', () => {
       layerContexts(tiny).map(() => OPS),
     );
     const archs: string[][] = [];
-    await trainSupernet(net, data, { ...options, steps: 12, onStep: (s) => archs.push([...s.arch]) });
+    await trainNetwork(net, data, { ...options, steps: 12, onStep: (s) => archs.push([...s.arch]) });
     expect(new Set(archs.map((a) => a.join())).size).toBeGreaterThan(8);
     const counts = OPS.map((op) => archs.flat().filter((x) => x === op).length);
     for (const c of counts) expect(c).toBeGreaterThan(8); // 60 draws over 3 operators
@@ -100,21 +100,21 @@ describe('supernet training (SPOS)', () => {
       layerContexts(tiny).map(() => OPS),
     );
     const before = tf.memory().numTensors;
-    await trainSupernet(net, data, { ...options, steps: 12 });
+    await trainNetwork(net, data, { ...options, steps: 12 });
     expect(tf.memory().numTensors).toBe(before);
     net.dispose();
   }, 120_000);
 
   it('trains data-parallel in two worker threads: the loss falls, runs repeat exactly, a checkpoint resumes exactly', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-train-workers-'));
-    const run = async (steps: number, extra: Partial<Parameters<typeof trainSupernet>[2]> = {}) => {
+    const run = async (steps: number, extra: Partial<Parameters<typeof trainNetwork>[2]> = {}) => {
       const losses: number[] = [];
       const net = new Supernet(
         tiny,
         5,
         layerContexts(tiny).map(() => ['MB_3_1']),
       );
-      const r = await trainSupernet(net, data, {
+      const r = await trainNetwork(net, data, {
         ...options,
         steps: 30,
         workers: 2,
@@ -161,7 +161,7 @@ describe('supernet training (SPOS)', () => {
     );
     const seen: StepInfo[] = [];
     // A learning rate of 1e6 blows the weights up within a few steps.
-    const error = await trainSupernet(net, data, {
+    const error = await trainNetwork(net, data, {
       ...options,
       lr: 1e6,
       schedule: 'constant' as const,
@@ -194,7 +194,7 @@ describe('supernet training (SPOS)', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const steps: number[] = [];
-    const error = await trainSupernet(net, data, {
+    const error = await trainNetwork(net, data, {
       ...options,
       steps: 100_000,
       workers: 1,
@@ -212,7 +212,7 @@ describe('supernet training (SPOS)', () => {
       1,
       layerContexts(tiny).map(() => OPS),
     );
-    await expect(trainSupernet(net, data, { ...options, steps: 1, workers: 0 })).rejects.toThrow(
+    await expect(trainNetwork(net, data, { ...options, steps: 1, workers: 0 })).rejects.toThrow(
       'workers must be a whole number from 1 to the batch size (16), got 0',
     );
     net.dispose();
@@ -226,7 +226,7 @@ describe('supernet training (SPOS)', () => {
       4,
       layerContexts(tiny).map(() => OPS),
     );
-    await trainSupernet(a, data, { ...options, steps: 8, onStep: (s) => straight.push(s.loss) });
+    await trainNetwork(a, data, { ...options, steps: 8, onStep: (s) => straight.push(s.loss) });
     a.dispose();
 
     const file = path.join(dir, 'ck.safetensors');
@@ -237,7 +237,7 @@ describe('supernet training (SPOS)', () => {
       4,
       layerContexts(tiny).map(() => OPS),
     );
-    const stopped = await trainSupernet(b, data, {
+    const stopped = await trainNetwork(b, data, {
       ...options,
       steps: 8,
       checkpointFile: file,
@@ -255,7 +255,7 @@ describe('supernet training (SPOS)', () => {
       4,
       layerContexts(tiny).map(() => OPS),
     );
-    const r = await trainSupernet(c, data, { ...options, steps: 8, checkpointFile: file, onStep: (s) => resumed.push(s.loss) });
+    const r = await trainNetwork(c, data, { ...options, steps: 8, checkpointFile: file, onStep: (s) => resumed.push(s.loss) });
     expect(r.resumedFrom).toBe(5);
     expect(resumed).toEqual(straight);
     c.dispose();
@@ -277,7 +277,7 @@ describe('supernet training (SPOS)', () => {
     const drawn: string[][] = [];
     const replay = new Rng(hash32(`${options.seed}:paths`));
     const archs: string[][] = [];
-    await trainSupernet(net, data, {
+    await trainNetwork(net, data, {
       ...options,
       steps: 6,
       samplePath: (rng) => {
@@ -315,7 +315,7 @@ describe('supernet training (SPOS)', () => {
       return names.some((name) => !(before.get(name) as Float32Array).every((v, i) => v === net.store.onnxValues(name)[i]));
     };
     const archs: string[][] = [];
-    await trainSupernet(net, data, {
+    await trainNetwork(net, data, {
       ...options,
       steps: 3,
       samplePath: (rng) => Array.from({ length: n }, (_, l) => (l === 2 ? (OPS[rng.int(0, OPS.length - 1)] as string) : 'MB_3_1')),
@@ -340,9 +340,9 @@ describe('supernet training (SPOS)', () => {
       6,
       layerContexts(tiny).map(() => OPS),
     );
-    const r = await trainSupernet(net, data, { ...options, steps: 200, lossTarget: 10 });
+    const r = await trainNetwork(net, data, { ...options, steps: 200, lossTarget: 10 });
     expect(r).toMatchObject({ steps: 1, stoppedBy: 'loss-target' });
-    await expect(trainSupernet(net, { ...data, inputShape: [3, 8, 8] }, options)).rejects.toThrow(
+    await expect(trainNetwork(net, { ...data, inputShape: [3, 8, 8] }, options)).rejects.toThrow(
       "the data's images are 8x8x3 but the 'tiny' backbone expects 8x8x1; pick the preset that matches the dataset",
     );
     net.dispose();

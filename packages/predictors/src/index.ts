@@ -4,7 +4,7 @@ import { gaussianProcessFactory } from './gaussian-process.js';
 import { lassoFactory } from './lasso.js';
 import { lookupTableFactory } from './lookup-table.js';
 
-/** `@hurricane/predictors`: the latency predictors of SPEC §6, registered under `PredictorFactory`. */
+/** `@hurricane/predictors`: the latency predictors of docs/method.md §6, registered under `PredictorFactory`. */
 export default defineHurricanePlugin({
   name: '@hurricane/predictors',
   apiVersion: PLUGIN_API_VERSION,

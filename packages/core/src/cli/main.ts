@@ -158,7 +158,7 @@ function trainCommands(p: Command, withSession: WithSession, io: CliIO): void {
     );
 }
 
-/** `predictor dataset|fit|predict|eval`: latency predictors (SPEC §6). */
+/** `predictor dataset|fit|predict|eval`: latency predictors (docs/method.md §6). */
 function predictorCommands(p: Command, withSession: WithSession, io: CliIO): void {
   const pr = p
     .command('predictor')

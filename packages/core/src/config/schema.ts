@@ -14,7 +14,7 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 /** TF.js engines of `engine` / `--engine`. */
 export const ENGINE_NAMES = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 
-/** Schema of the `scoring` block (docs/method.md §3.2, Eq. 4). */
+/** Schema of the `scoring` block (docs/method.md §5, Eq. 4). */
 export const scoringSchema = z
   .object({
     name: z.string().min(1).default('eq4'),
@@ -34,7 +34,7 @@ export const reductionSchema = z
   })
   .strict();
 
-/** Schema of the `train` block (supernet training, docs/method.md §4; `hurricane train`). */
+/** Schema of the `train` block (supernet training, docs/method.md §7; `hurricane train`). */
 export const trainSchema = z
   .object({
     /**
@@ -62,13 +62,13 @@ export const trainSchema = z
   .strict();
 
 /**
- * Schema of the `predictor` block (docs/method.md §3.3): the model by name (`gp`, `lasso`,
+ * Schema of the `predictor` block (docs/method.md §6): the model by name (`gp`, `lasso`,
  * `bayesian-ridge`, `lut`, `auto`, or one a plugin adds) and its options, which the model's factory
  * validates.
  */
 export const predictorSchema = z.object({ model: z.string().min(1).default('auto') }).catchall(z.unknown());
 
-/** Schema of the `search` block (`hurricane search`, docs/method.md §4–5). */
+/** Schema of the `search` block (`hurricane search`, docs/method.md §2 and §7). */
 export const searchSchema = z
   .object({
     /** The latency budget `LatC_h` in ms, or `auto`: the median predicted latency of the reduced space. */

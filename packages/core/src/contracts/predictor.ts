@@ -35,7 +35,7 @@ export interface FeatureContext {
 }
 
 /**
- * A latency predictor (SPEC §6): maps an architecture's encoding (for Hurricane's spaces, one
+ * A latency predictor (docs/method.md §6): maps an architecture's encoding (for Hurricane's spaces, one
  * binary slot per (layer, candidate) of the reduced space) to a latency with, where the model has
  * one, an uncertainty.
  */

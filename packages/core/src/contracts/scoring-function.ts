@@ -4,7 +4,7 @@ import { token } from './token.js';
 export interface OperatorProfile {
   /** Operator name, e.g. `MB_5_3_SE`. */
   readonly operator: string;
-  /** Multiply-adds (SPEC §5). */
+  /** Multiply-adds (docs/method.md §5). */
   readonly flops: number;
   /** Trainable parameters, BatchNorm scale and shift included. */
   readonly params: number;

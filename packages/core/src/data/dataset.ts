@@ -38,7 +38,7 @@ export interface DatasetSplits {
 
 /**
  * A seeded per-class validation split: `perClass` examples of each class (or `fraction` of it) are
- * held out of the training set (SPEC §7: ImageNet holds out 50 per class).
+ * held out of the training set (docs/method.md §7: ImageNet holds out 50 per class).
  */
 export function splitValidation(
   set: ImageSet,
@@ -97,7 +97,7 @@ export function channelStats(set: ImageSet, indices: readonly number[]): { mean:
   return { mean, std };
 }
 
-/** Augmentations of SPEC §7's usual kind. */
+/** Augmentations of docs/method.md §7's usual kind. */
 export interface Augmentation {
   /** Zero-padding for random crops (0: none). CIFAR-style: 4. */
   readonly cropPadding: number;

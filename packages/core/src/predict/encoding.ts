@@ -1,5 +1,5 @@
 /**
- * `predict/` — what latency predictors are fitted on and judged by (SPEC §6): the one-hot encoding
+ * `predict/` — what latency predictors are fitted on and judged by (docs/method.md §6): the one-hot encoding
  * of architectures of a reduced space, sampling, CSV data sets, splits, metrics, the uncertainty
  * helpers and the portable predictor file. The models themselves live in `@hurricane/predictors`
  * (or any plugin) behind the `PredictorFactory` contract. This room is pure Node: it may import
@@ -42,7 +42,7 @@ export function spaceHash(space: EncodableSpace): string {
     .slice(0, 16);
 }
 
-/** The SPEC §6 encoding of a space: one binary slot per (layer, candidate). */
+/** The docs/method.md §6 encoding of a space: one binary slot per (layer, candidate). */
 export function spaceEncoding(space: EncodableSpace): Encoding {
   return {
     columns: space.candidates.flatMap((ops, layer) => ops.map((op) => columnName(layer, op))),

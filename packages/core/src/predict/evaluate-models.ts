@@ -31,7 +31,7 @@ async function fitPredict(spec: ModelSpec, features: FeatureContext, x: readonly
   return { predictor: p, prediction: p.predict(pick(x, s.test)) };
 }
 
-/** A model fitted on the training share and scored on the held-out share (SPEC §6: 80/20). */
+/** A model fitted on the training share and scored on the held-out share (docs/method.md §6: 80/20). */
 export async function fitWithHoldout(
   spec: ModelSpec,
   features: FeatureContext,

@@ -1,5 +1,5 @@
 /**
- * `@hurricane/core/predict`: what latency predictors are fitted on and judged by (SPEC §6) — the
+ * `@hurricane/core/predict`: what latency predictors are fitted on and judged by (docs/method.md §6) — the
  * one-hot encoding of a reduced space's architectures, uniform sampling, latency CSVs, splits,
  * metrics, `P(latency ≤ budget)`, model selection by cross-validation and the portable predictor
  * file. Pure Node (csv-parse, stdlib's erfc): no TF.js, ONNX Runtime, SQLite or hardware code. The

@@ -1,6 +1,6 @@
 import { HurricaneError } from '../errors.js';
 
-/** How well predictions match measured latencies (SPEC §6 and the list). Percentages are 0–100. */
+/** How well predictions match measured latencies (docs/method.md §6 and the list). Percentages are 0–100. */
 export interface PredictionMetrics {
   /** Number of compared rows. */
   readonly n: number;

@@ -7,7 +7,7 @@ export interface Split {
   readonly test: readonly number[];
 }
 
-/** A seeded shuffle of `n` rows split into `1 − testShare` for training and `testShare` for testing (SPEC §6: 80/20). */
+/** A seeded shuffle of `n` rows split into `1 − testShare` for training and `testShare` for testing (docs/method.md §6: 80/20). */
 export function holdoutSplit(n: number, testShare: number, seed: number): Split {
   if (!(testShare > 0 && testShare < 1)) throw new HurricaneError(`the test share must be between 0 and 1, got ${testShare}`);
   const nTest = Math.round(n * testShare);

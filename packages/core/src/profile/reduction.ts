@@ -2,7 +2,7 @@ import { graphCost } from '../space/analytics.js';
 import { layerContexts, operatorGraph, type Backbone } from '../space/backbone.js';
 import type { ScoringFunction } from '../contracts/scoring-function.js';
 
-/** How many operators each layer keeps (SPEC §2, Algorithm 1 lines 1–5). */
+/** How many operators each layer keeps (docs/method.md §2, Algorithm 1 lines 1–5). */
 export interface ReductionOptions {
   /** Top operators kept per layer (paper: 4). */
   readonly keep: number;

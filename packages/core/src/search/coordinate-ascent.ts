@@ -16,7 +16,7 @@ export interface SupernetTraining {
 
 /**
  * Trains a freshly initialised supernet over a sub-space by single-path uniform sampling of the
- * paths `samplePath` draws — uniform over the sub-space's paths within the budget (SPEC §2) — and returns an {@link Evaluator} over the trained weights. The
+ * paths `samplePath` draws — uniform over the sub-space's paths within the budget (docs/method.md §2) — and returns an {@link Evaluator} over the trained weights. The
  * workflow implements it with TF.js; the strategy never sees weights.
  */
 export interface SupernetTrainer {
@@ -104,7 +104,7 @@ export function iterationSpace(input: Pick<CoordinateAscentInput, 'candidates' |
 const layerRange = (ls: readonly number[]) => (ls.length === 0 ? 'none' : `${ls[0]}–${ls[ls.length - 1]}`);
 
 /**
- * HURRICANE's coordinate ascent (SPEC §2, Algorithm 1 lines 6–14): for i = 1..I, train a
+ * HURRICANE's coordinate ascent (docs/method.md §2, Algorithm 1 lines 6–14): for i = 1..I, train a
  * re-initialised supernet over the iteration's sub-space restricted to the latency budget, run
  * the constrained evolution with inherited weights, and make its best the new `a_win`. With
  * `baseline` it is plain SPOS: one step over every layer. Finished iterations are read back from

@@ -1,6 +1,6 @@
 import type { Architecture } from '../space/architecture.js';
 
-/** What evaluating one architecture with inherited supernet weights gives (SPEC §7). */
+/** What evaluating one architecture with inherited supernet weights gives (docs/method.md §7). */
 export interface PathScore {
   /** Validation top-1 accuracy in [0, 1], after BatchNorm recalibration on training batches with that path. */
   readonly accuracy: number;

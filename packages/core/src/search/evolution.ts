@@ -151,7 +151,7 @@ export function assertReachable(space: SearchSpace, constraint: LatencyConstrain
 }
 
 /**
- * SPOS's evolutionary search over `space` under the latency constraint (SPEC §7): a random
+ * SPOS's evolutionary search over `space` under the latency constraint (docs/method.md §7): a random
  * population, then each generation the top-k of everything evaluated so far breed `mutations`
  * children by mutation and `crossovers` by crossover, and random candidates fill the rest. A
  * candidate is checked against the budget before it is evaluated and no architecture is evaluated

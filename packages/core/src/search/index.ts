@@ -1,5 +1,5 @@
 /**
- * `search/` — `@hurricane/core/search`: HURRICANE's search strategies (SPEC §2, §7) in plain
+ * `search/` — `@hurricane/core/search`: HURRICANE's search strategies (docs/method.md §2, §7) in plain
  * TypeScript: the search space (sample, mutate, crossover, encode, active/fixed layers), the
  * latency constraint, SPOS's evolution and coordinate ascent composing them. A strategy sees an
  * architecture's accuracy only through {@link Evaluator} and its latency only through a

@@ -27,7 +27,7 @@ export interface LatencyVerdict {
   readonly pWithinBudget: number;
 }
 
-/** `Γh(A)`: the candidates whose predicted latency meets the budget (SPEC §2), checked before any evaluation. */
+/** `Γh(A)`: the candidates whose predicted latency meets the budget (docs/method.md §2), checked before any evaluation. */
 export class LatencyConstraint {
   constructor(
     readonly model: LatencyModel,

@@ -3,7 +3,7 @@ import type { Rng } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
 
 /**
- * The architectures a search step may visit (SPEC §2): every layer picks one of its candidates, the
+ * The architectures a search step may visit (docs/method.md §2): every layer picks one of its candidates, the
  * *active* layers range over their candidates and the others stay at `fixed` (coordinate ascent's
  * sub-space `A_i`). The operators of evolution — sample, mutate, crossover — live here so a
  * strategy never needs to know how an architecture is built.
@@ -61,7 +61,7 @@ export class SearchSpace {
   }
 
   /**
-   * A uniform sample of the architectures `accept` admits (`Γh(A)` of SPEC §2: the paths a
+   * A uniform sample of the architectures `accept` admits (`Γh(A)` of docs/method.md §2: the paths a
    * supernet trains on, the random part of the evolution). Rejection sampling first; when a tight
    * budget rejects `draws` uniform samples in a row (the whole 32-operator space under a budget
    * set on the reduced one, say), a Markov chain from the feasible architecture `start`: `walk`
@@ -119,14 +119,14 @@ export class SearchSpace {
     return arch.join(',');
   }
 
-  /** One-hot code over every (layer, candidate) slot, in the order of the candidates (SPEC §6). */
+  /** One-hot code over every (layer, candidate) slot, in the order of the candidates (docs/method.md §6). */
   encode(arch: Architecture): number[] {
     return this.candidates.flatMap((ops, l) => ops.map((op) => (arch[l] === op ? 1 : 0)));
   }
 }
 
 /**
- * Coordinate ascent's active layers in iteration `i` (1-based, SPEC §2): the last `n − t` layers when
+ * Coordinate ascent's active layers in iteration `i` (1-based, docs/method.md §2): the last `n − t` layers when
  * `i` is odd, the first `t` when it is even. Returns 0-based layer indices.
  */
 export function activeLayersOf(iteration: number, t: number, n: number): number[] {

@@ -2,7 +2,7 @@ import type { Graph } from './ir.js';
 
 /** What a graph costs. */
 export interface GraphCost {
-  /** Multiply-adds of convolutions and fully connected layers (SPEC §5), batch 1. */
+  /** Multiply-adds of convolutions and fully connected layers (docs/method.md §5), batch 1. */
   readonly flops: number;
   /** Trainable parameters: conv and fc weights and biases, BatchNorm scale and shift. */
   readonly params: number;

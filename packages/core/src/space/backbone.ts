@@ -1,4 +1,4 @@
-// `space/` — what an operator and an architecture are (SPEC §3–5): the graph IR (`ir.ts`), the 32
+// `space/` — what an operator and an architecture are (docs/method.md §3–5): the graph IR (`ir.ts`), the 32
 // operators written once (`operators.ts`), backbones and presets (this file), architecture parsing
 // and validation, FLOPs/params/memory (`analytics.ts`, `inspect.ts`). Pure functions of their
 // arguments: no TF.js, no ONNX, no file or network I/O. Imports only `space/`, `errors` and `random`
@@ -16,7 +16,7 @@ export interface StageConfig {
   readonly stride: 1 | 2;
 }
 
-/** A fully specified backbone (SPEC §3): fixed stem and head around searchable stages. */
+/** A fully specified backbone (docs/method.md §3): fixed stem and head around searchable stages. */
 export interface Backbone {
   readonly name: string;
   /** Input `[C, H, W]`. */

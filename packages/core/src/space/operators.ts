@@ -1,6 +1,6 @@
 import type { GraphBuilder, Value } from './ir.js';
 
-/** One of the 32 candidate operators of SPEC §4, parsed from its name. */
+/** One of the 32 candidate operators of docs/method.md §4, parsed from its name. */
 export interface OperatorSpec {
   readonly name: string;
   readonly family: 'SEP' | 'MB' | 'Choice' | 'ChoiceX';
@@ -54,7 +54,7 @@ export function seChannels(c: number): number {
 
 /**
  * Whether a Choice/ChoiceX unit uses its projection form (a projection branch on the whole input)
- * rather than the channel-shuffle split: at stride 2 only (SPEC §4, as SPOS's ShuffleV2Block). At
+ * rather than the channel-shuffle split: at stride 2 only (docs/method.md §4, as SPOS's ShuffleV2Block). At
  * stride 1 it always splits, also when the channel count changes: half of the input passes
  * through and the main branch turns the other `C_in/2` channels into `C_out − C_in/2`.
  */
@@ -93,7 +93,7 @@ function convBn(g: GraphBuilder, name: string, x: Value, o: { cout: number; k: n
 
 /**
  * Appends operator `op` to `g` on input `x` in context `ctx`; its parameters are named under
- * `prefix` (e.g. `layers.3.MB_5_3_SE`). Exactly SPEC §4.
+ * `prefix` (e.g. `layers.3.MB_5_3_SE`). Exactly docs/method.md §4.
  */
 export function buildOperator(g: GraphBuilder, op: OperatorSpec, x: Value, ctx: OperatorContext, prefix: string): Value {
   const problem = operatorContextProblem(op, ctx);

@@ -1,5 +1,5 @@
 /**
- * `train/` — `@hurricane/core/train`: Single-Path One-Shot supernet training (SPEC §7) and the
+ * `train/` — `@hurricane/core/train`: Single-Path One-Shot supernet training (docs/method.md §7) and the
  * evaluation of a path. The trainer (SGD with momentum, label smoothing, schedules, exact checkpoint
  * resume), data-parallel workers, BatchNorm recalibration and validation (ONNX Runtime or TF.js).
  * May import `engine/`, `data/`, `onnx/` and `space/`; never `profile/` or the session.
@@ -7,8 +7,8 @@
  * This entry also re-exports the engine (TF.js networks and backends) and the datasets, which a
  * programmatic training run needs; importing it loads TF.js.
  */
-export { loadCheckpointWeights, trainSupernet } from './trainer.js';
-export type { StepInfo, SupernetTrainingOptions, TrainingResult } from './trainer.js';
+export { loadCheckpointWeights, trainNetwork } from './trainer.js';
+export type { StepInfo, NetworkTrainingOptions, TrainingResult } from './trainer.js';
 export { BatchSampler } from './sampler.js';
 export { evaluate, recalibrateBatchNorm } from './evaluate.js';
 export { PathEvaluator } from './path-evaluator.js';

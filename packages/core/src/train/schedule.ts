@@ -1,4 +1,4 @@
-/** Learning-rate schedules of SPEC §7: linear decay (SPOS supernets) and cosine decay (retraining). */
+/** Learning-rate schedules of docs/method.md §7: linear decay (SPOS supernets) and cosine decay (retraining). */
 export type LrSchedule = 'linear' | 'cosine' | 'constant';
 
 /** The learning rate at `step` of `totalSteps`, decaying from `base` to 0. */

@@ -22,8 +22,8 @@ export interface StepInfo {
   readonly lr: number;
 }
 
-/** Options of {@link trainSupernet} (the config's `train` block holds SPOS's recipe as its defaults). */
-export interface SupernetTrainingOptions {
+/** Options of {@link trainNetwork} (the config's `train` block holds SPOS's recipe as its defaults). */
+export interface NetworkTrainingOptions {
   /** Stop after this many steps (the schedule decays to 0 over them). */
   readonly steps: number;
   readonly batchSize: number;
@@ -86,7 +86,7 @@ interface TrainingState {
 }
 
 /** Throws a one-line error when the options or the data do not fit the network. */
-function checkTrainingInput(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions): void {
+function checkTrainingInput(net: SpaceNetwork, data: TrainingData, o: NetworkTrainingOptions): void {
   const [c, h, w] = data.inputShape;
   const [bc, bh, bw] = net.backbone.input;
   if (c !== bc || h !== bh || w !== bw)
@@ -120,7 +120,7 @@ function scheduleChange(file: string, saved: Partial<Schedule>, now: Schedule): 
   );
 }
 
-function loadCheckpoint(net: SpaceNetwork, file: string | undefined, o: SupernetTrainingOptions): TrainingState & { resumedFrom: number } {
+function loadCheckpoint(net: SpaceNetwork, file: string | undefined, o: NetworkTrainingOptions): TrainingState & { resumedFrom: number } {
   const seed = o.seed;
   const fresh = { step: 0, lossEma: Number.NaN, pathRng: new Rng(hash32(`${seed}:paths`)), momentum: new Map(), resumedFrom: 0 };
   if (!file || !existsSync(file)) return fresh;
@@ -160,7 +160,7 @@ export function loadCheckpointWeights(net: SpaceNetwork, file: string): void {
 }
 
 /** Writes weights, BatchNorm statistics, momentum buffers and the training state atomically. */
-function saveCheckpoint(net: SpaceNetwork, file: string, o: SupernetTrainingOptions, st: TrainingState): void {
+function saveCheckpoint(net: SpaceNetwork, file: string, o: NetworkTrainingOptions, st: TrainingState): void {
   const tensors: [string, { shape: readonly number[]; data: Float32Array }][] = net.store
     .names()
     .map((name) => [name, { shape: net.store.spec(name).shape, data: net.store.onnxValues(name) }]);
@@ -201,7 +201,7 @@ interface StepResult {
 }
 
 /** Forward and backward of one step in this thread. */
-function stepInThisThread(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions, work: StepWork): StepResult {
+function stepInThisThread(net: SpaceNetwork, data: TrainingData, o: NetworkTrainingOptions, work: StepWork): StepResult {
   const [c, h, w] = data.inputShape;
   const n = work.batch.labels.length;
   const grads = new Map<string, Float32Array>();
@@ -230,7 +230,7 @@ async function stepOnWorkers(
   pool: WorkerPool,
   net: SpaceNetwork,
   data: TrainingData,
-  o: SupernetTrainingOptions,
+  o: NetworkTrainingOptions,
   work: StepWork,
   whileWaiting: () => void,
 ): Promise<StepResult> {
@@ -272,7 +272,7 @@ function nonFinite(r: StepResult): string | null {
 }
 
 /** SGD on the step's gradients, then the averaged BatchNorm statistics of a data-parallel step. */
-function applyStep(net: SpaceNetwork, o: SupernetTrainingOptions, st: TrainingState, r: StepResult, lr: number): void {
+function applyStep(net: SpaceNetwork, o: NetworkTrainingOptions, st: TrainingState, r: StepResult, lr: number): void {
   applySgd(net, st.momentum, r.grads, lr, { momentum: o.momentum, weightDecay: o.weightDecay });
   for (const [name, stats] of r.statistics ?? []) {
     const v = net.store.get(name);
@@ -281,7 +281,7 @@ function applyStep(net: SpaceNetwork, o: SupernetTrainingOptions, st: TrainingSt
 }
 
 /** The error of a diverged step: which step, what was not finite, the fix, and the checkpoint a rerun resumes from. */
-function divergence(step: number, what: string, o: SupernetTrainingOptions, saved: number): HurricaneError {
+function divergence(step: number, what: string, o: NetworkTrainingOptions, saved: number): HurricaneError {
   const resume = !o.checkpointFile
     ? 'no checkpoint file was set'
     : saved > 0
@@ -293,14 +293,15 @@ function divergence(step: number, what: string, o: SupernetTrainingOptions, save
 }
 
 /**
- * Trains a supernet by single-path uniform sampling (SPOS): each step draws one path (from
+ * Trains a network of the space: a supernet by single-path uniform sampling (SPOS), or a standalone
+ * network (its one path every step, as retraining the winner does). Each step draws one path (from
  * `samplePath`, default uniform over the candidates), runs one mini-batch
  * through it and updates only that path's weights with SGD + momentum (PyTorch semantics), weight
  * decay, label smoothing and a decaying learning rate. Checkpoints (weights, BatchNorm statistics,
  * momentum buffers, the path sampler's state, step and loss EMA) are written atomically; a run
  * started with an existing checkpoint continues exactly where it stopped.
  */
-export async function trainSupernet(net: SpaceNetwork, data: TrainingData, o: SupernetTrainingOptions): Promise<TrainingResult> {
+export async function trainNetwork(net: SpaceNetwork, data: TrainingData, o: NetworkTrainingOptions): Promise<TrainingResult> {
   const samplePath = o.samplePath ?? uniformPath(o.candidates ?? net.candidates);
   checkTrainingInput(net, data, o);
   const sampler = new BatchSampler(data.size, o.batchSize, o.seed);

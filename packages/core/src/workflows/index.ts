@@ -16,7 +16,7 @@ import type * as SearchRun from './search-run.js';
 
 export type { TrainRunOptions, TrainRunSummary } from './train-run.js';
 export type { DatasetMeta, DatasetOptions, DatasetSummary } from './predictor-dataset.js';
-export type { FitOptions, FitSummary, TrainingData } from './predictor-run.js';
+export type { FitOptions, FitSummary, LatencyDataset } from './predictor-run.js';
 export type { IterationSummary, RetrainSummary, SearchOptions, SearchSummary, VerifySummary } from './search-run.js';
 export { SEARCH_PHASES, type SearchPhase } from './run-folder.js';
 

@@ -168,7 +168,7 @@ function operatorTable(store: SqliteLatencyStore, hw: DatasetHardware, backbone:
 }
 
 /**
- * `hurricane predictor dataset` (SPEC §6): samples `n` architectures uniformly from the session's
+ * `hurricane predictor dataset` (docs/method.md §6): samples `n` architectures uniformly from the session's
  * reduced space (profiling and reducing first when there is none), measures each whole network on
  * the session's hardware into the latency store (committed per batch: a killed run resumes), measures
  * `repeats` of them a second time for the noise floor, and writes the encoded CSV with its sidecar.

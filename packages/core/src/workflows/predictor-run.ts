@@ -26,8 +26,8 @@ import type { HurricaneSession } from '../session/session.js';
 import { type DatasetMeta, metaPathOf } from './predictor-dataset.js';
 import { CORE_VERSION } from '../version.js';
 
-/** A latency CSV with what its sidecar says about it (when it has one whose columns match). */
-export interface TrainingData {
+/** A predictor's training data: a latency CSV with what its sidecar says about it (when it has one whose columns match). */
+export interface LatencyDataset {
   readonly table: LatencyTable & { readonly y: readonly number[] };
   readonly encoding: Encoding;
   readonly meta: DatasetMeta | null;
@@ -35,8 +35,8 @@ export interface TrainingData {
 }
 
 /** Reads a training CSV and, when `hurricane predictor dataset` wrote it, its `.meta.json` (encoding, hardware, operator latencies, noise floor). */
-export function readTrainingData(file: string): TrainingData {
-  const table = readLatencyCsv(file, { requireLatency: true }) as TrainingData['table'];
+export function readLatencyDataset(file: string): LatencyDataset {
+  const table = readLatencyCsv(file, { requireLatency: true }) as LatencyDataset['table'];
   const metaFile = metaPathOf(file);
   let meta: DatasetMeta | null = null;
   if (existsSync(metaFile)) {
@@ -56,7 +56,7 @@ export interface FitOptions {
   readonly model?: string;
   /** Options of the model (merged over the config's when the model is the config's). */
   readonly options?: Readonly<Record<string, unknown>>;
-  /** Held-out share (default 0.2, SPEC §6). */
+  /** Held-out share (default 0.2, docs/method.md §6). */
   readonly testShare?: number;
   /** Folds of the cross-validation (default 5). */
   readonly folds?: number;
@@ -92,7 +92,7 @@ function modelSpec(session: HurricaneSession, o: FitOptions): ModelSpec | 'auto'
  * portable predictor file with its metrics, the data's noise floor when known, and the encoding.
  */
 export async function fitPredictor(session: HurricaneSession, o: FitOptions): Promise<FitSummary> {
-  const data = readTrainingData(o.train);
+  const data = readLatencyDataset(o.train);
   const { x, y, columns } = data.table;
   const seed = session.config.core.seed;
   const folds = o.folds ?? 5;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import { ConfigError, HurricaneError } from '../errors.js';
 
-/** The phases of `hurricane search`, in order (SPEC §2; `--from <phase>` re-runs from one). */
+/** The phases of `hurricane search`, in order (docs/method.md §2; `--from <phase>` re-runs from one). */
 export const SEARCH_PHASES = ['profile', 'space', 'dataset', 'predictor', 'search', 'retrain', 'verify', 'export', 'report'] as const;
 export type SearchPhase = (typeof SEARCH_PHASES)[number];
 

@@ -21,7 +21,7 @@ import type { Architecture } from '../space/architecture.js';
 import { type Backbone, layerContexts, networkGraph, preset } from '../space/backbone.js';
 import { evaluate } from '../train/evaluate.js';
 import { PathEvaluator } from '../train/path-evaluator.js';
-import { trainSupernet } from '../train/trainer.js';
+import { trainNetwork } from '../train/trainer.js';
 import { addVerifiedArchitecture, measureDataset } from './predictor-dataset.js';
 import { fitPredictor } from './predictor-run.js';
 import { buildSpace, measureNetwork, openLatencyStore, profile, spacePath } from './profile-run.js';
@@ -224,7 +224,7 @@ async function retrain(
   const progress = o.progress ?? silentProgress;
   let started = false;
   try {
-    await trainSupernet(net, ctx.data.train, {
+    await trainNetwork(net, ctx.data.train, {
       ...{ steps, batchSize: t.batchSize, lr: core.search.retrainLr, momentum: t.momentum, weightDecay: t.weightDecay },
       ...{ labelSmoothing: t.labelSmoothing, schedule: 'cosine' as const, seed: hash32(`${core.seed}:retrain`) },
       ...{ checkpointEvery: t.checkpointEvery, checkpointFile: ctx.run.file('retrain.safetensors'), workers: ctx.workers },
@@ -397,7 +397,7 @@ async function searchPhase(c: RunContext, space: ReducedSpace, constraint: Laten
 }
 
 /**
- * `hurricane search`: HURRICANE end to end (SPEC §2, §7) in a resumable run folder — profile →
+ * `hurricane search`: HURRICANE end to end (docs/method.md §2, §7) in a resumable run folder — profile →
  * space → predictor data set → predictor → coordinate ascent (supernet, then evolution, per
  * iteration) → retrain → verify on the hardware → ONNX export → report. Each phase is skipped when
  * the folder says it finished; a killed run continues where it stopped (supernet training from its

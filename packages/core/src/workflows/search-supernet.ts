@@ -9,7 +9,7 @@ import type { SearchSpace } from '../search/search-space.js';
 import type { Backbone } from '../space/backbone.js';
 import type { Architecture } from '../space/architecture.js';
 import { PathEvaluator } from '../train/path-evaluator.js';
-import { loadCheckpointWeights, trainSupernet } from '../train/trainer.js';
+import { loadCheckpointWeights, trainNetwork } from '../train/trainer.js';
 import type { RunFolder } from './run-folder.js';
 
 /** What the TF.js supernet trainer needs from the run. */
@@ -55,7 +55,7 @@ export class TfSupernetTrainer implements SupernetTrainer {
       const steps = ctx.core.search.supernetSteps;
       const lossTarget = ctx.lossTarget ?? t.lossTarget;
       let started = false;
-      const r = await trainSupernet(net, ctx.train, {
+      const r = await trainNetwork(net, ctx.train, {
         ...{ steps, batchSize: t.batchSize, lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
         ...{ labelSmoothing: t.labelSmoothing, schedule: t.schedule, seed: hash32(`${ctx.core.seed}:supernet:${iteration}`) },
         ...(lossTarget !== undefined ? { lossTarget } : {}),

@@ -16,7 +16,7 @@ import { layerContexts, preset } from '../space/backbone.js';
 import { type EngineChoice, selectEngine } from '../engine/select-engine.js';
 import { Supernet } from '../engine/network.js';
 import { type Evaluation, evaluate, recalibrateBatchNorm } from '../train/evaluate.js';
-import { type StepInfo, type TrainingResult, trainSupernet } from '../train/trainer.js';
+import { type StepInfo, type TrainingResult, trainNetwork } from '../train/trainer.js';
 
 /** What {@link trainFromConfig} did. */
 export interface TrainRunSummary extends TrainingResult {
@@ -180,7 +180,7 @@ function progressSteps(progress: ProgressReporter, steps: number, batchSize: num
 }
 
 /**
- * `hurricane train`: trains the session's supernet (SPEC §7) on the configured dataset: over the
+ * `hurricane train`: trains the session's supernet (docs/method.md §7) on the configured dataset: over the
  * reduced space of `hurricane space` when it exists, else over every operator of the preset.
  * Resumes from `<workDir>/<hardware>/<preset>/supernet.safetensors` (checkpointed every
  * `train.checkpointEvery` steps and on a stop), then probes the result: one architecture's
@@ -205,7 +205,7 @@ export async function trainFromConfig(session: HurricaneSession, o: TrainRunOpti
   const net = new Supernet(preset(data.presetName), core.seed, candidates);
   const progress = progressSteps(o.progress ?? silentProgress, steps, t.batchSize);
   try {
-    const result = await trainSupernet(net, data.train, {
+    const result = await trainNetwork(net, data.train, {
       ...{ steps, batchSize: t.batchSize, lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
       ...{ labelSmoothing: t.labelSmoothing, schedule: t.schedule, seed: core.seed, checkpointEvery: t.checkpointEvery },
       ...(t.lossTarget !== undefined ? { lossTarget: t.lossTarget } : {}),
