@@ -155,6 +155,14 @@ module.exports = {
       to: { path: [`${CORE}(session|farm|workflows|cli|adapter-kit)/`, STAGES, TFJS, ORT] },
     },
     {
+      name: 'report-renders',
+      comment:
+        'report/ renders what a run recorded (Markdown, HTML, Vega-Lite charts); it reads no files, runs no stage and loads no TF.js.',
+      severity: 'error',
+      from: { path: `${CORE}report/` },
+      to: { path: [ORCHESTRATION, TFJS, ORT, '(^|/)node_modules/better-sqlite3/', `${CORE}(onnx|engine|data|train)/`] },
+    },
+    {
       name: 'only-the-cli-imports-the-cli',
       comment: 'The CLI is a thin layer over the programmatic API; nothing below it imports it.',
       severity: 'error',

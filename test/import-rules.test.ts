@@ -143,6 +143,12 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
       extra: { [`${core}/session/session.ts`]: 'export const HurricaneSession = 1;\n' },
     },
     {
+      rule: 'report-renders',
+      file: `${core}/report/search-report.ts`,
+      text: "import { RunFolder } from '../workflows/run-folder.js';\nexport const r = RunFolder;\n",
+      extra: { [`${core}/workflows/run-folder.ts`]: 'export const RunFolder = 1;\n' },
+    },
+    {
       rule: 'train-does-not-read-profiles',
       file: `${core}/train/bad.ts`,
       text: "import { readSpace } from '../profile/space-file.js';\nexport const r = readSpace;\n",

@@ -11,6 +11,8 @@ import { Eq4Scoring } from '../src/profile/eq4-scoring.js';
 import { PRESETS, layerContexts, makeBackbone } from '../src/space/backbone.js';
 import { SimulatedAdapter, type SimulatedAdapterOptions } from '../src/testing/simulated.js';
 
+/** Algorithm 1's reduction as the paper runs it: keep 4, the 11th best explores in the last 4 layers. */
+const PAPER = { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10' as const };
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'hurricane-profile-'));
 const meta = {
   adapterId: 'fake',
@@ -161,6 +163,7 @@ describe('reduceSpace against a hand-made latency table', () => {
       },
       eq4,
       meta,
+      PAPER,
     );
     expect(s.layers[0]?.kept).toEqual(names.slice(0, 4));
     expect(s.layers[0]?.exploring).toBeNull();
@@ -173,7 +176,7 @@ describe('reduceSpace against a hand-made latency table', () => {
   });
 
   it('breaks ties by the space order', () => {
-    const s = reduceSpace(four, () => 1, eq4, meta);
+    const s = reduceSpace(four, () => 1, eq4, meta, PAPER);
     expect(s.layers[2]?.kept).toEqual(four.operators.slice(0, 4));
   });
 
@@ -187,16 +190,21 @@ describe('reduceSpace against a hand-made latency table', () => {
       stageRepeats: [2, 2, 2, 2],
       operators: ['Choice_3', 'Choice_5', 'Choice_7'],
     });
-    const s = reduceSpace(spos, table({ Choice_7: 0.5, Choice_3: 1, Choice_5: 2 }), eq4, meta);
+    const s = reduceSpace(spos, table({ Choice_7: 0.5, Choice_3: 1, Choice_5: 2 }), eq4, meta, PAPER);
     expect(s.layers[7]?.kept).toEqual(['Choice_7', 'Choice_3', 'Choice_5']);
     expect(s.layers[7]?.exploring).toBeNull();
   });
 
   it('uses the configured exploring index, and capacity when alpha > 0', () => {
-    const s = reduceSpace(four, (op) => four.operators.indexOf(op) + 1, eq4, meta, { keep: 2, exploringIndex: 5, exploringLayers: 1 });
+    const s = reduceSpace(four, (op) => four.operators.indexOf(op) + 1, eq4, meta, {
+      keep: 2,
+      exploringIndex: 5,
+      exploringLayers: 1,
+      statistic: 'p10',
+    });
     expect(s.layers.map((l) => l.exploring)).toEqual([null, null, null, null, null, null, null, four.operators[5]]);
     // equal latencies: with alpha = 1 the operator with the most FLOPs·params^β wins
-    const big = reduceSpace(four, () => 1, new Eq4Scoring({ alpha: 1, beta: 0 }), meta);
+    const big = reduceSpace(four, () => 1, new Eq4Scoring({ alpha: 1, beta: 0 }), meta, PAPER);
     expect(big.layers[2]?.kept[0]).toBe(big.layers[2]?.ranking.reduce((a, r) => (r.flops > a.flops ? r : a)).operator);
     expect(() => reduceSpace(four, () => 1, eq4, meta, { keep: 4, exploringIndex: 2, exploringLayers: 4 })).toThrow(
       'reduction.exploringIndex must be ≥ keep (4), got 2',

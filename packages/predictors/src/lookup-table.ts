@@ -1,4 +1,5 @@
 import type { FeatureContext, PredictionBatch, Predictor, PredictorFactory, SerializedPredictor } from '@hurricane/core/plugin';
+import { fitScaleOffset } from '@hurricane/core/predict';
 import { z } from 'zod';
 import { checkModelFormat, checkRows, checkTargets, parseOptions } from './rows.js';
 
@@ -30,18 +31,8 @@ export class LookupTablePredictor implements Predictor {
   async fit(x: readonly (readonly number[])[], y: readonly number[]): Promise<void> {
     checkRows('lut', x, this.table.length);
     checkTargets('lut', y, x.length, 2);
-    const s = this.sums(x);
-    const n = s.length;
-    const sMean = s.reduce((a, b) => a + b, 0) / n;
-    const yMean = y.reduce((a, b) => a + b, 0) / n;
-    let sxx = 0;
-    let sxy = 0;
-    s.forEach((v, i) => {
-      sxx += (v - sMean) ** 2;
-      sxy += (v - sMean) * ((y[i] as number) - yMean);
-    });
-    const scale = sxx > 0 ? sxy / sxx : 1;
-    this.state = { table: [...this.table], scale, offset: yMean - scale * sMean };
+    const { scale, offset } = fitScaleOffset(this.sums(x), y);
+    this.state = { table: [...this.table], scale, offset };
   }
 
   predict(x: readonly (readonly number[])[]): PredictionBatch {

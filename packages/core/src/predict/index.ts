@@ -26,3 +26,5 @@ export {
   writePredictorFile,
 } from './predictor-file.js';
 export type { PredictorFile, PredictorMetrics } from './predictor-file.js';
+export { fitScaleOffset, lookupLatencyModel, predictorLatencyModel } from './latency-model.js';
+export type { LatencyModel } from './latency-model.js';

@@ -8,10 +8,10 @@
 // Eq. 4 scoring is a tsyringe injectable; tsyringe needs the Reflect metadata polyfill before it loads.
 import 'reflect-metadata';
 export { Eq4Options, Eq4Scoring } from './eq4-scoring.js';
-export { SqliteLatencyStore } from './latency-store.js';
+export { SqliteLatencyStore, operatorLatencies } from './latency-store.js';
 export type { LatencyStore, OperatorKey } from './latency-store.js';
 export { distinctContexts, profileOperators } from './profiler.js';
 export type { ProfileOptions, ProfileSummary } from './profiler.js';
-export { DEFAULT_REDUCTION, latencyStatistic, reduceSpace, spaceTable } from './reduction.js';
+export { latencyStatistic, reduceSpace, spaceTable } from './reduction.js';
 export type { ReducedSpace, ReductionOptions } from './reduction.js';
 export { readSpace, writeSpace } from './space-file.js';

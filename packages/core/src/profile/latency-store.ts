@@ -156,3 +156,15 @@ export class SqliteLatencyStore implements LatencyStore {
     this.db.close();
   }
 }
+
+/**
+ * The stored operator latencies of one device and runtime by `operator@contextId`, each measurement
+ * reduced to one figure by `statistic` (default its median).
+ */
+export function operatorLatencies(
+  store: LatencyStore,
+  device: Omit<OperatorKey, 'operator' | 'contextId'>,
+  statistic: (m: LatencyMeasurement) => number = (m) => m.medianMs,
+): Map<string, number> {
+  return new Map(store.listOperators(device).map((r) => [`${r.key.operator}@${r.key.contextId}`, statistic(r.measurement)]));
+}

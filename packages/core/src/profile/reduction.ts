@@ -14,8 +14,6 @@ export interface ReductionOptions {
   readonly statistic: 'p10' | 'median' | 'mean';
 }
 
-export const DEFAULT_REDUCTION: ReductionOptions = { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10' };
-
 /** The figure of a measurement that {@link ReductionOptions.statistic} names. */
 export function latencyStatistic(
   m: { readonly p10Ms: number; readonly medianMs: number; readonly meanMs: number },
@@ -74,7 +72,7 @@ export function reduceSpace(
   latencyOf: (operator: string, contextId: string) => number | undefined,
   scorer: ScoringFunction,
   meta: Pick<ReducedSpace, 'adapterId' | 'device' | 'deviceFingerprint' | 'runtimeVersion' | 'scoring'>,
-  options: ReductionOptions = DEFAULT_REDUCTION,
+  options: ReductionOptions,
 ): ReducedSpace {
   if (!(options.keep >= 1)) throw new RangeError(`reduction.keep must be ≥ 1, got ${options.keep}`);
   if (!(options.exploringIndex >= options.keep))

@@ -1,14 +1,19 @@
 import { ExitCode, HurricaneError } from '../errors.js';
 import { probabilityWithinBudget } from '../predict/uncertainty.js';
 import type { Architecture } from '../space/architecture.js';
-import type { SearchSpace } from './search-space.js';
+import { SearchSpace } from './search-space.js';
+import type { LatencyModel } from '../predict/latency-model.js';
+import { Rng, hash32 } from '../random.js';
 
-/**
- * Predicted latency of architectures: the `Predictor` contract seen through the space's encoding
- * (the workflow builds it from a predictor file). `std` is absent for point models.
- */
-export interface LatencyModel {
-  predict(archs: readonly Architecture[]): { readonly mean: readonly number[]; readonly std?: readonly number[] };
+export type { LatencyModel };
+
+/** `budgetMs: auto`: the median predicted latency of 1,000 seeded uniform samples of the space. */
+export function autoBudget(candidates: readonly (readonly string[])[], model: LatencyModel, seed: number): number {
+  const space = SearchSpace.whole(candidates);
+  const rng = new Rng(hash32(`${seed}:budget`));
+  const { mean } = model.predict(Array.from({ length: 1000 }, () => space.sample(rng)));
+  const sorted = [...mean].sort((a, b) => a - b);
+  return Number((((sorted[499] as number) + (sorted[500] as number)) / 2).toPrecision(4));
 }
 
 /** The budget `LatC_h` and, optionally, the confidence with which a candidate must meet it. */

@@ -9,6 +9,7 @@
  */
 import type * as ProfileRun from './profile-run.js';
 import type * as TrainRun from './train-run.js';
+import type * as PrepareData from './prepare-data.js';
 import type * as PredictorDataset from './predictor-dataset.js';
 import type * as PredictorRun from './predictor-run.js';
 import type * as AgentRun from './agent-run.js';
@@ -41,8 +42,10 @@ export async function trainFromConfig(...args: Parameters<typeof TrainRun.trainF
 }
 
 /** The training split of the configured dataset. */
-export async function loadTrainingSet(...args: Parameters<typeof TrainRun.loadTrainingSet>): ReturnType<typeof TrainRun.loadTrainingSet> {
-  return (await import('./train-run.js')).loadTrainingSet(...args);
+export async function loadTrainingSet(
+  ...args: Parameters<typeof PrepareData.loadTrainingSet>
+): ReturnType<typeof PrepareData.loadTrainingSet> {
+  return (await import('./prepare-data.js')).loadTrainingSet(...args);
 }
 
 /** Samples architectures of the reduced space, measures them on the hardware and writes the encoded CSV (see `hurricane predictor dataset`). */

@@ -9,7 +9,7 @@ import { type Encoding, encodeArchitecture, spaceEncoding } from '../predict/enc
 import { writeLatencyCsv } from '../predict/csv-data.js';
 import { type PredictionMetrics, predictionMetrics } from '../predict/metrics.js';
 import { sampleArchitectures } from '../predict/sample.js';
-import type { NetworkKey, SqliteLatencyStore } from '../profile/latency-store.js';
+import { type NetworkKey, type SqliteLatencyStore, operatorLatencies } from '../profile/latency-store.js';
 import { assertReady } from '../profile/profiler.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import { readSpace } from '../profile/space-file.js';
@@ -155,7 +155,7 @@ async function measureJobs(
 }
 
 function operatorTable(store: SqliteLatencyStore, hw: DatasetHardware, backbone: Backbone, space: ReducedSpace): number[] {
-  const byKey = new Map(store.listOperators(hw).map((r) => [`${r.key.operator}@${r.key.contextId}`, r.measurement.medianMs]));
+  const byKey = operatorLatencies(store, hw);
   const contexts = layerContexts(backbone);
   return space.candidates.flatMap((ops, layer) =>
     ops.map((op) => {

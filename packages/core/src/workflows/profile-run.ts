@@ -7,7 +7,7 @@ import { writeSpace } from '../profile/space-file.js';
 import type { Architecture } from '../space/architecture.js';
 import { preset } from '../space/backbone.js';
 import { hash32 } from '../random.js';
-import { SqliteLatencyStore } from '../profile/latency-store.js';
+import { SqliteLatencyStore, operatorLatencies } from '../profile/latency-store.js';
 import { type ProfileSummary, assertReady, distinctContexts, profileOperators } from '../profile/profiler.js';
 import type { ProgressReporter } from '../progress.js';
 import { type ReducedSpace, latencyStatistic, reduceSpace } from '../profile/reduction.js';
@@ -54,11 +54,8 @@ export async function buildSpace(session: HurricaneSession): Promise<{ space: Re
   const store = openLatencyStore(session);
   let latencies: Map<string, number>;
   try {
-    latencies = new Map(
-      store
-        .listOperators({ adapterId: adapter.id, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion })
-        .map((r) => [`${r.key.operator}@${r.key.contextId}`, latencyStatistic(r.measurement, session.config.core.reduction.statistic)]),
-    );
+    const device = { adapterId: adapter.id, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion };
+    latencies = operatorLatencies(store, device, (m) => latencyStatistic(m, session.config.core.reduction.statistic));
   } finally {
     store.close();
   }

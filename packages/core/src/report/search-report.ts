@@ -1,17 +1,20 @@
+// The report of a search (`report.md`, `report.html` and two SVG charts) made from what the run
+// recorded. Pure rendering: the workflow reads the run folder and writes the files.
 import { marked } from 'marked';
-import { writeFileAtomicSync } from '../atomic-write.js';
 import type { ReducedSpace } from '../profile/reduction.js';
-import { candidatesChart, paretoFront, renderSvg, stepsChart } from '../report/charts.js';
 import type { IterationResult } from '../search/coordinate-ascent.js';
-import type { HurricaneSession } from '../session/session.js';
 import type { Architecture } from '../space/architecture.js';
 import { type Backbone, layerContexts } from '../space/backbone.js';
-import type { RunFolder, RunRecord } from './run-folder.js';
-import type { RetrainSummary, VerifySummary } from './search-types.js';
+import { candidatesChart, paretoFront, renderSvg, stepsChart } from './charts.js';
+import type { RetrainSummary, VerifySummary } from './search-summaries.js';
 
-/** What the report needs besides the run folder. */
-export interface ReportContext {
-  readonly session: HurricaneSession;
+/** What a search report shows: the run's record and results. */
+export interface SearchReportData {
+  /** Who started the run, when, with which seed (`run.json`). */
+  readonly record: { readonly seed: number; readonly startedAt: string; readonly createdBy: string } | null;
+  readonly iterations: readonly IterationResult[];
+  readonly retrain: RetrainSummary | null;
+  readonly verify: VerifySummary | null;
   readonly space: ReducedSpace;
   readonly backbone: Backbone;
   readonly budgetMs: number;
@@ -30,13 +33,8 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
 }
 
 /** The report's content as sections of Markdown, plus the two charts as SVG. */
-async function content(run: RunFolder, ctx: ReportContext) {
-  const record = run.readJson<RunRecord>('run.json');
-  const retrain = run.done<RetrainSummary>('retrain');
-  const verify = run.done<VerifySummary>('verify');
-  const iterations: IterationResult[] = [];
-  for (let i = 1; run.readJson(`iteration-${i}.json`); i++)
-    iterations.push(run.readJson<IterationResult>(`iteration-${i}.json`) as IterationResult);
+async function content(ctx: SearchReportData) {
+  const { record, retrain, verify, iterations } = ctx;
   const all = iterations.flatMap((it) => it.evaluated.map((c) => ({ ...c, iteration: it.iteration })));
   const front = paretoFront(all);
   const winnerKey = ctx.winner.join(',');
@@ -115,17 +113,21 @@ async function content(run: RunFolder, ctx: ReportContext) {
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}th{background:#f3f3f3}code{background:#f6f6f6;padding:0 3px}figure{margin:1.5em 0}`;
 
-/** Writes `report.md` (charts as SVG files beside it) and a self-contained `report.html` (SVG inline, no scripts, no CDN). */
-export async function writeSearchReport(run: RunFolder, ctx: ReportContext): Promise<{ markdown: string; html: string }> {
-  const { md, scatter, bars } = await content(run, ctx);
-  writeFileAtomicSync(run.file('candidates.svg'), scatter);
-  writeFileAtomicSync(run.file('supernet-steps.svg'), bars);
-  const charts = ['![accuracy vs latency](candidates.svg)', '![supernet iterations](supernet-steps.svg)'];
-  const markdown = [...md.slice(0, 3), md[3] as string, ...charts, ...md.slice(4)].join('\n\n');
-  writeFileAtomicSync(run.file('report.md'), `${markdown}\n`);
+/** A rendered search report: Markdown (charts as SVG files beside it), self-contained HTML (SVG inline, no scripts, no CDN) and the SVG files. */
+export interface RenderedReport {
+  readonly markdown: string;
+  readonly html: string;
+  /** File name → SVG, the charts the Markdown links to. */
+  readonly charts: Readonly<Record<string, string>>;
+}
+
+/** Renders the report of a search. */
+export async function renderSearchReport(data: SearchReportData): Promise<RenderedReport> {
+  const { md, scatter, bars } = await content(data);
+  const links = ['![accuracy vs latency](candidates.svg)', '![supernet iterations](supernet-steps.svg)'];
+  const markdown = `${[...md.slice(0, 4), ...links, ...md.slice(4)].join('\n\n')}\n`;
   const body = md.map((section) => marked.parse(section, { async: false, gfm: true }));
   body.splice(4, 0, `<figure>${scatter}</figure>`, `<figure>${bars}</figure>`);
   const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Hurricane search report</title><style>${STYLE}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
-  writeFileAtomicSync(run.file('report.html'), html);
-  return { markdown: run.file('report.md'), html: run.file('report.html') };
+  return { markdown, html, charts: { 'candidates.svg': scatter, 'supernet-steps.svg': bars } };
 }
