@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { readWeights } from '@hurricane/core/onnx';
 import { describe, expect, it } from 'vitest';
+import { exitOf, fileReady, processGone, textOf } from './events.js';
 import { CLI, FAKE_BIN, FAKE_SNPE_ROOT, REPO, THIRD_PARTY, makeProject, pathWith, pkgDir } from './helpers.js';
 
 const exec = promisify(execFile);
@@ -186,7 +187,7 @@ describe('hurricane CLI', () => {
 describe('hurricane CLI and Ctrl-C', () => {
   it('stops a hanging vendor tool and its process tree on SIGINT, exiting 130', async () => {
     const { spawn } = await import('node:child_process');
-    const { existsSync, mkdtempSync } = await import('node:fs');
+    const { mkdtempSync } = await import('node:fs');
     const os = await import('node:os');
     const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hurricane-sigint-')), 'adb.pid');
     const child = spawn(process.execPath, [CLI, 'doctor', '--hardware', 'snpe-dsp'], {
@@ -194,34 +195,19 @@ describe('hurricane CLI and Ctrl-C', () => {
       env: { ...process.env, PATH: pathWith(FAKE_BIN), SNPE_ROOT: FAKE_SNPE_ROOT, FAKE_ADB_STATE: 'hang', FAKE_ADB_PIDFILE: pidFile },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
+    const stderr = textOf(child.stderr);
     // the fake writes its pid non-atomically: wait for a whole number, not just the file
-    const pidNow = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0);
-    for (let i = 0; i < 200 && !(pidNow() > 0); i++) await new Promise((r) => setTimeout(r, 50));
-    const adbPid = pidNow();
-    expect(adbPid).toBeGreaterThan(0);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const adbPid = await fileReady(pidFile, (f) => (Number(readFileSync(f, 'utf8')) > 0 ? Number(readFileSync(f, 'utf8')) : null));
+    const exited = exitOf(child);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toContain('hurricane: stopped by SIGINT');
-    let alive = true;
-    for (let i = 0; i < 200 && alive; i++) {
-      try {
-        process.kill(adbPid, 0);
-        await new Promise((r) => setTimeout(r, 50));
-      } catch {
-        alive = false;
-      }
-    }
-    expect(alive).toBe(false);
+    expect(stderr.text()).toContain('hurricane: stopped by SIGINT');
+    expect(await processGone(adbPid)).toBe(true);
   });
 });
 
-describe('hurricane train and two Ctrl-Cs', () => {
-  it('the second Ctrl-C stops at once and says the checkpoint of which step is all that was saved', async () => {
+describe('hurricane train and two stop signals', () => {
+  it('a second stop signal stops at once and says the checkpoint of which step is all that was saved', async () => {
     const { spawn } = await import('node:child_process');
     const dir = makeProject({
       'hurricane.config.json': JSON.stringify({
@@ -232,23 +218,24 @@ describe('hurricane train and two Ctrl-Cs', () => {
       }),
     });
     const child = spawn(process.execPath, [CLI, 'train'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 1200 && !/\[3\/1000\]/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
-    // Both signals arrive while a step (about a second here) computes: the first asks for a graceful
-    // stop, the second, handled right after it before that stop could finish, stops at once.
+    const stderr = textOf(child.stderr);
+    const exited = exitOf(child);
+    await stderr.until(/\[3\/1000\]/);
+    // Ctrl-C, then a SIGTERM (say, the service manager) while step 4 computes: both are pending when
+    // the step ends (two different signals never merge into one, as two SIGINTs sent together can);
+    // whichever the process takes first asks for a graceful stop, the other stops at once.
     child.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 100));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    const last = stderr.trim().split('\n').at(-1) ?? '';
-    const m = /^hurricane: stopped by SIGINT; nothing after the checkpoint of step (\d+) \(.*supernet\.safetensors\) was saved$/.exec(last);
-    expect(m, stderr).not.toBeNull();
+    child.kill('SIGTERM');
+    const code = await exited;
+    const last = stderr.text().trim().split('\n').at(-1) ?? '';
+    const m =
+      /^hurricane: stopped by (SIGINT|SIGTERM); nothing after the checkpoint of step (\d+) \(.*supernet\.safetensors\) was saved$/.exec(
+        last,
+      );
+    expect(m, stderr.text()).not.toBeNull();
+    expect(code).toBe(m?.[1] === 'SIGINT' ? 130 : 143);
     const saved = JSON.parse(readWeights(path.join(dir, '.hurricane/arm-cpu/mnist/supernet.safetensors')).metadata.training as string);
-    expect(saved.step).toBe(Number(m?.[1]));
+    expect(saved.step).toBe(Number(m?.[2]));
   }, 120_000);
 });
 
@@ -347,26 +334,15 @@ describe('hurricane profile: kill -9 and resume', () => {
   it('keeps every finished measurement after kill -9 and measures only the rest on the next run', async () => {
     const { spawn } = await import('node:child_process');
     const Database = (await import('better-sqlite3')).default;
-    const plugin = `
-      import { HardwareAdapter, PLUGIN_API_VERSION } from '@hurricane/core/plugin';
-      import { summarizeSamples } from '@hurricane/core/adapter-kit';
-      class Slow {
-        id = 'slow'; description = 'sleeps 10 ms per measurement';
-        async describe() { return { adapterId: 'slow', device: 'test device', runtime: 'none', runtimeVersion: '1', deviceFingerprint: 'slow-1' }; }
-        async healthCheck() { return { adapterId: 'slow', ready: true, checks: [{ name: 'always', status: 'ok', detail: 'ok' }] }; }
-        async prepare(source) { return { adapterId: 'slow', source, artifactPath: source.path, format: 'onnx', commands: [] }; }
-        async measure() {
-          await new Promise((r) => setTimeout(r, 10));
-          const samplesMs = [1, 1.1, 0.9];
-          return { samplesMs, ...summarizeSamples(samplesMs), provenance: { adapterId: 'slow', device: 'test device', deviceFingerprint: 'slow-1', runtime: 'none', runtimeVersion: '1', commands: [], timestamp: new Date().toISOString(), settings: {} } };
-        }
-      }
-      export default { name: 'slow-plugin', apiVersion: PLUGIN_API_VERSION, register(c) { c.register(HardwareAdapter, { useValue: new Slow() }); } };
-    `;
-    const dir = makeProject(
-      { 'slow.mjs': plugin, 'hurricane.config.json': JSON.stringify({ plugins: ['./slow.mjs'], hardware: 'slow', preset: 'mnist' }) },
-      { '@hurricane/core': pkgDir('core') },
-    );
+    // the simulated device, 10 ms per measurement
+    const plugin = "export { simulatedDevicePlugin as default } from '@hurricane/core/testing/simulated';\n";
+    const config = {
+      plugins: ['./slow.mjs'],
+      hardware: 'slow',
+      preset: 'mnist',
+      simDevice: { id: 'slow', fingerprint: 'slow-1', delayMs: 10 },
+    };
+    const dir = makeProject({ 'slow.mjs': plugin, 'hurricane.config.json': JSON.stringify(config) }, { '@hurricane/core': pkgDir('core') });
     const db = path.join(dir, '.hurricane', 'latency.sqlite');
     const count = () => {
       try {
@@ -380,9 +356,10 @@ describe('hurricane profile: kill -9 and resume', () => {
         return 0;
       }
     };
-    const child = spawn(process.execPath, [CLI, 'profile'], { cwd: dir, stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    for (let i = 0; i < 400 && count() < 24; i++) await new Promise((r) => setTimeout(r, 25));
+    const child = spawn(process.execPath, [CLI, 'profile'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = exitOf(child);
+    // a progress line is printed once its measurements are stored: kill after the first context's
+    await textOf(child.stderr).until(/\[(2[4-9]|[3-9]\d|1\d\d)\/256\]/);
     child.kill('SIGKILL');
     await exited;
     const kept = count();

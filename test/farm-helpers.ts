@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CLI, REPO, makeProject, pkgDir } from './helpers.js';
+import { textOf } from './events.js';
 
 /** The simulated-device plugin (test/fixtures/farm/sim-device.mjs). */
 export const SIM_DEVICE = path.join(REPO, 'test/fixtures/farm/sim-device.mjs');
@@ -43,23 +44,6 @@ function redisBinary(): string {
   }
 }
 
-/** Waits until `port` accepts TCP connections (the server is up). */
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Starts `redis-server` on a free port; `extra` adds arguments (e.g. TLS, requirepass). `tls` listens with TLS only. */
 export async function startRedis(o: { extra?: string[]; tls?: boolean } = {}): Promise<RedisServer> {
   const bin = redisBinary();
@@ -71,8 +55,9 @@ export async function startRedis(o: { extra?: string[]; tls?: boolean } = {}): P
   ];
   let proc: ChildProcess;
   const start = async () => {
-    proc = spawn(bin, args, { stdio: 'ignore' });
-    await waitForPort(port);
+    proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    // redis-server says so on stdout once it accepts connections
+    await textOf(proc.stdout).until(/Ready to accept connections/, 10_000);
   };
   await start();
   const kill = async () => {
@@ -95,8 +80,10 @@ export interface CliProcess {
   stdout(): string;
   /** Resolves with the exit code (or 128 + signal number). */
   readonly exited: Promise<number>;
-  /** Waits until stderr matches `re` (the match), or fails after `timeoutMs` with the output so far. */
+  /** Waits until stderr matches `re` (the match), or fails after `timeoutMs` (or the exit) with the output so far. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Waits until `cond` holds of everything on stderr so far, checked as each chunk arrives. */
+  waitUntil(cond: (stderr: string) => boolean, timeoutMs?: number): Promise<void>;
 }
 
 const procs: CliProcess[] = [];
@@ -104,9 +91,8 @@ const procs: CliProcess[] = [];
 /** Spawns `hurricane <args>` in `cwd` (env added to this process's). */
 export function spawnCli(args: readonly string[], cwd: string, env: Record<string, string> = {}): CliProcess {
   const proc = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
+  const err = textOf(proc.stderr);
   let out = '';
-  proc.stderr?.on('data', (d) => (err += d));
   proc.stdout?.on('data', (d) => (out += d));
   const signals: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
   const exited = new Promise<number>((resolve) =>
@@ -115,19 +101,19 @@ export function spawnCli(args: readonly string[], cwd: string, env: Record<strin
   const p: CliProcess = {
     proc,
     pid: proc.pid ?? -1,
-    stderr: () => err,
+    stderr: () => err.text(),
     stdout: () => out,
     exited,
     async waitFor(re, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = err.match(re);
-        if (m) return m;
-        if (Date.now() > deadline || proc.exitCode !== null) {
-          throw new Error(`waited for ${re} in the stderr of 'hurricane ${args.join(' ')}' (exit ${proc.exitCode}):\n${err.slice(-3000)}`);
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      const text = await err.until(re, timeoutMs).catch((e: Error) => {
+        throw new Error(`'hurricane ${args.join(' ')}' (exit ${proc.exitCode}): ${e.message}`);
+      });
+      return text.match(re) as RegExpMatchArray;
+    },
+    async waitUntil(cond, timeoutMs = 30_000) {
+      await err.until(cond, timeoutMs).catch((e: Error) => {
+        throw new Error(`'hurricane ${args.join(' ')}' (exit ${proc.exitCode}): ${e.message}`);
+      });
     },
   };
   procs.push(p);

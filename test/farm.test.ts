@@ -33,14 +33,8 @@ afterAll(() => {
 const ARCH = Array(20).fill('MB_3_1').join(',');
 const OPERATORS = 256; // mnist: 8 distinct layer contexts × 32 operators
 
-/** Polls until `cond` holds (or fails after `timeoutMs`). */
-async function until(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** The requester's progress line of its 40th (or a later) stored result. */
+const STORED_40 = /\[(4\d|[5-9]\d|1\d\d|2[0-5]\d)\/256\]/;
 
 describe('device farm: agents and requesters through BullMQ on a real redis-server', { timeout: 90_000 }, () => {
   it('two agents fill the same latency store a local profile fills, each model measured once, with the agent in the provenance', async () => {
@@ -103,15 +97,14 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     const b = await startAgent(project({ sim }), redis.url);
     const requester = project({ plugin: false });
     const run = spawnCli(['profile', '--farm', redis.url], requester);
-    await until(() => (a.stderr().match(/measured [0-9a-f]{12}/g) ?? []).length >= 10, 'agent A to finish 10 jobs');
+    await a.waitUntil((t) => (t.match(/measured [0-9a-f]{12}/g) ?? []).length >= 10);
     // kill A while it measures: its last line is a `measuring` line
     let sha = '';
-    await until(() => {
-      const last = a.stderr().trim().split('\n').at(-1) ?? '';
-      const m = last.match(/measuring ([0-9a-f]{12})/);
+    await a.waitUntil((t) => {
+      const m = (t.trim().split('\n').at(-1) ?? '').match(/measuring ([0-9a-f]{12})/);
       if (m?.[1]) sha = m[1];
       return m !== null;
-    }, 'agent A in measurement');
+    });
     a.proc.kill('SIGKILL');
     expect(await run.exited, run.stderr()).toBe(0);
     const rows = operatorRows(requester);
@@ -126,14 +119,17 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
   it('a requester killed and restarted re-attaches to its jobs: nothing is enqueued or measured twice', async () => {
     const redis = await startRedis();
     const log = path.join(temp(), 'measured.log');
-    await startAgent(project({ sim: { delayMs: 15, log } }), redis.url);
+    const agent = await startAgent(project({ sim: { delayMs: 15, log } }), redis.url);
     const requester = project({ plugin: false });
     const first = spawnCli(['profile', '--farm', redis.url], requester);
-    await until(() => operatorRows(requester).length >= 40, '40 stored results');
+    await first.waitFor(STORED_40); // the progress line comes once the result is stored
     first.proc.kill('SIGKILL');
     await first.exited;
     const before = operatorRows(requester).length;
-    await new Promise((r) => setTimeout(r, 500)); // the agent goes on measuring the queued jobs meanwhile
+    // the agent goes on measuring the queued jobs meanwhile: wait for five more of them
+    const measuredLines = (t: string) => (t.match(/measured [0-9a-f]{12}/g) ?? []).length;
+    const sofar = measuredLines(agent.stderr());
+    await agent.waitUntil((t) => measuredLines(t) >= sofar + 5);
     const second = await runCli(['profile', '--farm', redis.url], requester);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/re-attached to \d+ farm jobs/);
@@ -149,7 +145,7 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     await startAgent(project({ sim: { delayMs: 15 } }), redis.url);
     const requester = project({ plugin: false });
     const run = spawnCli(['profile', '--farm', redis.url], requester);
-    await until(() => operatorRows(requester).length >= 40, '40 stored results');
+    await run.waitFor(STORED_40);
     await redis.kill();
     const stored = operatorRows(requester);
     await new Promise((r) => setTimeout(r, 300));

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { exitOf, textOf } from './events.js';
 import { CLI, makeProject, pkgDir, runCli, simProject } from './helpers.js';
 
 const hurricane = (args: string[], cwd: string) => runCli(args, cwd);
@@ -23,9 +24,13 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
         return 0;
       }
     };
-    const child = spawn(process.execPath, [CLI, 'predictor', 'dataset', '-n', '60', '--repeats', '10'], { cwd: dir, stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    for (let i = 0; i < 2400 && networks() < 16; i++) await new Promise((r) => setTimeout(r, 25));
+    const child = spawn(process.execPath, [CLI, 'predictor', 'dataset', '-n', '60', '--repeats', '10'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = exitOf(child);
+    // a progress line is printed once its network is stored: kill after 16 of the 70 measurements
+    await textOf(child.stderr).until(/\[(1[6-9]|[2-6]\d)\/70\]/);
     child.kill('SIGKILL');
     await exited;
     const kept = networks();

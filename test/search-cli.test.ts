@@ -4,13 +4,14 @@
 // work. What each phase records is proven in-process with a dummy engine
 // (packages/core/test/search-phases.test.ts). Sizes are tiny so CI can afford it.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exitOf, fileReady } from './events.js';
 import { CLI, runCli, simProject } from './helpers.js';
 
 const TINY = {
-  train: { batchSize: 16, validationPerClass: 10, checkpointEvery: 3, workers: 1 },
+  train: { batchSize: 16, validationPerClass: 10, checkpointEvery: 1, workers: 1 },
   search: {
     ...{ iterations: 2, supernetSteps: 9, retrainSteps: 30, datasetSize: 20, datasetRepeats: 2 },
     ...{ population: 6, generations: 3, topK: 3, mutations: 2, crossovers: 2, recalibrationBatches: 2, recalibrationBatchSize: 16 },
@@ -28,23 +29,18 @@ const project = (config: Record<string, unknown> = TINY) => {
 const runDir = (dir: string) => path.join(dir, '.hurricane', 'runs', 'hurricane');
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
-/** Starts `hurricane search` and SIGKILLs it once `ready()` holds; returns what `ready` saw. */
-async function killWhen<T>(dir: string, ready: () => T | null): Promise<T> {
+/** Starts `hurricane search` and SIGKILLs it once `read(file)` of a run-folder file gives a value (checked on every change of the folder); returns it. */
+async function killWhen<T>(dir: string, name: string, read: (file: string) => T | null): Promise<T> {
+  mkdirSync(runDir(dir), { recursive: true });
   const child = spawn(process.execPath, [CLI, 'search'], { cwd: dir, stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let seen: T | null = null;
-  for (let i = 0; i < 6000 && seen === null; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    try {
-      seen = ready();
-    } catch {
-      seen = null; // a file caught mid-rename; try again
-    }
+  const exited = exitOf(child);
+  const early = exited.then((code) => Promise.reject(new Error(`the search exited (${code}) before ${name} was ready`)));
+  try {
+    return await Promise.race([fileReady(path.join(runDir(dir), name), read), early]);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
   }
-  child.kill('SIGKILL');
-  await exited;
-  if (seen === null) throw new Error('the search never reached the point to kill it at');
-  return seen;
 }
 
 describe('hurricane search', () => {
@@ -52,16 +48,15 @@ describe('hurricane search', () => {
     const dir = project();
     const run = runDir(dir);
     // 1. killed while training iteration 1's supernet (after its first checkpoint)
-    await killWhen(dir, () => (existsSync(path.join(run, 'supernet-1.safetensors')) ? true : null));
+    await killWhen(dir, 'supernet-1.safetensors', () => true);
     expect(readJson(path.join(run, 'state.json'))).toMatchObject({ profile: {}, space: {}, dataset: {}, predictor: {} });
     // 2. killed during iteration 1's evolution, after a few evaluations
-    const before = await killWhen(dir, () => {
-      const f = path.join(run, 'evolution-1.json');
-      const s = existsSync(f) ? readJson(f) : null;
-      return s && s.evaluated.length >= 3 ? (s.evaluated as { arch: string[] }[]).map((c) => c.arch.join(',')) : null;
+    const before = await killWhen(dir, 'evolution-1.json', (f) => {
+      const s = readJson(f);
+      return s.evaluated.length >= 3 ? (s.evaluated as { arch: string[] }[]).map((c) => c.arch.join(',')) : null;
     });
     // 3. killed while retraining the winner (after its first checkpoint)
-    await killWhen(dir, () => (existsSync(path.join(run, 'retrain.safetensors')) ? true : null));
+    await killWhen(dir, 'retrain.safetensors', () => true);
     expect(readJson(path.join(run, 'state.json')).search).toBeDefined();
     // 4. the rerun finishes every phase, reusing what was done
     const r = await runCli(['search', '--json'], dir, { timeout: 600_000 });

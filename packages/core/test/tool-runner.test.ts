@@ -2,25 +2,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToolError } from '../src/errors.js';
 import { ExecaToolRunner } from '../src/session/execa-tool-runner.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { REPO } from '../../../test/helpers.js';
+import { fileReady, processGone } from '../../../test/events.js';
 
 const script = (name: string) => path.join(REPO, 'test/fixtures/scripts', name);
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-async function waitDead(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    if (!alive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
-
 describe('ExecaToolRunner', () => {
   const runner = new ExecaToolRunner();
 
@@ -40,21 +27,31 @@ describe('ExecaToolRunner', () => {
   });
 
   it('kills the whole process tree on timeout', async () => {
-    const r = await runner.run(process.execPath, [script('spawn-sleeper.mjs')], { timeoutMs: 1_000 });
+    // long enough for two Node start-ups on a loaded machine: the sleeper and its grandchild
+    const r = await runner.run(process.execPath, [script('spawn-sleeper.mjs')], { timeoutMs: 8_000 });
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBeNull();
     const grandchild = Number(r.stdout.trim());
     expect(grandchild).toBeGreaterThan(0);
-    expect(await waitDead(grandchild)).toBe(true);
-  });
+    expect(await processGone(grandchild)).toBe(true);
+  }, 30_000);
 
   it('kills the whole process tree when aborted', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hurricane-abort-'));
+    const pidFile = path.join(dir, 'grandchild.pid');
     const controller = new AbortController();
-    const pending = runner.run(process.execPath, [script('spawn-sleeper.mjs')], { timeoutMs: 60_000, signal: controller.signal });
-    setTimeout(() => controller.abort(), 700);
+    const pending = runner.run(process.execPath, [script('spawn-sleeper.mjs')], {
+      timeoutMs: 60_000,
+      signal: controller.signal,
+      env: { PID_FILE: pidFile },
+    });
+    // abort once the grandchild runs (its pid file is whole), so there is a tree to kill
+    const grandchild = await fileReady(pidFile, (f) => (/^\d+\n$/.test(readFileSync(f, 'utf8')) ? Number(readFileSync(f, 'utf8')) : null));
+    controller.abort();
     const r = await pending;
     expect(r.aborted).toBe(true);
-    expect(await waitDead(Number(r.stdout.trim()))).toBe(true);
+    expect(await processGone(grandchild)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('throws a ToolError naming a program that does not exist', async () => {
