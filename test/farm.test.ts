@@ -119,21 +119,29 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
   it('a requester killed and restarted re-attaches to its jobs: nothing is enqueued or measured twice', async () => {
     const redis = await startRedis();
     const log = path.join(temp(), 'measured.log');
-    const agent = await startAgent(project({ sim: { delayMs: 15, log } }), redis.url);
+    // a lock longer than the agent's pause below, so that its job in measurement is not taken as stalled
+    const agent = await startAgent(project({ sim: { delayMs: 15, log }, farm: { lockMs: 30_000 } }), redis.url);
     const requester = project({ plugin: false });
     const first = spawnCli(['profile', '--farm', redis.url], requester);
     await first.waitFor(STORED_40); // the progress line comes once the result is stored
     first.proc.kill('SIGKILL');
     await first.exited;
     const before = operatorRows(requester).length;
-    // the agent goes on measuring the queued jobs meanwhile: wait for five more of them
+    // the agent goes on measuring the queued jobs meanwhile: wait for five more of them, then pause it
+    // (SIGSTOP) so that the rest stay queued until the new requester has found them
     const measuredLines = (t: string) => (t.match(/measured [0-9a-f]{12}/g) ?? []).length;
     const sofar = measuredLines(agent.stderr());
     await agent.waitUntil((t) => measuredLines(t) >= sofar + 5);
-    const second = await runCli(['profile', '--farm', redis.url], requester);
-    expect(second.code, second.stderr).toBe(0);
-    expect(second.stderr).toMatch(/re-attached to \d+ farm jobs/);
-    expect(second.stdout).toContain(`${OPERATORS - before} new, ${before} reused`);
+    agent.proc.kill('SIGSTOP');
+    const second = spawnCli(['profile', '--json', '--farm', redis.url], requester);
+    try {
+      await second.waitFor(/re-attached to [1-9]\d* farm jobs/);
+    } finally {
+      agent.proc.kill('SIGCONT');
+    }
+    expect(await second.exited, second.stderr()).toBe(0);
+    const summary = JSON.parse(second.stdout());
+    expect(summary).toMatchObject({ measured: OPERATORS - before, reused: before });
     expect(operatorRows(requester)).toHaveLength(OPERATORS);
     const measured = measurementLog(log);
     expect(measured).toHaveLength(OPERATORS);

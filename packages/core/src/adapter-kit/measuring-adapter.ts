@@ -76,31 +76,28 @@ async function measureInBatches(adapter: HardwareAdapter, jobs: readonly Measure
   }
 }
 
+/** `get()` calls `fn` once and keeps its promise (a rejected one is forgotten); `fresh` calls it again. */
+function once<T>(fn: () => Promise<T>): (o?: { readonly fresh?: boolean }) => Promise<T> {
+  let kept: Promise<T> | undefined;
+  return (o = {}) => {
+    if (o.fresh || !kept)
+      kept = fn().catch((error: unknown) => {
+        kept = undefined;
+        throw error;
+      });
+    return kept;
+  };
+}
+
 /** Wraps `adapter` so that it has the one measure call and a per-session health check and description. */
 export function measuringAdapter(adapter: HardwareAdapter): MeasuringAdapter {
   if ('inner' in adapter && typeof (adapter as MeasuringAdapter).measureMany === 'function') return adapter as MeasuringAdapter;
-  let health: Promise<HealthReport> | undefined;
-  let description: Promise<HardwareDescription> | undefined;
   return {
     inner: adapter,
     id: adapter.id,
     description: adapter.description,
-    healthCheck(o = {}) {
-      if (o.fresh || !health)
-        health = adapter.healthCheck().catch((error: unknown) => {
-          health = undefined;
-          throw error;
-        });
-      return health;
-    },
-    describe(o = {}) {
-      if (o.fresh || !description)
-        description = adapter.describe().catch((error: unknown) => {
-          description = undefined;
-          throw error;
-        });
-      return description;
-    },
+    healthCheck: once(() => adapter.healthCheck()),
+    describe: once(() => adapter.describe()),
     prepare: (model, options) => adapter.prepare(model, options),
     measure: (model, options) => adapter.measure(model, options),
     measureMany(jobs, onResult, options = {}) {

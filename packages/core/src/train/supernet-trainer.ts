@@ -7,8 +7,7 @@ import type { Architecture } from '../space/architecture.js';
 import type { Backbone } from '../space/backbone.js';
 import { PathEvaluator } from './path-evaluator.js';
 import { trainingProgress } from './progress.js';
-import type { LrSchedule } from './schedule.js';
-import { loadCheckpointWeights, trainNetwork } from './trainer.js';
+import { type NetworkTrainingOptions, loadCheckpointWeights, trainNetwork } from './trainer.js';
 
 /** Where the trainer keeps its checkpoints and records finished trainings (a search's run folder). */
 export interface TrainingJournal {
@@ -20,21 +19,15 @@ export interface TrainingJournal {
 }
 
 /** The recipe of every supernet of a search (the config's `train` and `search` blocks). */
-export interface SupernetRecipe {
-  readonly seed: number;
-  readonly steps: number;
-  readonly batchSize: number;
-  readonly lr: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly labelSmoothing: number;
-  readonly schedule: LrSchedule;
-  readonly lossTarget?: number | undefined;
+export type SupernetRecipe = Pick<
+  NetworkTrainingOptions,
+  'seed' | 'steps' | 'batchSize' | 'lr' | 'momentum' | 'weightDecay' | 'labelSmoothing' | 'schedule' | 'lossTarget'
+> & {
   readonly checkpointEvery: number;
+  readonly workers: number;
   readonly recalibrationBatches: number;
   readonly recalibrationBatchSize: number;
-  readonly workers: number;
-}
+};
 
 /** The sub-space one iteration trains over: each layer's choices and the active layers. */
 export interface TrainedSpace {
