@@ -49,6 +49,7 @@ const SDK_FIX =
 export class SnpeAdapter implements HardwareAdapter {
   readonly id: string;
   readonly description: string;
+  private described: Promise<HardwareDescription> | undefined;
 
   constructor(
     readonly runtime: SnpeRuntime,
@@ -69,7 +70,16 @@ export class SnpeAdapter implements HardwareAdapter {
     return root ? [path.join(root, 'bin', 'x86_64-linux-clang')] : [];
   }
 
-  async describe(): Promise<HardwareDescription> {
+  /** The device and runtime, from the health check; once known, kept for the adapter's life (one session). */
+  describe(): Promise<HardwareDescription> {
+    this.described ??= this.describeNow().then((d) => {
+      if (d.deviceFingerprint === 'unknown') this.described = undefined; // no device yet: ask again next time
+      return d;
+    });
+    return this.described;
+  }
+
+  private async describeNow(): Promise<HardwareDescription> {
     const report = await this.healthCheck();
     const device = report.checks.find((c) => c.name === 'device (adb)');
     const version = report.checks.find((c) => c.name === 'snpe-net-run');

@@ -16,6 +16,7 @@ import { type FarmConfig, connectRedis, queueConnection, redactUrl } from './con
 import { describeDevice, listDevices } from './device-registry.js';
 import { FarmRequest, type FarmJob } from './farm-request.js';
 import { type Announcement, type FarmDevice, type FarmTarget, queueName } from './protocol.js';
+import { healthReport } from '../adapter-kit/skeleton.js';
 
 /** Options of {@link FarmAdapter}. */
 export interface FarmAdapterOptions {
@@ -168,7 +169,7 @@ export class FarmAdapter implements HardwareAdapter {
       const detail = (error as Error).message;
       checks.push({ name: checks.length === 0 ? 'farm redis' : 'farm agents', status: 'error', detail, fix: 'see docs/device-farm.md' });
     }
-    return { adapterId: this.id, ready: checks.every((c) => c.status === 'ok' || c.status === 'warn'), checks };
+    return healthReport(this.id, checks);
   }
 
   async prepare(model: OnnxModel): Promise<PreparedModel> {

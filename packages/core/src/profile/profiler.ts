@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { failingChecks } from '../adapter-kit/checks.js';
-import { type MeasureJob, measuringAdapter } from '../adapter-kit/measuring-adapter.js';
+import { type MeasureJob, type MeasuringAdapter, measuringAdapter } from '../adapter-kit/measuring-adapter.js';
 import { HurricaneError } from '../errors.js';
-import type { HardwareAdapter, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
+import type { HardwareAdapter, HardwareDescription, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
 import { exportOperator } from '../onnx/model-files.js';
 import { layerContexts, type Backbone, type LayerContext } from '../space/backbone.js';
 import type { LatencyStore, OperatorKey } from './latency-store.js';
@@ -68,6 +68,35 @@ async function prepareOperator(o: ProfileOptions, ctx: LayerContext, operator: s
   );
 }
 
+/** The device and runtime the adapter measures on; a {@link HurricaneError} when it cannot name them (no stable store key). */
+async function measuredDevice(adapter: MeasuringAdapter, doctorCommand: string): Promise<HardwareDescription> {
+  await assertReady(adapter, doctorCommand);
+  const d = await adapter.describe();
+  if (d.deviceFingerprint === 'unknown' || d.runtimeVersion === 'unknown') {
+    throw new HurricaneError(
+      `${adapter.id} cannot name its device or runtime version, so its measurements could not be stored under a stable key`,
+    );
+  }
+  return d;
+}
+
+/** Exports and prepares every pending operator: one job each, grouped by layer context, keyed by its store key. */
+async function operatorJobs(o: ProfileOptions, pending: readonly Pending[], keyOf: (t: Pending) => OperatorKey): Promise<MeasureJob[]> {
+  const jobs: MeasureJob[] = [];
+  for (const t of pending) {
+    if (o.signal?.aborted) throw new HurricaneError('profiling aborted; finished measurements are kept, run it again to resume');
+    const model = await prepareOperator(o, t.ctx, t.operator);
+    jobs.push({ model, key: `operator:${Object.values(keyOf(t)).join('|')}`, group: t.ctx.contextId });
+  }
+  return jobs;
+}
+
+/** One operator in one layer context still to measure. */
+interface Pending {
+  readonly ctx: LayerContext;
+  readonly operator: string;
+}
+
 /**
  * Algorithm 1's profiling: every allowed operator in every distinct layer context is exported to
  * ONNX, prepared by the adapter and measured through its one `measureMany` call (the operators of
@@ -79,65 +108,38 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
   const started = performance.now();
   const progress = o.progress ?? silentProgress;
   const adapter = measuringAdapter(o.adapter);
-  await assertReady(adapter, o.doctorCommand ?? 'hurricane doctor');
-  const d = await adapter.describe();
-  if (d.deviceFingerprint === 'unknown' || d.runtimeVersion === 'unknown') {
-    throw new HurricaneError(
-      `${adapter.id} cannot name its device or runtime version, so its measurements could not be stored under a stable key`,
-    );
-  }
-  const contexts = distinctContexts(o.backbone);
-  const keyOf = (operator: string, contextId: string): OperatorKey => ({
+  const d = await measuredDevice(adapter, o.doctorCommand ?? 'hurricane doctor');
+  const { deviceFingerprint, runtimeVersion } = d;
+  const keyOf = (t: Pending): OperatorKey => ({
     adapterId: adapter.id,
-    deviceFingerprint: d.deviceFingerprint,
-    runtimeVersion: d.runtimeVersion,
-    operator,
-    contextId,
+    deviceFingerprint,
+    runtimeVersion,
+    operator: t.operator,
+    contextId: t.ctx.contextId,
   });
-  const pending: { ctx: LayerContext; operator: string }[] = [];
-  for (const ctx of contexts) {
-    for (const operator of o.backbone.operators) {
-      if (o.force || !o.store.getOperator(keyOf(operator, ctx.contextId))) pending.push({ ctx, operator });
-    }
-  }
-  const total = contexts.length * o.backbone.operators.length;
+  const contexts = distinctContexts(o.backbone);
+  const all = contexts.flatMap((ctx) => o.backbone.operators.map((operator) => ({ ctx, operator })));
+  const pending = all.filter((t) => o.force || !o.store.getOperator(keyOf(t)));
   const results: { key: OperatorKey; measurement: LatencyMeasurement }[] = [];
-  let timedMs = 0;
-  progress.start(total, total - pending.length, `profiling ${adapter.id} (${d.device}), preset ${o.backbone.name}`);
+  progress.start(all.length, all.length - pending.length, `profiling ${adapter.id} (${d.device}), preset ${o.backbone.name}`);
   try {
-    const jobs: MeasureJob[] = [];
-    for (const t of pending) {
-      if (o.signal?.aborted) throw new HurricaneError('profiling aborted; finished measurements are kept, run it again to resume');
-      const key = keyOf(t.operator, t.ctx.contextId);
-      jobs.push({
-        model: await prepareOperator(o, t.ctx, t.operator),
-        key: `operator:${Object.values(key).join('|')}`,
-        group: t.ctx.contextId,
-      });
-    }
-    await adapter.measureMany(
-      jobs,
-      (i, m, note) => {
-        const t = pending[i] as { ctx: LayerContext; operator: string };
-        const key = keyOf(t.operator, t.ctx.contextId);
-        o.store.putOperator(key, m);
-        results.push({ key, measurement: m });
-        timedMs += m.timedMs ?? 0;
-        progress.advance(1, `${t.ctx.contextId} ${t.operator} ${m.medianMs.toFixed(3)} ms · ${note}`);
-      },
-      { ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}), ...(o.signal ? { signal: o.signal } : {}) },
-    );
+    const onResult = (i: number, m: LatencyMeasurement, note: string) => {
+      const t = pending[i] as Pending;
+      o.store.putOperator(keyOf(t), m);
+      results.push({ key: keyOf(t), measurement: m });
+      progress.advance(1, `${t.ctx.contextId} ${t.operator} ${m.medianMs.toFixed(3)} ms · ${note}`);
+    };
+    const options = { ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}), ...(o.signal ? { signal: o.signal } : {}) };
+    await adapter.measureMany(await operatorJobs(o, pending, keyOf), onResult, options);
   } finally {
     progress.stop();
   }
+  const timedMs = results.reduce((a, r) => a + (r.measurement.timedMs ?? 0), 0);
+  const summary = { adapterId: adapter.id, device: d.device, deviceFingerprint, runtimeVersion, total: all.length };
   return {
-    adapterId: adapter.id,
-    device: d.device,
-    deviceFingerprint: d.deviceFingerprint,
-    runtimeVersion: d.runtimeVersion,
-    total,
+    ...summary,
     measured: pending.length,
-    reused: total - pending.length,
+    reused: all.length - pending.length,
     wallMs: performance.now() - started,
     timedMs,
     results,

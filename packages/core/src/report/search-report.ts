@@ -32,80 +32,83 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/** The winner's figures and its layers. */
+function winnerSections(ctx: SearchReportData): string[] {
+  const { retrain, verify } = ctx;
+  const contexts = layerContexts(ctx.backbone);
+  const predicted = (v: VerifySummary) =>
+    `${ms(v.predictedMs)}${v.predictedStdMs !== undefined ? ` ± ${v.predictedStdMs.toFixed(3)}` : ''}`;
+  const figures = [
+    retrain ? pct(retrain.testAccuracy) : '–',
+    verify ? ms(verify.measuredMs) : '–',
+    verify ? predicted(verify) : '–',
+    verify ? mega(verify.flops) : '–',
+    verify ? mega(verify.params) : '–',
+    verify ? (verify.withinBudget ? 'yes' : '**NO — over budget**') : '–',
+  ];
+  const layers = ctx.winner.map((op, l) => {
+    const c = contexts[l];
+    return [l, c?.stage ?? '', c ? `${c.h}x${c.w}x${c.cin} s${c.stride}` : '', `\`${op}\``, ctx.candidates[l]?.length ?? ''];
+  });
+  return [
+    '## Winner',
+    table(['test accuracy', 'measured latency', 'predicted latency', 'FLOPs', 'params', 'within budget'], [figures]),
+    table(['layer', 'stage', 'input', 'operator', 'candidates'], layers),
+  ];
+}
+
+/** One row per coordinate-ascent iteration. */
+function stepsSections(ctx: SearchReportData): string[] {
+  const head = [
+    'step',
+    'active layers',
+    'supernet iterations',
+    'loss EMA',
+    'stopped by',
+    'evaluated',
+    'rejected by budget',
+    'best validation',
+  ];
+  const rows = ctx.iterations.map((it) => [
+    ...[it.iteration, `${it.activeLayers[0]}–${it.activeLayers.at(-1)}`, it.training.steps, it.training.lossEma.toFixed(4)],
+    ...[it.training.stoppedBy, it.evaluated.length, it.rejected, pct(it.best.accuracy)],
+  ]);
+  return ['## Search steps', table(head, rows)];
+}
+
+/** The hardware's Table 1: the kept operators per layer with their latencies. */
+function profileSections(ctx: SearchReportData): string[] {
+  const rows = ctx.space.layers.map((l) => [
+    l.layer,
+    l.kept.map((op) => `${op} (${l.ranking.find((r) => r.operator === op)?.latencyMs.toFixed(4)})`).join(', '),
+    l.exploring ?? '–',
+  ]);
+  return [
+    `## Operator profile of ${ctx.space.adapterId} (Table 1): the kept operators per layer, best score first`,
+    table(['layer', 'kept (latency ms)', 'exploring'], rows),
+  ];
+}
+
 /** The report's content as sections of Markdown, plus the two charts as SVG. */
 async function content(ctx: SearchReportData) {
-  const { record, retrain, verify, iterations } = ctx;
+  const { record, iterations } = ctx;
   const all = iterations.flatMap((it) => it.evaluated.map((c) => ({ ...c, iteration: it.iteration })));
   const front = paretoFront(all);
   const winnerKey = ctx.winner.join(',');
-  const points = all.map((c, i) => ({
-    ...c,
-    pareto: front.has(i),
-    winner: c.arch.join(',') === winnerKey && c.iteration === iterations.at(-1)?.iteration,
-  }));
-  const contexts = layerContexts(ctx.backbone);
+  const last = iterations.at(-1)?.iteration;
+  const points = all.map((c, i) => ({ ...c, pareto: front.has(i), winner: c.arch.join(',') === winnerKey && c.iteration === last }));
   const steps = iterations.reduce((a, it) => a + it.training.steps, 0);
-  const md: string[] = [];
-  md.push(`# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${ctx.space.adapterId} (${ctx.space.device})`);
-  md.push(
+  const md = [
+    `# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${ctx.space.adapterId} (${ctx.space.device})`,
     [
       `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${record?.startedAt}, ${record?.createdBy}`,
       `- latency budget **${ctx.budgetMs} ms**; ${all.length} candidates evaluated, ${steps} supernet training iterations`,
       `- winner: \`${ctx.winner.join(' ')}\``,
     ].join('\n'),
-  );
-  md.push('## Winner');
-  md.push(
-    table(
-      ['test accuracy', 'measured latency', 'predicted latency', 'FLOPs', 'params', 'within budget'],
-      [
-        [
-          retrain ? pct(retrain.testAccuracy) : '–',
-          verify ? ms(verify.measuredMs) : '–',
-          verify ? `${ms(verify.predictedMs)}${verify.predictedStdMs !== undefined ? ` ± ${verify.predictedStdMs.toFixed(3)}` : ''}` : '–',
-          verify ? mega(verify.flops) : '–',
-          verify ? mega(verify.params) : '–',
-          verify ? (verify.withinBudget ? 'yes' : '**NO — over budget**') : '–',
-        ],
-      ],
-    ),
-  );
-  md.push(
-    table(
-      ['layer', 'stage', 'input', 'operator', 'candidates'],
-      ctx.winner.map((op, l) => {
-        const c = contexts[l];
-        return [l, c?.stage ?? '', c ? `${c.h}x${c.w}x${c.cin} s${c.stride}` : '', `\`${op}\``, ctx.candidates[l]?.length ?? ''];
-      }),
-    ),
-  );
-  md.push('## Search steps');
-  md.push(
-    table(
-      ['step', 'active layers', 'supernet iterations', 'loss EMA', 'stopped by', 'evaluated', 'rejected by budget', 'best validation'],
-      iterations.map((it) => [
-        it.iteration,
-        `${it.activeLayers[0]}–${it.activeLayers.at(-1)}`,
-        it.training.steps,
-        it.training.lossEma.toFixed(4),
-        it.training.stoppedBy,
-        it.evaluated.length,
-        it.rejected,
-        pct(it.best.accuracy),
-      ]),
-    ),
-  );
-  md.push(`## Operator profile of ${ctx.space.adapterId} (Table 1): the kept operators per layer, best score first`);
-  md.push(
-    table(
-      ['layer', 'kept (latency ms)', 'exploring'],
-      ctx.space.layers.map((l) => [
-        l.layer,
-        l.kept.map((op) => `${op} (${l.ranking.find((r) => r.operator === op)?.latencyMs.toFixed(4)})`).join(', '),
-        l.exploring ?? '–',
-      ]),
-    ),
-  );
+    ...winnerSections(ctx),
+    ...stepsSections(ctx),
+    ...profileSections(ctx),
+  ];
   const scatter = await renderSvg(candidatesChart(points, ctx.budgetMs));
   const bars = await renderSvg(stepsChart(iterations.map((it) => ({ step: `iteration ${it.iteration}`, steps: it.training.steps }))));
   return { md, scatter, bars };

@@ -167,31 +167,59 @@ function operatorTable(store: SqliteLatencyStore, hw: DatasetHardware, backbone:
   );
 }
 
+/** The session's hardware, checked against the device the space was reduced for. */
+async function datasetHardware(session: HurricaneSession, space: ReducedSpace): Promise<DatasetHardware> {
+  const adapter = session.adapter();
+  await assertReady(adapter, session.command('doctor'));
+  const d = await adapter.describe();
+  const hw = { adapterId: adapter.id, device: d.device, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion };
+  if (hw.deviceFingerprint !== space.deviceFingerprint) {
+    throw new HurricaneError(
+      `${spacePath(session)} was reduced for device ${space.deviceFingerprint}, but ${adapter.id} now measures ${hw.deviceFingerprint}: run '${session.command('space')}' again`,
+    );
+  }
+  return hw;
+}
+
+/** Writes the encoded CSV (first measurements) and its sidecar (encoding, hardware, operator latencies, noise floor from the repeats). */
+function writeDataset(
+  csv: string,
+  store: SqliteLatencyStore,
+  d: { space: ReducedSpace; hw: DatasetHardware; archs: readonly Architecture[]; repeats: number; seed: number },
+): DatasetMeta {
+  const keyOf = (a: Architecture): NetworkKey => ({ ...d.hw, preset: d.space.preset, arch: a.join(',') });
+  const latency = (a: Architecture, trial: number): number => (store.getNetwork(keyOf(a), trial) as LatencyMeasurement).medianMs;
+  const repeated = d.archs.slice(0, d.repeats);
+  const [first, second] = [repeated.map((a) => latency(a, 0)), repeated.map((a) => latency(a, 1))];
+  const encoding = spaceEncoding(d.space);
+  const meta: DatasetMeta = {
+    ...{ format: 'hurricane-predictor-dataset', version: 1, encoding, hardware: d.hw, seed: d.seed, statistic: 'median' },
+    architectures: d.archs.map((a) => a.join(',')),
+    operatorLatencyMs: operatorTable(store, d.hw, preset(d.space.preset), d.space),
+    noiseFloor: d.repeats >= 2 ? { pairs: d.repeats, ...predictionMetrics(second, first) } : null,
+  };
+  const rows = d.archs.map((a) => encodeArchitecture(d.space, a));
+  writeLatencyCsv(
+    csv,
+    encoding.columns,
+    rows,
+    d.archs.map((a) => latency(a, 0)),
+  );
+  writeFileAtomicSync(metaPathOf(csv), `${JSON.stringify(meta, null, 2)}\n`);
+  return meta;
+}
+
 /**
  * `hurricane predictor dataset` (docs/method.md §6): samples `n` architectures uniformly from the session's
  * reduced space (profiling and reducing first when there is none), measures each whole network on
- * the session's hardware into the latency store (committed per batch: a killed run resumes), measures
+ * the session's hardware into the latency store (committed as each arrives: a killed run resumes), measures
  * `repeats` of them a second time for the noise floor, and writes the encoded CSV with its sidecar.
  */
 export async function measureDataset(session: HurricaneSession, o: DatasetOptions): Promise<DatasetSummary> {
   const started = performance.now();
   const progress = o.progress ?? silentProgress;
   const space = await spaceOrBuild(session, progress, o.signal);
-  const backbone = preset(space.preset);
-  const adapter = session.adapter();
-  await assertReady(adapter, session.command('doctor'));
-  const d = await adapter.describe();
-  const hw: DatasetHardware = {
-    adapterId: adapter.id,
-    device: d.device,
-    deviceFingerprint: d.deviceFingerprint,
-    runtimeVersion: d.runtimeVersion,
-  };
-  if (hw.deviceFingerprint !== space.deviceFingerprint) {
-    throw new HurricaneError(
-      `${spacePath(session)} was reduced for device ${space.deviceFingerprint}, but ${adapter.id} now measures ${hw.deviceFingerprint}: run '${session.command('space')}' again`,
-    );
-  }
+  const hw = await datasetHardware(session, space);
   const seed = o.seed ?? session.config.core.seed;
   const sampled = sampleArchitectures(space, o.n, seed);
   // winners that `hurricane search` measured on the hardware join the data set (the next predictor learns from them)
@@ -203,45 +231,12 @@ export async function measureDataset(session: HurricaneSession, o: DatasetOption
   try {
     const jobs: Job[] = [...archs.map((arch) => ({ arch, trial: 0 })), ...archs.slice(0, repeats).map((arch) => ({ arch, trial: 1 }))];
     const pending = jobs.filter((j) => !store.getNetwork(keyOf(j.arch), j.trial));
-    progress.start(
-      jobs.length,
-      jobs.length - pending.length,
-      `measuring ${o.n} ${space.preset} networks (+${repeats} repeats) on ${adapter.id} (${d.device})`,
-    );
-    try {
-      await measureJobs(session, adapter, backbone, pending, {
-        store,
-        keyOf,
-        batchSize: o.batchSize ?? 8,
-        progress,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-    } finally {
-      progress.stop();
-    }
-    const latency = (a: Architecture, trial: number): number => (store.getNetwork(keyOf(a), trial) as LatencyMeasurement).medianMs;
-    const first = archs.slice(0, repeats).map((a) => latency(a, 0));
-    const second = archs.slice(0, repeats).map((a) => latency(a, 1));
-    const encoding = spaceEncoding(space);
-    const meta: DatasetMeta = {
-      format: 'hurricane-predictor-dataset',
-      version: 1,
-      encoding,
-      hardware: hw,
-      seed,
-      statistic: 'median',
-      architectures: archs.map((a) => a.join(',')),
-      operatorLatencyMs: operatorTable(store, hw, backbone, space),
-      noiseFloor: repeats >= 2 ? { pairs: repeats, ...predictionMetrics(second, first) } : null,
-    };
+    const label = `measuring ${o.n} ${space.preset} networks (+${repeats} repeats) on ${hw.adapterId} (${hw.device})`;
+    progress.start(jobs.length, jobs.length - pending.length, label);
+    const options = { store, keyOf, batchSize: o.batchSize ?? 8, progress, ...(o.signal ? { signal: o.signal } : {}) };
+    await measureJobs(session, session.adapter(), preset(space.preset), pending, options).finally(() => progress.stop());
     const csv = o.output ?? datasetPath(session);
-    writeLatencyCsv(
-      csv,
-      encoding.columns,
-      archs.map((a) => encodeArchitecture(space, a)),
-      archs.map((a) => latency(a, 0)),
-    );
-    writeFileAtomicSync(metaPathOf(csv), `${JSON.stringify(meta, null, 2)}\n`);
+    const meta = writeDataset(csv, store, { space, hw, archs, repeats, seed });
     return { csv, meta, measured: pending.length, reused: jobs.length - pending.length, wallMs: performance.now() - started };
   } finally {
     store.close();
