@@ -206,20 +206,20 @@ describe('reduceSpace against a hand-made latency table', () => {
     // equal latencies: with alpha = 1 the operator with the most FLOPs·params^β wins
     const big = reduceSpace(four, () => 1, new Eq4Scoring({ alpha: 1, beta: 0 }), meta, PAPER);
     expect(big.layers[2]?.kept[0]).toBe(big.layers[2]?.ranking.reduce((a, r) => (r.flops > a.flops ? r : a)).operator);
-    expect(() => reduceSpace(four, () => 1, eq4, meta, { keep: 4, exploringIndex: 2, exploringLayers: 4 })).toThrow(
+    expect(() => reduceSpace(four, () => 1, eq4, meta, { keep: 4, exploringIndex: 2, exploringLayers: 4, statistic: 'p10' })).toThrow(
       'reduction.exploringIndex must be ≥ keep (4), got 2',
     );
   });
 
   it('names missing latencies', () => {
     const n = distinctContexts(four).length;
-    expect(() => reduceSpace(four, (op) => (op === 'MB_3_3' ? undefined : 1), eq4, meta)).toThrow(
+    expect(() => reduceSpace(four, (op) => (op === 'MB_3_3' ? undefined : 1), eq4, meta, PAPER)).toThrow(
       new RegExp(`^${n} operator latencies are missing \\(e\\.g\\. MB_3_3@`),
     );
   });
 
   it('prints the Table 1 analogue as Markdown, one row per stage and context', () => {
-    const s = reduceSpace(PRESETS.cifar(), (op) => PRESETS.cifar().operators.indexOf(op) + 1, eq4, meta);
+    const s = reduceSpace(PRESETS.cifar(), (op) => PRESETS.cifar().operators.indexOf(op) + 1, eq4, meta, PAPER);
     const md = spaceTable(s, PRESETS.cifar());
     expect(md).toContain('| stage | layers | input | C_in→C_out | stride | kept operators (best first, p10 latency) | exploring |');
     expect(md).toMatch(
