@@ -5,7 +5,7 @@ import type { PredictionMetrics } from '../../predict/metrics.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
 import { numberIn, positiveInt } from './numbers.js';
-import { evaluateFromFile, fitPredictor, predictFromFile } from '../../workflows/predictor-run.js';
+import { type FitSummary, evaluateFromFile, fitPredictor, predictFromFile } from '../../workflows/predictor-run.js';
 
 /** One line of metrics, as every predictor command prints them. */
 export function metricsLine(m: PredictionMetrics): string {
@@ -52,6 +52,38 @@ export async function datasetCommand(
   return ExitCode.Success;
 }
 
+/** What `hurricane predictor fit` prints in words: the choice, the fit, and each error beside the noise floor. */
+function printFit(io: CliIO, s: FitSummary): void {
+  const p = s.predictor;
+  if (s.selection) {
+    io.out(`auto chose ${s.selection.reason}`);
+    for (const k of s.selection.skipped) io.out(`  skipped ${k}`);
+  }
+  const hp = Object.entries(p.model.hyperparameters)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : String(v)}`)
+    .join(', ');
+  io.out(`fitted ${p.model.kind} (${hp}) on ${p.training.rows} of ${rel(p.training.source)}'s rows in ${(s.fitMs / 1000).toFixed(1)} s`);
+  if (p.metrics.holdout) io.out(`held-out: ${metricsLine(p.metrics.holdout)}`);
+  if (p.metrics.crossValidation) io.out(`${p.metrics.crossValidation.folds}-fold CV: ${metricsLine(p.metrics.crossValidation)}`);
+  io.out(
+    p.metrics.noiseFloor
+      ? `noise floor: ${metricsLine(p.metrics.noiseFloor)}`
+      : 'noise floor: unknown (the data were not measured by hurricane predictor dataset)',
+  );
+  io.out(`wrote ${rel(s.file)}`);
+}
+
+/** The model options given on the command line, each checked as its flag. */
+function modelOptions(opts: { alpha?: string; nu?: string; lengthScale?: string; fixed?: boolean }): Record<string, unknown> {
+  const inf = Number.POSITIVE_INFINITY;
+  return {
+    ...(opts.alpha !== undefined ? { alpha: numberIn(opts.alpha, '--alpha', 0, inf) } : {}),
+    ...(opts.nu !== undefined ? { nu: numberIn(opts.nu, '--nu', 0, inf, true) } : {}),
+    ...(opts.lengthScale !== undefined ? { lengthScale: numberIn(opts.lengthScale, '--length-scale', 0, inf, true) } : {}),
+    ...(opts.fixed ? { fixed: true } : {}),
+  };
+}
+
 /** `hurricane predictor fit`: fit a model (or `auto`) on a latency CSV and write the predictor file. */
 export async function fitCommand(
   session: HurricaneSession,
@@ -69,57 +101,21 @@ export async function fitCommand(
     json?: boolean;
   },
 ): Promise<number> {
-  const options: Record<string, unknown> = {
-    ...(opts.alpha !== undefined ? { alpha: numberIn(opts.alpha, '--alpha', 0, Number.POSITIVE_INFINITY) } : {}),
-    ...(opts.nu !== undefined ? { nu: numberIn(opts.nu, '--nu', 0, Number.POSITIVE_INFINITY, true) } : {}),
-    ...(opts.lengthScale !== undefined
-      ? { lengthScale: numberIn(opts.lengthScale, '--length-scale', 0, Number.POSITIVE_INFINITY, true) }
-      : {}),
-    ...(opts.fixed ? { fixed: true } : {}),
-  };
   const s = await fitPredictor(session, {
     train: opts.train,
     output: opts.output,
     ...(opts.model !== undefined ? { model: opts.model } : {}),
-    options,
+    options: modelOptions(opts),
     ...(opts.testShare !== undefined ? { testShare: numberIn(opts.testShare, '--test-share', 0, 1, true) } : {}),
     ...(opts.folds !== undefined ? { folds: positiveInt(opts.folds, '--folds') } : {}),
     onStage: (what) => io.err(`hurricane: ${what}`),
   });
-  const p = s.predictor;
-  if (opts.json) {
-    io.out(
-      JSON.stringify(
-        {
-          file: s.file,
-          model: p.model.kind,
-          hyperparameters: p.model.hyperparameters,
-          metrics: p.metrics,
-          selection: p.selection ?? null,
-          fitMs: s.fitMs,
-        },
-        null,
-        2,
-      ),
-    );
-    return ExitCode.Success;
+  if (!opts.json) printFit(io, s);
+  else {
+    const p = s.predictor;
+    const out = { file: s.file, model: p.model.kind, hyperparameters: p.model.hyperparameters, metrics: p.metrics };
+    io.out(JSON.stringify({ ...out, selection: p.selection ?? null, fitMs: s.fitMs }, null, 2));
   }
-  if (s.selection) {
-    io.out(`auto chose ${s.selection.reason}`);
-    for (const k of s.selection.skipped) io.out(`  skipped ${k}`);
-  }
-  const hp = Object.entries(p.model.hyperparameters)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : String(v)}`)
-    .join(', ');
-  io.out(`fitted ${p.model.kind} (${hp}) on ${p.training.rows} of ${rel(p.training.source)}'s rows in ${(s.fitMs / 1000).toFixed(1)} s`);
-  if (p.metrics.holdout) io.out(`held-out: ${metricsLine(p.metrics.holdout)}`);
-  if (p.metrics.crossValidation) io.out(`${p.metrics.crossValidation.folds}-fold CV: ${metricsLine(p.metrics.crossValidation)}`);
-  io.out(
-    p.metrics.noiseFloor
-      ? `noise floor: ${metricsLine(p.metrics.noiseFloor)}`
-      : 'noise floor: unknown (the data were not measured by hurricane predictor dataset)',
-  );
-  io.out(`wrote ${rel(s.file)}`);
   return ExitCode.Success;
 }
 

@@ -1,10 +1,31 @@
 import { positiveInt } from './numbers.js';
 import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode } from '../../errors.js';
-import { trainFromConfig } from '../../workflows/train-run.js';
+import { type TrainRunSummary, trainFromConfig } from '../../workflows/train-run.js';
 import { onHardStop, onInterrupt } from '../interrupt.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
+
+/** What `hurricane train` prints: JSON, or two lines (the training, then the probe). */
+function printTraining(io: CliIO, s: TrainRunSummary, json: boolean): void {
+  const e = s.probe.evaluation;
+  if (json) {
+    const probe = { arch: s.probe.arch, accuracy: e.accuracy, loss: e.loss, images: e.count, runtime: e.runtime };
+    const out = {
+      ...{ steps: s.steps, stopped_by: s.stoppedBy, resumed_from: s.resumedFrom, loss_ema: s.lossEma, preset: s.preset },
+      ...{ engine: s.engine.engine, workers: s.workers, checkpoint: s.checkpoint, candidates_from: s.candidatesFrom, probe },
+      wall_s: s.wallMs / 1000,
+    };
+    io.out(JSON.stringify(out, null, 2));
+    return;
+  }
+  io.out(
+    `trained the ${s.preset} supernet to step ${s.steps}${s.resumedFrom ? ` (resumed from ${s.resumedFrom})` : ''}, ` +
+      `stopped by ${s.stoppedBy === 'loss-target' ? 'the loss target' : 'the step count'}, loss EMA ${s.lossEma.toFixed(4)}, in ${(s.wallMs / 1000).toFixed(1)} s; ` +
+      `weights in ${rel(s.checkpoint)}\nprobe (${s.candidatesFrom === 'space.json' ? 'the space’s initial winner' : 'first operator per layer'}, BatchNorm recalibrated): ` +
+      `validation accuracy ${(100 * e.accuracy).toFixed(2)} % on ${e.count} images, loss ${e.loss.toFixed(4)} (${e.runtime})`,
+  );
+}
 
 /** `hurricane train`: supernet training from the config's `train` block (resumable; Ctrl-C checkpoints). */
 export async function trainCommand(
@@ -36,35 +57,7 @@ export async function trainCommand(
       signal: controller.signal,
       log: (line) => io.err(line),
     });
-    const e = s.probe.evaluation;
-    if (opts.json) {
-      io.out(
-        JSON.stringify(
-          {
-            steps: s.steps,
-            stopped_by: s.stoppedBy,
-            resumed_from: s.resumedFrom,
-            loss_ema: s.lossEma,
-            preset: s.preset,
-            engine: s.engine.engine,
-            workers: s.workers,
-            checkpoint: s.checkpoint,
-            candidates_from: s.candidatesFrom,
-            probe: { arch: s.probe.arch, accuracy: e.accuracy, loss: e.loss, images: e.count, runtime: e.runtime },
-            wall_s: s.wallMs / 1000,
-          },
-          null,
-          2,
-        ),
-      );
-      return ExitCode.Success;
-    }
-    io.out(
-      `trained the ${s.preset} supernet to step ${s.steps}${s.resumedFrom ? ` (resumed from ${s.resumedFrom})` : ''}, ` +
-        `stopped by ${s.stoppedBy === 'loss-target' ? 'the loss target' : 'the step count'}, loss EMA ${s.lossEma.toFixed(4)}, in ${(s.wallMs / 1000).toFixed(1)} s; ` +
-        `weights in ${rel(s.checkpoint)}\nprobe (${s.candidatesFrom === 'space.json' ? 'the space’s initial winner' : 'first operator per layer'}, BatchNorm recalibrated): ` +
-        `validation accuracy ${(100 * e.accuracy).toFixed(2)} % on ${e.count} images, loss ${e.loss.toFixed(4)} (${e.runtime})`,
-    );
+    printTraining(io, s, Boolean(opts.json));
     return ExitCode.Success;
   } finally {
     onInterrupt(null);

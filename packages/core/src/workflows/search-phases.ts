@@ -1,0 +1,242 @@
+// The phases of `hurricane search` as one table: each owns files in the run folder (removed by
+// `--from`) and runs one step of Algorithm 1, reading what earlier phases recorded.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic-write.js';
+import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import { exportArchitecture } from '../onnx/model-files.js';
+import type { ReducedSpace } from '../profile/reduction.js';
+import { renderSearchReport } from '../report/search-report.js';
+import type { RetrainSummary, VerifySummary } from '../report/search-summaries.js';
+import { type IterationResult, type SearchEvent, type SearchJournal, coordinateAscent } from '../search/coordinate-ascent.js';
+import type { EvolutionState } from '../search/evolution.js';
+import { LatencyConstraint } from '../search/latency-constraint.js';
+import { graphCost } from '../space/analytics.js';
+import { layerContexts, networkGraph } from '../space/backbone.js';
+import { addVerifiedArchitecture, measureDataset } from './predictor-dataset.js';
+import { fitPredictor } from './predictor-run.js';
+import { buildSpace, measureNetwork, profile } from './profile-run.js';
+import type { RunFolder, SearchPhase } from './run-folder.js';
+import {
+  type ExportSummary,
+  type IterationSummary,
+  type Phase,
+  type RunContext,
+  type SearchResult,
+  resultOf,
+  spaceOf,
+} from './search-context.js';
+import type { EngineRun } from './search-engine.js';
+import { budgetOf, latencyModelOf } from './search-latency.js';
+
+/** Measurement sessions of the winner in the verify phase (their median is reported). */
+const VERIFY_SESSIONS = 3;
+
+/** The run folder's search journal: finished iterations and the evolution state, written atomically. */
+function journalOf(run: RunFolder): SearchJournal {
+  return {
+    iteration: (i) => run.readJson<IterationResult>(`iteration-${i}.json`),
+    saveIteration: (r) => run.writeJson(`iteration-${r.iteration}.json`, r),
+    evolution: (i) => run.readJson<EvolutionState>(`evolution-${i}.json`),
+    saveEvolution: (i, s) => run.writeJson(`evolution-${i}.json`, s),
+  };
+}
+
+/** Progress lines for the evolution: one per evaluation with the best so far. */
+function searchEvents(c: RunContext, perIteration: number) {
+  const { progress, log } = c;
+  let best = 0;
+  return (e: SearchEvent) => {
+    if (e.kind === 'iteration') {
+      log(
+        `iteration ${e.iteration}: layers ${e.activeLayers[0]}–${e.activeLayers.at(-1)} active, ${e.size.toExponential(2)} architectures`,
+      );
+    } else if (e.kind === 'trained') {
+      const t = e.training;
+      log(`iteration ${e.iteration}: supernet trained for ${t.steps} steps (loss EMA ${t.lossEma.toFixed(4)}, stopped by ${t.stoppedBy})`);
+      best = 0;
+    } else if (e.kind === 'evaluated') {
+      if (e.count === 1 || best === 0) progress.start(perIteration, e.count - 1, `iteration ${e.iteration}: evolution`);
+      best = Math.max(best, e.candidate.accuracy);
+      const cand = e.candidate;
+      progress.advance(
+        1,
+        `gen ${cand.generation}: ${(cand.accuracy * 100).toFixed(2)} % at ${cand.latencyMs.toFixed(3)} ms (best ${(best * 100).toFixed(2)} %)`,
+      );
+    } else {
+      if (!e.resumed) progress.stop();
+      const r = e.result;
+      log(
+        `iteration ${r.iteration}: a_win ${r.winner.join(' ')} — ${(r.best.accuracy * 100).toFixed(2)} % validation at ${r.best.latencyMs.toFixed(3)} ms predicted`,
+      );
+    }
+  };
+}
+
+const iterationSummary = (r: IterationResult): IterationSummary => ({
+  iteration: r.iteration,
+  activeLayers: r.activeLayers,
+  supernetSteps: r.training.steps,
+  lossEma: r.training.lossEma,
+  stoppedBy: r.training.stoppedBy,
+  evaluated: r.evaluated.length,
+  rejected: r.rejected,
+  bestAccuracy: r.best.accuracy,
+  winner: r.winner,
+});
+
+/** Each layer's candidates: the reduced space's, or every operator for the SPOS baseline. */
+function candidatesOf(c: RunContext, space: ReducedSpace): (readonly string[])[] {
+  return c.session.config.core.search.baseline ? layerContexts(c.backbone).map(() => [...c.backbone.operators]) : [...space.candidates];
+}
+
+/** What the engine's trainer and retraining get from the run. */
+function engineRun(c: RunContext): EngineRun {
+  return { session: c.session, backbone: c.backbone, journal: c.run, progress: c.progress, ...c.signal, lossTarget: c.o.lossTarget };
+}
+
+/** Coordinate ascent over the engine's supernets (or the SPOS baseline), resumed from the run folder's journal. */
+async function searchPhase(c: RunContext): Promise<SearchResult> {
+  const core = c.session.config.core;
+  const sc = core.search;
+  const space = spaceOf(c);
+  const budgetMs = await budgetOf(c, space);
+  const constraint = new LatencyConstraint(latencyModelOf(c, space), {
+    budgetMs,
+    ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}),
+  });
+  const candidates = candidatesOf(c, space);
+  const trainer = c.engine.trainer(engineRun(c));
+  try {
+    const r = await coordinateAscent({
+      candidates,
+      initial: sc.baseline ? candidates.map((ops) => ops[0] as string) : space.initialArch,
+      constraint,
+      trainer,
+      options: { iterations: sc.iterations, t: sc.t, baseline: sc.baseline, evolution: { ...sc, seed: core.seed } },
+      journal: journalOf(c.run),
+      costOf: (a) => graphCost(networkGraph(c.backbone, a)),
+      ...c.signal,
+      onEvent: searchEvents(c, sc.population * sc.generations),
+    });
+    return { winner: r.winner, supernetSteps: r.supernetSteps, iterations: r.iterations.map(iterationSummary) };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Measures the retrained winner on the hardware (the median of three sessions), compares it with the prediction and adds it to the data set. */
+async function verifyPhase(c: RunContext): Promise<VerifySummary> {
+  const { winner } = resultOf<SearchResult>(c, 'search');
+  const { weights } = resultOf<RetrainSummary>(c, 'retrain');
+  const space = spaceOf(c);
+  const budgetMs = await budgetOf(c, space);
+  // separate measurement sessions, their median: one session on a busy device can be far off
+  const sessions: LatencyMeasurement[] = [];
+  for (let k = 0; k < VERIFY_SESSIONS; k++) sessions.push(await measureNetwork(c.session, winner, { weightsFile: weights, ...c.signal }));
+  const sessionsMs = sessions.map((s) => s.medianMs).sort((a, b) => a - b);
+  const measuredMs = sessionsMs[Math.floor(VERIFY_SESSIONS / 2)] as number;
+  addVerifiedArchitecture(c.session, winner);
+  const p = latencyModelOf(c, space).predict([winner]);
+  const cost = graphCost(networkGraph(c.backbone, winner));
+  const device = (sessions[0] as LatencyMeasurement).provenance.device;
+  const predicted = { predictedMs: p.mean[0] as number, ...(p.std ? { predictedStdMs: p.std[0] as number } : {}) };
+  const summary = {
+    measuredMs,
+    sessionsMs,
+    ...predicted,
+    withinBudget: measuredMs <= budgetMs,
+    device,
+    flops: cost.flops,
+    params: cost.params,
+  };
+  if (!summary.withinBudget)
+    c.log(
+      `WARNING: the winner measures ${measuredMs.toFixed(3)} ms on ${device}, OVER the ${budgetMs} ms budget (predicted ${summary.predictedMs.toFixed(3)} ms); its measurement now joins the predictor's data set: re-run with --from dataset, or lower search.budgetMs / set search.confidence`,
+    );
+  return summary;
+}
+
+/** The retrained winner as ONNX with its weights, for the vendors' converters. */
+async function exportPhase(c: RunContext): Promise<ExportSummary> {
+  const { winner } = resultOf<SearchResult>(c, 'search');
+  const { weights } = resultOf<RetrainSummary>(c, 'retrain');
+  const file = c.run.file('winner.onnx');
+  const { bytes } = exportArchitecture({
+    backbone: c.backbone,
+    arch: winner,
+    output: file,
+    seed: c.session.config.core.seed,
+    weightsFile: weights,
+  });
+  return { file, bytes, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
+}
+
+/** `report.md` (charts as SVG files beside it) and a self-contained `report.html`. */
+async function reportPhase(c: RunContext): Promise<{ markdown: string; html: string }> {
+  const space = spaceOf(c);
+  const { winner } = resultOf<SearchResult>(c, 'search');
+  const iterations: IterationResult[] = [];
+  for (let i = 1; c.run.readJson(`iteration-${i}.json`); i++)
+    iterations.push(c.run.readJson<IterationResult>(`iteration-${i}.json`) as IterationResult);
+  const rendered = await renderSearchReport({
+    ...{ record: c.run.readJson('run.json'), iterations, retrain: c.run.done('retrain'), verify: c.run.done('verify') },
+    ...{ space, backbone: c.backbone, budgetMs: await budgetOf(c, space), baseline: c.session.config.core.search.baseline, winner },
+    candidates: candidatesOf(c, space),
+  });
+  for (const [name, svg] of Object.entries(rendered.charts)) writeFileAtomicSync(c.run.file(name), svg);
+  writeFileAtomicSync(c.run.file('report.md'), rendered.markdown);
+  writeFileAtomicSync(c.run.file('report.html'), rendered.html);
+  return { markdown: c.run.file('report.md'), html: c.run.file('report.html') };
+}
+
+/**
+ * The phases of `hurricane search` (docs/method.md §2), in {@link SEARCH_PHASES}'s order: the
+ * hardware half of Algorithm 1 (profile → space → predictor data set → predictor), coordinate
+ * ascent over supernets, then retrain → verify on the hardware → ONNX export → report.
+ */
+export const PHASES: { readonly [P in SearchPhase]: Phase } = {
+  profile: {
+    files: [],
+    run: async (c) => {
+      const p = await profile(c.session, { progress: c.progress, ...c.signal, ...(c.o.from === 'profile' ? { force: true } : {}) });
+      return { device: p.device, total: p.total, measured: p.measured, reused: p.reused };
+    },
+  },
+  space: { files: [], run: async (c) => ({ file: (await buildSpace(c.session)).file }) },
+  dataset: {
+    files: ['predictor-dataset.csv', 'predictor-dataset.meta.json'],
+    run: async (c) => {
+      const sc = c.session.config.core.search;
+      const output = c.run.file('predictor-dataset.csv');
+      const d = await measureDataset(c.session, {
+        n: sc.datasetSize,
+        repeats: sc.datasetRepeats,
+        output,
+        progress: c.progress,
+        ...c.signal,
+      });
+      return { rows: d.meta.architectures.length, measured: d.measured, reused: d.reused, noiseFloor: d.meta.noiseFloor };
+    },
+  },
+  predictor: {
+    files: ['predictor.json'],
+    run: async (c) => {
+      const train = c.run.file('predictor-dataset.csv');
+      const f = await fitPredictor(c.session, { train, output: c.run.file('predictor.json'), onStage: (s) => c.log(`predictor: ${s}`) });
+      return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null };
+    },
+  },
+  search: { files: ['supernet-*.safetensors', 'evolution-*.json', 'iteration-*.json'], run: searchPhase },
+  retrain: {
+    files: ['retrain.safetensors', 'winner.safetensors'],
+    run: async (c) => {
+      const r = await c.engine.retrain(engineRun(c), resultOf<SearchResult>(c, 'search').winner);
+      c.log(`retrained winner: ${(r.testAccuracy * 100).toFixed(2)} % test accuracy on ${r.testImages} images`);
+      return r;
+    },
+  },
+  verify: { files: [], run: verifyPhase },
+  export: { files: ['winner.onnx'], run: exportPhase },
+  report: { files: ['report.md', 'report.html', 'candidates.svg', 'supernet-steps.svg'], run: reportPhase },
+};
