@@ -24,6 +24,31 @@ export function killAllTools(signal: NodeJS.Signals = 'SIGKILL'): void {
   liveGroups.clear();
 }
 
+/** The runner's result of a finished child, or a {@link ToolError} when the program could not start. */
+function resultOf(
+  file: string,
+  command: string[],
+  result: Awaited<ReturnType<typeof execa>>,
+  o: { timedOut: boolean; aborted: boolean; started: number },
+): ToolResult {
+  const spawnError = result.failed && result.exitCode === undefined && !result.isTerminated && !o.timedOut && !o.aborted;
+  if (spawnError) {
+    const code = (result as unknown as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : (result.shortMessage ?? 'failed to start');
+    throw new ToolError(command, `cannot start '${file}': ${why}; check that it is installed and on PATH`);
+  }
+  return {
+    command,
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    stdout: typeof result.stdout === 'string' ? result.stdout : '',
+    stderr: typeof result.stderr === 'string' ? result.stderr : '',
+    timedOut: o.timedOut,
+    aborted: o.aborted,
+    durationMs: performance.now() - o.started,
+  };
+}
+
 /**
  * The default {@link ToolRunner}: execa with an argv array and no shell. Each tool starts in its
  * own process group, so a timeout, an abort or Ctrl-C stops the tool and everything it spawned
@@ -71,23 +96,7 @@ export class ExecaToolRunner implements ToolRunner {
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     try {
-      const result = await child;
-      const spawnError = result.failed && result.exitCode === undefined && !result.isTerminated && !timedOut && !aborted;
-      if (spawnError) {
-        const code = (result as unknown as { code?: string }).code;
-        const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : (result.shortMessage ?? 'failed to start');
-        throw new ToolError(command, `cannot start '${file}': ${why}; check that it is installed and on PATH`);
-      }
-      return {
-        command,
-        exitCode: result.exitCode ?? null,
-        signal: result.signal ?? null,
-        stdout: typeof result.stdout === 'string' ? result.stdout : '',
-        stderr: typeof result.stderr === 'string' ? result.stderr : '',
-        timedOut,
-        aborted,
-        durationMs: performance.now() - started,
-      };
+      return resultOf(file, command, await child, { timedOut, aborted, started });
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
