@@ -167,6 +167,16 @@ describe('hurricane CLI', () => {
     expect(help.stdout).toMatch(/^Usage: hurricane doctor \[options\]/);
   });
 
+  it('config shows the farm URL with its password hidden (text and JSON)', async () => {
+    const dir = makeProject({ 'hurricane.config.json': '{ "plugins": [], "farm": { "url": "redis://:s3cret@lab:6379" } }' });
+    for (const args of [['config'], ['config', '--json'], ['--farm', 'rediss://u:fl@g@lab:6380', 'config', '--json']]) {
+      const r = await hurricane(args, { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(':***@lab');
+      expect(r.stdout + r.stderr).not.toMatch(/s3cret|fl@g/);
+    }
+  });
+
   it('a global flag before the command word reaches the command: --farm before profile fails in the farm code with its own line', async () => {
     const dir = makeProject({ 'hurricane.config.json': '{ "plugins": [], "farm": { "timeoutMs": 1000 } }' });
     const r = await hurricane(['--farm', 'redis://127.0.0.1:1', 'profile'], { cwd: dir });

@@ -68,6 +68,18 @@ describe('farm Redis URLs', () => {
     expect(redactUrl('rediss://user:secret@h:6380/1')).toBe('rediss://user:***@h:6380/1');
     expect(redactUrl('redis://:secret@h')).toBe('redis://:***@h');
     expect(redactUrl('redis://h:6379')).toBe('redis://h:6379');
+    // a password with '@' in it (the URL parser splits at the last '@'): hidden whole
+    expect(redactUrl('redis://:p@ss@host:6379/0')).toBe('redis://:***@host:6379/0');
+    expect(redactUrl('rediss://u:a@b@c@host')).toBe('rediss://u:***@host');
+  });
+
+  it('a farm.url the schema refuses is quoted without its password', async () => {
+    const dir = makeProject({ 'hurricane.config.json': JSON.stringify({ plugins: [], farm: { url: 'redis://:s3cret@bad host' } }) });
+    dirs.push(dir);
+    const e = await resolveConfig({ cwd: dir }).catch((err: unknown) => err as ConfigError);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toContain('farm.url');
+    expect(`${e.message} ${(e as ConfigError).details.join(' ')}`).not.toContain('s3cret');
   });
 });
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession } from '../src/create-session.js';
+import type { ConfigError } from '../src/errors.js';
 import { initialValues } from '../src/onnx/initializer.js';
 import { writeWeights } from '../src/onnx/weights-file.js';
 import { graphParams } from '../src/space/ir.js';
@@ -160,6 +161,18 @@ describe('search phases with a dummy engine', () => {
     expect(again.calls).toEqual({ trained: [], evaluated: 0, retrained: 0 });
     expect(r.summary.winner).toEqual(summary.winner);
   }, 60_000);
+
+  it("refuses the run names '.' and '..' (the runs folder, the work dir) before loading anything", async () => {
+    for (const name of ['.', '..']) {
+      const session = await createSession({ cwd: dir });
+      const again = dummyEngine();
+      const e = await search(session, { engine: again.factory, name })
+        .catch((x: unknown) => x)
+        .finally(() => session.dispose());
+      expect((e as Error).message).toMatch(new RegExp(`^run name '${name.replace(/\./g, '\\.')}' must start with a letter`));
+      expect((e as ConfigError).exitCode).toBe(2);
+    }
+  });
 
   it('--from retrain discards retrain and the phases after it (and their files), and keeps the search', async () => {
     const again = dummyEngine();

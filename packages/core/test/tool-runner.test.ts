@@ -60,6 +60,19 @@ describe('ExecaToolRunner', () => {
     expect((e as Error).message).toBe("cannot start '/nonexistent/snpe-net-run': not found; check that it is installed and on PATH");
   });
 
+  it("keeps the farm's Redis password from vendor tools: neither this process's variable nor the caller's reaches them", async () => {
+    const print = ['-e', 'process.stdout.write(JSON.stringify([process.env.HURRICANE_FARM_PASSWORD ?? null, process.env.KEEP ?? null]))'];
+    process.env.HURRICANE_FARM_PASSWORD = 'from-this-process';
+    try {
+      const r = await runner.run(process.execPath, print, { timeoutMs: 10_000, env: { KEEP: 'yes' } });
+      expect(JSON.parse(r.stdout)).toEqual([null, 'yes']);
+      const passed = await runner.run(process.execPath, print, { timeoutMs: 10_000, env: { HURRICANE_FARM_PASSWORD: 'from-the-caller' } });
+      expect(JSON.parse(passed.stdout)).toEqual([null, null]);
+    } finally {
+      delete process.env.HURRICANE_FARM_PASSWORD;
+    }
+  });
+
   it('requires a timeout', async () => {
     await expect(runner.run(process.execPath, ['-e', '0'], { timeoutMs: 0 })).rejects.toThrow(/timeoutMs must be > 0/);
   });

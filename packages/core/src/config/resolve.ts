@@ -8,6 +8,7 @@ import { discoverPlugins, pluginSearchDirs } from '../plugin-loader/discover.js'
 import { loadPluginModule, type LoadedPluginModule } from '../plugin-loader/load-module.js';
 import { problemsFromIssues, suggestion, type ConfigProblem } from './format-issues.js';
 import { loadConfigFile } from './load-file.js';
+import { redactUrlsIn } from '../redact.js';
 import { type ConfigOverrides, commandLineOf, flagOf } from './global-flags.js';
 import { CORE_BLOCKS, CORE_KEYS, blockKeys, parseSettings, pluginsSchema, type CoreConfig } from './schema.js';
 
@@ -67,7 +68,8 @@ function hasPath(root: unknown, dotted: string): boolean {
 }
 
 function fail(where: string, problems: readonly ConfigProblem[]): never {
-  const [first, ...rest] = problems.map((p) => `${where}: ${p.message}`);
+  // a bad farm.url is quoted in its problem: never with its password
+  const [first, ...rest] = problems.map((p) => redactUrlsIn(`${where}: ${p.message}`));
   throw new ConfigError(first ?? `${where}: invalid configuration`, { details: rest });
 }
 

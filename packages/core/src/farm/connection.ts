@@ -7,16 +7,13 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { ConfigError, HurricaneError } from '../errors.js';
-import { redactUrl } from '../redact.js';
+import { PASSWORD_ENV, redactUrl } from '../redact.js';
 import type { CoreConfig } from '../config/schema.js';
 
 /** The `farm` block of a resolved config. */
 export type FarmConfig = CoreConfig['farm'];
 
-/** Where the password comes from when the URL has none (keeps it out of config files and `ps`). */
-export const PASSWORD_ENV = 'HURRICANE_FARM_PASSWORD';
-
-export { redactUrl };
+export { PASSWORD_ENV, redactUrl };
 
 /**
  * ioredis options for the farm's Redis: `redis://[user:password@]host[:port][/db]`, or

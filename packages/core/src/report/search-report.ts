@@ -1,6 +1,6 @@
 // The report of a search (`report.md`, `report.html` and two SVG charts) made from what the run
 // recorded. Pure rendering: the workflow reads the run folder and writes the files.
-import { marked } from 'marked';
+import { Marked, type Tokens } from 'marked';
 import type { ReducedSpace } from '../profile/reduction.js';
 import type { IterationResult } from '../search/coordinate-ascent.js';
 import type { Architecture } from '../space/architecture.js';
@@ -26,6 +26,36 @@ export interface SearchReportData {
 const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 const mega = (v: number) => `${(v / 1e6).toFixed(2)} M`;
+
+/** The characters that would turn a recorded value into Markdown or HTML. */
+const MARKUP = /[\\`*_[\]|<>&~]/g;
+
+/**
+ * A value the run recorded from elsewhere (a device name a farm agent announced, an adapter id, a
+ * version string), as literal Markdown text: every character that means something is escaped, so
+ * the value can neither open HTML nor a link nor a table cell.
+ */
+export function mdText(value: string): string {
+  return value.replace(MARKUP, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * The report's Markdown renderer: raw HTML in the source is shown as text, never passed through,
+ * and a link keeps its target only when it is a relative file (the report links its own charts).
+ */
+const toHtml = new Marked({
+  gfm: true,
+  async: false,
+  renderer: {
+    html: (t: Tokens.HTML | Tokens.Tag) => escapeHtml(t.text),
+    link(t: Tokens.Link) {
+      const text = this.parser.parseInline(t.tokens);
+      return /^[\w./-]+$/.test(t.href) && !t.href.includes('..') ? `<a href="${escapeHtml(t.href)}">${text}</a>` : text;
+    },
+  },
+});
 
 /** A Markdown table. */
 function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
@@ -84,7 +114,7 @@ function profileSections(ctx: SearchReportData): string[] {
     l.exploring ?? '–',
   ]);
   return [
-    `## Operator profile of ${ctx.space.adapterId} (Table 1): the kept operators per layer, best score first`,
+    `## Operator profile of ${mdText(ctx.space.adapterId)} (Table 1): the kept operators per layer, best score first`,
     table(['layer', 'kept (latency ms)', 'exploring'], rows),
   ];
 }
@@ -99,9 +129,9 @@ async function content(ctx: SearchReportData) {
   const points = all.map((c, i) => ({ ...c, pareto: front.has(i), winner: c.arch.join(',') === winnerKey && c.iteration === last }));
   const steps = iterations.reduce((a, it) => a + it.training.steps, 0);
   const md = [
-    `# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${ctx.space.adapterId} (${ctx.space.device})`,
+    `# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${mdText(ctx.space.adapterId)} (${mdText(ctx.space.device)})`,
     [
-      `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${record?.startedAt}, ${record?.createdBy}`,
+      `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${mdText(String(record?.startedAt))}, ${mdText(String(record?.createdBy))}`,
       `- latency budget **${ctx.budgetMs} ms**; ${all.length} candidates evaluated, ${steps} supernet training iterations`,
       `- winner: \`${ctx.winner.join(' ')}\``,
     ].join('\n'),
@@ -129,7 +159,7 @@ export async function renderSearchReport(data: SearchReportData): Promise<Render
   const { md, scatter, bars } = await content(data);
   const links = ['![accuracy vs latency](candidates.svg)', '![supernet iterations](supernet-steps.svg)'];
   const markdown = `${[...md.slice(0, 4), ...links, ...md.slice(4)].join('\n\n')}\n`;
-  const body = md.map((section) => marked.parse(section, { async: false, gfm: true }));
+  const body = md.map((section) => toHtml.parse(section) as string);
   body.splice(4, 0, `<figure>${scatter}</figure>`, `<figure>${bars}</figure>`);
   const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Hurricane search report</title><style>${STYLE}</style></head><body>\n${body.join('\n')}\n</body></html>\n`;
   return { markdown, html, charts: { 'candidates.svg': scatter, 'supernet-steps.svg': bars } };

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { ToolError } from '../errors.js';
 import type { ToolResult, ToolRunOptions, ToolRunner } from '../contracts/tool-runner.js';
+import { PASSWORD_ENV } from '../redact.js';
 
 /** Grace period between SIGTERM and SIGKILL when a tool's process tree is stopped. */
 const KILL_GRACE_MS = 2_000;
@@ -22,6 +23,16 @@ function killTree(pid: number, signal: NodeJS.Signals): void {
 export function killAllTools(signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const pid of liveGroups) killTree(pid, signal);
   liveGroups.clear();
+}
+
+/**
+ * The environment a tool runs with: this process's, then the caller's, without the farm's Redis
+ * password (vendor tools and the adb server they start have no business with it).
+ */
+function toolEnv(env: Readonly<Record<string, string | undefined>> | undefined): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { ...process.env, ...env };
+  delete out[PASSWORD_ENV];
+  return out;
 }
 
 /** The runner's result of a finished child, or a {@link ToolError} when the program could not start. */
@@ -61,8 +72,8 @@ export class ExecaToolRunner implements ToolRunner {
     const started = performance.now();
     const child = execa(file, [...args], {
       cwd: options.cwd,
-      env: options.env,
-      extendEnv: true,
+      env: toolEnv(options.env),
+      extendEnv: false,
       input: options.input,
       stdin: options.input === undefined ? 'ignore' : 'pipe',
       reject: false,

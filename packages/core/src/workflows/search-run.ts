@@ -47,12 +47,14 @@ export interface SearchSummary {
 /** Opens (or re-opens) the run folder on the preset the engine's data fits. */
 async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunContext> {
   const log = o.log ?? (() => {});
+  const name = o.name ?? (base.config.core.search.baseline ? 'spos' : 'hurricane');
+  // a folder of its own under runs/: `.` or `..` would make it the runs folder or the work dir itself
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name))
+    throw new ConfigError(`run name '${name}' must start with a letter, a digit or '_' and may only use letters, digits, '.', '_' and '-'`);
   const factory = o.engine ?? (await import('./search-engine.js')).tfSearchEngine;
   const engine = await factory(base, log);
   const session = base.withPreset(engine.presetName);
   const core = session.config.core;
-  const name = o.name ?? (core.search.baseline ? 'spos' : 'hurricane');
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new ConfigError(`run name '${name}' may only use letters, digits, '.', '_' and '-'`);
   const run = new RunFolder(path.join(session.config.workDir, 'runs', name));
   // where latencies are measured (this machine or a farm) does not change the run; the farm URL may hold a password
   const config = { ...core, plugins: undefined, farm: undefined };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { HurricaneSession } from '../../session/session.js';
 import type { ValueSource } from '../../config/resolve.js';
 import { ExitCode } from '../../errors.js';
+import { redactUrl } from '../../redact.js';
 import { table, type CliIO } from '../output.js';
 
 function sourceText(s: ValueSource | undefined): string {
@@ -27,7 +28,11 @@ function flatten(value: unknown, prefix: string, out: [string, unknown][]): void
 /** `hurricane config`: the resolved config and where each value came from. */
 export function configCommand(session: HurricaneSession, io: CliIO, opts: { json?: boolean }): number {
   const { core, plugins, filepath, sources } = session.config;
-  const resolved: Record<string, unknown> = { ...core };
+  // the farm URL may hold the Redis password: shown redacted
+  const resolved: Record<string, unknown> = {
+    ...core,
+    farm: { ...core.farm, ...(core.farm.url ? { url: redactUrl(core.farm.url) } : {}) },
+  };
   for (const p of plugins) if (p.plugin.configKey) resolved[p.plugin.configKey] = p.options;
   if (opts.json) {
     io.out(JSON.stringify({ file: filepath, config: resolved, sources: Object.fromEntries(sources) }, null, 2));
