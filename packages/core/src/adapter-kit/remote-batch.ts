@@ -142,17 +142,8 @@ export async function runRemoteBatch<T>(s: RemoteSession, b: RemoteBatch<T>): Pr
 }
 
 /** {@link runRemoteBatch} while holding the device's lock across processes (`<transport>-<serial>`). */
-export function runLockedBatch<T>(
-  env: Environment,
-  lockName: string,
-  s: RemoteSession,
-  b: RemoteBatch<T>,
-  before?: () => Promise<unknown>,
-): Promise<T[][]> {
-  return withDeviceLock(env, lockName, async () => {
-    await before?.();
-    return runRemoteBatch(s, b);
-  });
+export function runLockedBatch<T>(env: Environment, lockName: string, s: RemoteSession, b: RemoteBatch<T>): Promise<T[][]> {
+  return withDeviceLock(env, lockName, () => runRemoteBatch(s, b));
 }
 
 /** A folder name for one batch on the device, unique to this process and moment. */
