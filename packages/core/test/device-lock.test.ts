@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withDeviceLock } from '../src/adapter-kit/device-lock.js';
+import { lockDir, withDeviceLock } from '../src/adapter-kit/device-lock.js';
 
 const env = { HURRICANE_LOCK_DIR: mkdtempSync(path.join(os.tmpdir(), 'locks-')) };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,6 +43,34 @@ describe('withDeviceLock: one measurement per device, across processes', () => {
       );
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('a lock taken from its holder is reported as one line after the measurement, and never crashes the process (proper-lockfile throws by default)', async () => {
+    const file = path.join(env.HURRICANE_LOCK_DIR, 'adb-D.lock');
+    const run = withDeviceLock(
+      env,
+      'adb-D',
+      async (lost) => {
+        rmSync(`${file}.lock`, { recursive: true, force: true }); // what a takeover after a stall does to the holder's lock
+        await new Promise((resolve) => lost.addEventListener('abort', resolve, { once: true }));
+        return 'measured';
+      },
+      { staleMs: 2000 },
+    );
+    await expect(run).rejects.toThrow(
+      /^the lock on adb-D was lost while measuring \(.*\): another process may have measured at the same time, so this measurement is dropped; measure again$/,
+    );
+  });
+
+  it("without HURRICANE_LOCK_DIR the locks live in one machine-wide folder, not under the user's home", () => {
+    const mine = process.env.HURRICANE_LOCK_DIR; // test/setup.ts gives each test process its own
+    delete process.env.HURRICANE_LOCK_DIR;
+    try {
+      expect(lockDir({})).toBe(path.join(os.tmpdir(), 'hurricane-locks'));
+      expect(lockDir({}).startsWith(os.homedir())).toBe(false);
+    } finally {
+      process.env.HURRICANE_LOCK_DIR = mine;
     }
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type {
+  Environment,
   HardwareAdapter,
   HardwareDescription,
   HealthCheck,
@@ -8,11 +9,21 @@ import type {
   LatencyMeasurement,
   MeasureOptions,
   OnnxModel,
+  PrepareOptions,
   PreparedModel,
 } from '@hurricane/core/plugin';
-import { HurricaneError, Rng, assertPreparedBy, callFloorModel, healthReport, measurementOf } from '@hurricane/core/adapter-kit';
+import {
+  HurricaneError,
+  Rng,
+  assertPreparedBy,
+  callFloorModel,
+  healthReport,
+  measurementOf,
+  withDeviceLock,
+} from '@hurricane/core/adapter-kit';
 import type { ArmCpuOptions } from './options.js';
 import { type ProtocolOptions, type TimedTarget, protocolFor, runProtocol } from './protocol.js';
+import { probeModel } from './model-probe.js';
 import { type OrtModule, loadNativeBinding, loadOrt, ortVersion } from './runtime.js';
 
 /** The host CPU as Node sees it. */
@@ -44,6 +55,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
   constructor(
     private readonly options: ArmCpuOptions,
     private readonly protocol: Partial<ProtocolOptions> = {},
+    private readonly env: Environment = process.env,
   ) {}
 
   private fingerprint(): string {
@@ -109,10 +121,14 @@ export class ArmCpuAdapter implements HardwareAdapter {
     return healthReport(this.id, checks);
   }
 
-  /** ONNX Runtime runs the ONNX file itself: preparing checks that it exists and loads. */
-  async prepare(model: OnnxModel): Promise<PreparedModel> {
+  /**
+   * ONNX Runtime runs the ONNX file itself: preparing checks that it exists and loads. A model from
+   * another host is first loaded and run once in a child process ({@link probeModel}).
+   */
+  async prepare(model: OnnxModel, options?: PrepareOptions): Promise<PreparedModel> {
     const ort = await this.ort();
     if (!existsSync(model.path)) throw new HurricaneError(`arm-cpu: model ${model.path} does not exist; export it first`);
+    if (options?.untrusted) await probeModel(this.options.runtimeModule, model.path, model.inputShape);
     const session = await ort.InferenceSession.create(model.path, this.sessionOptions()).catch((error: unknown) => {
       throw new HurricaneError(`arm-cpu: ONNX Runtime cannot load ${model.path}: ${(error as Error).message.split('\n')[0]}`);
     });
@@ -162,7 +178,10 @@ export class ArmCpuAdapter implements HardwareAdapter {
         targets.push(await open(m.artifactPath, m.source.inputName, m.source.inputShape, data, m.artifactPath));
       }
       const floor = await open(await callFloorModel(), 'input', [1, 1, 1, 1], new Float32Array(1), 'the call-floor model');
-      const results = await runProtocol(targets, floor, { ...protocolFor(this.protocol, options), signal: options.signal });
+      // one measurement on this host's CPU at a time, across processes (two agents, a profile beside a search)
+      const results = await withDeviceLock(this.env, HOST_CPU_LOCK, (lost) =>
+        runProtocol(targets, floor, { ...protocolFor(this.protocol, options), signal: anySignal(options.signal, lost) }),
+      );
       const description = await this.describe();
       const timestamp = new Date().toISOString();
       const timing = native ? 'synchronous native run' : 'InferenceSession.run (async)';
@@ -181,6 +200,13 @@ export class ArmCpuAdapter implements HardwareAdapter {
       for (const c of cleanup) await c();
     }
   }
+}
+
+/** The device lock of the host CPU (shared by every thread count: they compete for the same cores). */
+export const HOST_CPU_LOCK = 'host-cpu';
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 }
 
 function syncTimed(run: () => unknown, what: string): TimedTarget {

@@ -14,7 +14,9 @@ export default defineHurricanePlugin<Options>({
   configSchema: armCpuOptionsSchema,
   register(container, { options, workDir }) {
     container.register(ArmCpuOptions, { useValue: options });
-    container.register(HardwareAdapter, { useFactory: instanceCachingFactory((c) => new ArmCpuAdapter(c.resolve(ArmCpuOptions))) });
+    container.register(HardwareAdapter, {
+      useFactory: instanceCachingFactory((c) => new ArmCpuAdapter(c.resolve(ArmCpuOptions), {}, c.resolve(Environment))),
+    });
     container.register(HardwareAdapter, {
       useFactory: instanceCachingFactory(
         (c) => new RemoteArmCpuAdapter(c.resolve(ArmCpuOptions), c.resolve(ToolRunner), c.resolve(Environment), workDir),

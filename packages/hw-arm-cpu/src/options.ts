@@ -9,11 +9,11 @@ export const remoteOptionsSchema = z
     /** ssh transport: the board's address, user, port and key. */
     host: z
       .string()
-      .regex(/^[\w.-]+$/, 'a host name or address')
+      .regex(/^[\w.][\w.-]*$/, "a host name or address (not starting with '-')")
       .optional(),
     user: z
       .string()
-      .regex(/^[\w.-]+$/, 'a user name')
+      .regex(/^[\w.][\w.-]*$/, "a user name (not starting with '-')")
       .optional(),
     port: z.number().int().min(1).max(65535).default(22),
     identityFile: z.string().min(1).optional(),

@@ -118,6 +118,7 @@ export async function runProtocol(
     for (let i = 0; i < 3 || spent < o.warmupMs; i++) {
       spent += await t.runGroup(1);
       check();
+      await yieldToEventLoop();
       if (i > 10_000) break;
     }
     const singles: number[] = [];
@@ -139,6 +140,7 @@ export async function runProtocol(
         const ms = await all[i]?.runGroup(g);
         if (ms === undefined) throw new Error('unreachable');
         raw[i]?.push(ms / g);
+        await yieldToEventLoop();
         if (i < targets.length) {
           runs[i] = (runs[i] as number) + g;
           timed[i] = (timed[i] as number) + ms;
@@ -177,4 +179,13 @@ export async function runProtocol(
       uncertaintyMs: medianUncertainty(rm),
     };
   });
+}
+
+/**
+ * Lets timers and I/O run between timed samples (never inside one). ONNX Runtime's run resolves
+ * in microtasks only, so without this a long measurement starves the event loop: a farm agent's
+ * lock renewal and heartbeat, a progress bar, Ctrl-C.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

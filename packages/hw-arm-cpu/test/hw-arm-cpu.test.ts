@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PRESETS } from '@hurricane/core';
@@ -6,7 +6,7 @@ import { exportOperator } from '@hurricane/core/onnx';
 import { createPluginHarness, describeHardwarePlugin } from '@hurricane/core/testing';
 import { describe, expect, it } from 'vitest';
 import { FAKE_BIN, pathWith } from '../../../test/helpers.js';
-import plugin, { buildPerfTestArgs, parsePerfTest } from '../src/index.js';
+import plugin, { ArmCpuAdapter, armCpuOptionsSchema, buildPerfTestArgs, parsePerfTest } from '../src/index.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'hurricane-arm-'));
 const tiny = path.join(work, 'tiny.onnx');
@@ -114,7 +114,18 @@ describe('arm-cpu-remote: onnxruntime_perf_test on a board over adb (vendor-tool
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as string[]);
-    expect(calls.find((c) => c[0] === 'scp')?.slice(1, 8)).toEqual(['-P', '22', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-r']);
+    expect(calls.find((c) => c[0] === 'scp')?.slice(1, 9)).toEqual([
+      '-P',
+      '22',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-r',
+      '--',
+    ]);
+    // every destination follows `--`: nothing after it is read as an option
+    for (const c of calls) expect(c.indexOf('--')).toBeLessThan(c.findIndex((a) => a.includes('rpi5.local')));
     expect(calls.filter((c) => c[0] === 'scp')).toHaveLength(2); // one up, one down
     const down = await createPluginHarness(plugin, { env, options: { remote: { ...remote, host: 'rpi4.local' } } });
     const r = await down.adapter('arm-cpu-remote').healthCheck();
@@ -124,6 +135,14 @@ describe('arm-cpu-remote: onnxruntime_perf_test on a board over adb (vendor-tool
       /host.*the ssh transport needs 'host'/,
     );
   }, 60_000);
+
+  it("ssh host and user values starting with '-' are refused by the config, before ssh could read them as options (-oProxyCommand=…)", async () => {
+    for (const bad of [{ host: '-oProxyCommand=touch /tmp/x' }, { host: 'rpi5.local', user: '-oProxyCommand=x' }]) {
+      await expect(createPluginHarness(plugin, { options: { remote: { transport: 'ssh', ...bad } } })).rejects.toThrow(
+        /not starting with '-'/,
+      );
+    }
+  });
 
   it('a board without the tool: doctor names the path and how to build and push it', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'hurricane-board-'));
@@ -198,5 +217,25 @@ describe('@hurricane/hw-arm-cpu errors', () => {
     await expect(a.measure({ ...prepared, source: { ...prepared.source, inputShape: [1, 3, 4, 4] } })).rejects.toThrow(
       /^arm-cpu: ONNX Runtime failed running .*tiny\.onnx: /,
     );
+  });
+});
+
+describe('arm-cpu: models from another host (farm jobs) are checked in a child process', () => {
+  const options = (runtimeModule: string) => armCpuOptionsSchema.parse({ runtimeModule });
+  it('a model that crashes ONNX Runtime is refused with one line, and this process lives on', async () => {
+    const crashing = new URL('./fixtures/crashing-ort.mjs', import.meta.url).href;
+    const adapter = new ArmCpuAdapter(options(crashing));
+    await expect(adapter.prepare(tinyModel, { workDir: work, untrusted: true })).rejects.toThrow(
+      /^arm-cpu: model .*tiny\.onnx is refused: ONNX Runtime crashed on it \(SIGSEGV\); checked in a child process because it came from another host$/,
+    );
+  });
+  it('a model ONNX Runtime cannot run is refused with its error; a good one passes the check', async () => {
+    const junk = path.join(work, 'junk.onnx');
+    writeFileSync(junk, 'not a protobuf');
+    const adapter = new ArmCpuAdapter(options('onnxruntime-node'));
+    await expect(adapter.prepare({ ...tinyModel, path: junk }, { workDir: work, untrusted: true })).rejects.toThrow(
+      /^arm-cpu: model .*junk\.onnx is refused: ONNX Runtime refused it \(.+\); checked in a child process/,
+    );
+    await expect(adapter.prepare(tinyModel, { workDir: work, untrusted: true })).resolves.toMatchObject({ artifactPath: tiny });
   });
 });

@@ -40,6 +40,17 @@ export class SshSession {
       onResult?: (step: string, r: ToolResult) => void;
     },
   ) {
+    // a value starting with '-' would be read as an option of ssh (`-oProxyCommand=…` runs a command)
+    for (const [what, v] of [
+      ['host', t.host],
+      ['user', t.user],
+    ] as const) {
+      if (v !== undefined && !/^[\w.][\w.-]*$/.test(v))
+        throw new ToolError(
+          [t.ssh],
+          `ssh ${what} '${v.slice(0, 60)}' is not a plain name: use letters, digits, '.', '_' and '-', not starting with '-'`,
+        );
+    }
     this.dest = t.user ? `${t.user}@${t.host}` : t.host;
     this.serial = `${this.dest}:${t.port}`;
   }
@@ -85,11 +96,11 @@ export class SshSession {
   }
 
   push(local: string, remote: string): Promise<ToolResult> {
-    return this.run('push', this.t.scp, [...this.common('-P'), '-r', local, `${this.dest}:${remote}`]);
+    return this.run('push', this.t.scp, [...this.common('-P'), '-r', '--', local, `${this.dest}:${remote}`]);
   }
 
   pull(remote: string, local: string): Promise<ToolResult> {
-    return this.run('pull', this.t.scp, [...this.common('-P'), '-r', `${this.dest}:${remote}`, local]);
+    return this.run('pull', this.t.scp, [...this.common('-P'), '-r', '--', `${this.dest}:${remote}`, local]);
   }
 
   /** Runs `script` on the board (ssh passes it to the remote shell); returns stdout and the `__RC__=` status. */
@@ -97,7 +108,7 @@ export class SshSession {
     step: string,
     script: string,
   ): Promise<{ stdout: string; stderr: string; status: number | null; command: readonly string[] }> {
-    const r = await this.run(step, this.t.ssh, [...this.common('-p'), this.dest, script]);
+    const r = await this.run(step, this.t.ssh, [...this.common('-p'), '--', this.dest, script]);
     return { stdout: r.stdout, stderr: r.stderr, status: remoteStatus(r.stdout), command: r.command };
   }
 }

@@ -40,6 +40,19 @@ export interface MeasureOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of {@link HardwareAdapter.prepare}. */
+export interface PrepareOptions {
+  /** Folder for converted artifacts. */
+  readonly workDir: string;
+  /** Aborts a conversion in progress. */
+  readonly signal?: AbortSignal;
+  /**
+   * The model came from another host (a farm job). An adapter that parses models in its own
+   * process checks such a model in a child process first, so a crafted file cannot crash it.
+   */
+  readonly untrusted?: boolean;
+}
+
 /** Where a measurement came from: enough to reproduce it and to know when it no longer applies. */
 export interface MeasurementProvenance {
   /** Adapter id, e.g. `snpe-dsp`. */
@@ -151,7 +164,7 @@ export interface HardwareAdapter {
   /** Checks tools, SDK environment and devices. Never throws for a missing tool: reports it with a fix. */
   healthCheck(): Promise<HealthReport>;
   /** Converts an ONNX model for this target (vendor converter, push to device, …). */
-  prepare(model: OnnxModel, options?: { readonly workDir: string; readonly signal?: AbortSignal }): Promise<PreparedModel>;
+  prepare(model: OnnxModel, options?: PrepareOptions): Promise<PreparedModel>;
   /** Measures the latency of a prepared model on the device. */
   measure(model: PreparedModel, options?: MeasureOptions): Promise<LatencyMeasurement>;
   /**

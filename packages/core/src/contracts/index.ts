@@ -16,6 +16,7 @@ export type {
   HealthReport,
   LatencyMeasurement,
   MeasureOptions,
+  PrepareOptions,
   MeasurementProvenance,
   OnnxModel,
   PreparedModel,

@@ -9,7 +9,7 @@ import { HurricaneError, describeError } from '../errors.js';
 import { BlobRefused, fetchBlob } from './blob-store.js';
 import { type FarmConfig, connectRedis, queueConnection, redactUrl } from './connection.js';
 import { HEARTBEAT_MS, announce, describeDevice, withdraw } from './device-registry.js';
-import { type Announcement, type MeasureJob, firstIssue, jobSchema, queueName } from './protocol.js';
+import { type Announcement, KEY_ENV, type MeasureJob, firstIssue, jobSchema, queueName, resultFor } from './protocol.js';
 
 /** Options of {@link FarmAgent.start}. */
 export interface AgentOptions {
@@ -181,7 +181,7 @@ export class FarmAgent {
     this.active.set(key, { job, token, abort });
     try {
       const model = { path: file, inputName: 'input', inputShape: j.model.inputShape, outputName: 'output' };
-      const prepared = await s.adapter.prepare(model, { workDir: this.o.workDir, signal: abort.signal });
+      const prepared = await s.adapter.prepare(model, { workDir: this.o.workDir, signal: abort.signal, untrusted: true });
       let measured: LatencyMeasurement | undefined;
       await s.adapter.measureMany([{ model: prepared, key: `${job.id}` }], (_, m) => (measured = m), {
         ...j.measure,
@@ -193,7 +193,14 @@ export class FarmAgent {
       this.o.log(
         `measured ${sha} on ${s.adapter.id}: median ${m.medianMs.toFixed(3)} ms (job took ${(performance.now() - started).toFixed(0)} ms)`,
       );
-      return { ...m, provenance: { ...m.provenance, agent: { id: this.id, host: s.announcement.host } } };
+      const sent = resultFor(
+        m,
+        { id: this.id, host: s.announcement.host },
+        { jobId: String(job.id), sha256: j.model.sha256 },
+        this.o.env[KEY_ENV] || undefined,
+      );
+      if (!sent.ok) throw new Error(sent.why);
+      return sent.result as LatencyMeasurement;
     } catch (error) {
       if (abort.signal.aborted && this.handingBack) return this.handBack(job, token, sha);
       const line = (error instanceof Error ? error.message : String(error)).split('\n')[0] || 'unknown error';
@@ -224,18 +231,40 @@ export class FarmAgent {
   private async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeat);
-    for (const s of this.served) await withdraw(this.redis, this.o.farm.prefix, s.announcement).catch(() => {});
+    // bounded: with Redis down a command waits forever, and announcements expire on their own anyway
+    await within(Promise.all(this.served.map((s) => withdraw(this.redis, this.o.farm.prefix, s.announcement).catch(() => {}))), 2000);
     const closing = Promise.all(this.served.map((s) => s.worker?.close()));
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), graceMs);
-    });
-    if ((await Promise.race([closing.then(() => 'closed' as const), graceOver])) === 'late') {
+    if ((await within(closing, graceMs)) === 'late') {
       this.handingBack = true;
       for (const a of this.active.values()) a.abort.abort();
-      await closing;
+      // handing back needs Redis; without it the job's lock expires and another agent takes it over
+      if ((await within(closing, HAND_BACK_MS)) === 'late') {
+        this.o.log('the farm Redis does not answer: stopping without handing back (the job is taken over when its lock expires)');
+        await within(Promise.all(this.served.map((s) => s.worker?.close(true))), 1000);
+      }
     }
-    clearTimeout(timer);
     this.redis.disconnect();
+  }
+}
+
+/** How long handing back the job in measurement may take once the grace is over. */
+const HAND_BACK_MS = 5000;
+
+/** Waits for `p` at most `ms`: whether it settled in time. */
+async function within(p: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        () => 'done' as const,
+        () => 'done' as const,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -5,8 +5,11 @@ import type { Redis } from 'ioredis';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import { keys } from './protocol.js';
 
-/** How long an uploaded model stays in Redis without being asked for again. */
-export const BLOB_TTL_S = 7 * 24 * 3600;
+/**
+ * How long an uploaded model stays in Redis after its last use: a waiting request renews the
+ * models of its jobs every few minutes, so blobs outlive their requests by an hour at most.
+ */
+export const BLOB_TTL_S = 3600;
 
 /** SHA-256 of bytes, lower-case hex. */
 export function sha256(bytes: Uint8Array): string {
@@ -14,25 +17,39 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * Uploads many models, each once: one round trip asks which hashes Redis already has (renewing
- * their expiry), a second sends the others. `read(i)` gives the bytes of `shas[i]` (read only when
- * they must be sent). Returns how many were sent.
+ * Uploads many models, each once: one round trip asks which hashes Redis already holds at their
+ * full size (renewing their expiry), a second sends the others, overwriting a blob cut short.
+ * `read(i)` gives the bytes of `blobs[i]` (read only when they must be sent). Returns how many were sent.
  */
-export async function putBlobs(redis: Redis, prefix: string, shas: readonly string[], read: (i: number) => Uint8Array): Promise<number> {
-  const unique = [...new Map(shas.map((sha, i) => [sha, i])).entries()];
-  const have = ((await redis.pipeline(unique.map(([sha]) => ['expire', keys.blob(prefix, sha), BLOB_TTL_S])).exec()) ?? []).map(
-    (r) => r[1],
-  );
-  const send = unique.filter((_, j) => have[j] !== 1);
+export async function putBlobs(
+  redis: Redis,
+  prefix: string,
+  blobs: readonly { readonly sha: string; readonly bytes: number }[],
+  read: (i: number) => Uint8Array,
+): Promise<number> {
+  const unique = [...new Map(blobs.map((b, i) => [b.sha, i])).entries()];
+  const pipe = redis.pipeline();
+  for (const [sha] of unique) pipe.strlen(keys.blob(prefix, sha)).expire(keys.blob(prefix, sha), BLOB_TTL_S);
+  const replies = ((await pipe.exec()) ?? []).map((r) => r[1]);
+  const send = unique.filter(([, i], j) => replies[2 * j] !== blobs[i]?.bytes);
   for (let start = 0; start < send.length; start += 64) {
-    const pipe = redis.pipeline();
+    const batch = redis.pipeline();
     for (const [sha, i] of send.slice(start, start + 64)) {
       const b = read(i);
-      pipe.set(keys.blob(prefix, sha), Buffer.from(b.buffer, b.byteOffset, b.byteLength), 'EX', BLOB_TTL_S, 'NX');
+      batch.set(keys.blob(prefix, sha), Buffer.from(b.buffer, b.byteOffset, b.byteLength), 'EX', BLOB_TTL_S);
     }
-    await pipe.exec();
+    await batch.exec();
   }
   return send.length;
+}
+
+/** Renews the expiry of models still wanted (those Redis lost are uploaded again when their jobs are sent again). */
+export async function renewBlobs(redis: Redis, prefix: string, shas: readonly string[]): Promise<void> {
+  for (let start = 0; start < shas.length; start += 500) {
+    const pipe = redis.pipeline();
+    for (const sha of shas.slice(start, start + 500)) pipe.expire(keys.blob(prefix, sha), BLOB_TTL_S);
+    await pipe.exec();
+  }
 }
 
 /** Why an agent refuses a model (never retried: the same bytes would be refused again). */
@@ -62,6 +79,8 @@ export async function fetchBlob(
   const bytes = reply;
   const got = sha256(bytes);
   if (got !== o.sha || bytes.length !== o.bytes) {
+    // removed, so it is not renewed forever: the requester's next run uploads the right bytes
+    await redis.eval(DELETE_IF_SAME, 1, keys.blob(prefix, o.sha), bytes).catch(() => 0);
     throw new BlobRefused(
       `model ${o.sha.slice(0, 12)} in Redis hashes to ${got.slice(0, 12)} (${bytes.length} bytes): refused as corrupt or tampered`,
     );
@@ -77,3 +96,7 @@ const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 const SIZE_CHECKED_GET = `local n = redis.call('STRLEN', KEYS[1])
 if n == 0 or n > tonumber(ARGV[1]) then return n end
 return redis.call('GET', KEYS[1])`;
+
+/** DEL when the value is still ARGV[1] (a correct upload that replaced the bad bytes meanwhile stays). */
+const DELETE_IF_SAME = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;

@@ -3,10 +3,10 @@ import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LatencyMeasurement, MeasureOptions, PreparedModel } from '../contracts/hardware-adapter.js';
 import { HurricaneError } from '../errors.js';
-import { putBlobs, sha256 } from './blob-store.js';
+import { putBlobs, renewBlobs, sha256 } from './blob-store.js';
 import { type FarmConfig, queueConnection } from './connection.js';
 import { listDevices } from './device-registry.js';
-import { type Announcement, type FarmTarget, type MeasureJob, checkResult, jobId } from './protocol.js';
+import { type Announcement, type FarmTarget, KEY_ENV, type MeasureJob, checkResult, jobId } from './protocol.js';
 
 /** One measurement a requester asks the farm for. */
 export interface FarmJob {
@@ -19,6 +19,18 @@ interface Pending {
   readonly index: number;
   readonly path: string;
   readonly data: MeasureJob;
+  /** The bytes that were hashed, until they are uploaded (the upload sends exactly what the hash names). */
+  bytes?: Buffer | undefined;
+}
+
+/** A `returnvalue` as BullMQ stores it (JSON text), or a marker the result check refuses as malformed. */
+function parseReturn(rv: unknown): unknown {
+  if (typeof rv !== 'string') return rv;
+  try {
+    return JSON.parse(rv);
+  } catch {
+    return { malformed: `not JSON: ${rv.slice(0, 40)}` };
+  }
 }
 
 /** How often a request looks at its jobs (lost ones are sent again, finished ones collected). */
@@ -26,6 +38,8 @@ const POLL_MS = 1000;
 /** Jobs hashed, uploaded and added at a time. */
 const CHUNK = 16;
 const KEEP_S = 7 * 24 * 3600;
+/** How often the models of waiting jobs have their expiry renewed ({@link BLOB_TTL_S} is longer). */
+const RENEW_MS = 5 * 60_000;
 
 /**
  * One `measureMany` call on the farm. Each model is uploaded once by hash; each job has an id
@@ -102,8 +116,12 @@ export class FarmRequest {
       let sent = false;
       const check = () => (sent && this.pending.size === 0 ? resolve() : undefined);
       events.on('completed', ({ jobId: id, returnvalue }) => {
-        deliver(id, typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue);
-        check();
+        try {
+          deliver(id, parseReturn(returnvalue));
+          check();
+        } catch (error) {
+          reject(error);
+        }
       });
       events.on('failed', ({ jobId: id, failedReason }) => void this.failedEvent(id, failedReason).then(check));
       options.signal?.addEventListener('abort', () =>
@@ -119,6 +137,7 @@ export class FarmRequest {
         busy = true;
         try {
           await this.reconcile(deliver, [...this.pending.keys()], false);
+          await this.renewBlobs();
           this.counts = { active: (await this.o.queue.getJobCounts('active')).active ?? 0 };
           await this.watchAgents();
           check();
@@ -175,17 +194,39 @@ export class FarmRequest {
       };
       const id = jobId(job.key, sha, measure);
       if (this.pending.has(id)) throw new HurricaneError(`two farm jobs have the key '${job.key}': each measurement needs its own key`);
-      this.pending.set(id, { index: offset + i, path: job.model.source.path, data });
+      this.pending.set(id, { index: offset + i, path: job.model.source.path, data, bytes });
       ids.push(id);
     }
     await this.upload(ids.map((id) => this.pending.get(id) as Pending));
     return ids;
   }
 
-  /** Uploads the models of `jobs` that Redis does not have (content-addressed: once per hash). */
+  /**
+   * Uploads the models of `jobs` that Redis does not hold whole (content-addressed: once per hash).
+   * The bytes sent are the ones hashed; a model read again (a job lost with Redis) must still hash
+   * the same, or the run stops rather than send other bytes under the old name.
+   */
   private async upload(jobs: readonly Pending[]): Promise<void> {
-    const shas = jobs.map((p) => p.data.model.sha256);
-    await putBlobs(this.o.redis, this.o.farm.prefix, shas, (i) => this.read(jobs[i]?.path ?? ''));
+    const bytesOf = (p: Pending): Buffer => {
+      if (p.bytes) return p.bytes;
+      const again = this.read(p.path);
+      if (sha256(again) !== p.data.model.sha256)
+        throw new HurricaneError(`model ${p.path} changed on disk while it was being measured: run again to measure the new one`);
+      return again;
+    };
+    const blobs = jobs.map((p) => ({ sha: p.data.model.sha256, bytes: p.data.model.bytes }));
+    await putBlobs(this.o.redis, this.o.farm.prefix, blobs, (i) => bytesOf(jobs[i] as Pending));
+    for (const p of jobs) p.bytes = undefined;
+  }
+
+  private lastRenew = Date.now();
+
+  /** Keeps the models of waiting jobs in Redis while this request lives (they expire an hour after it stops). */
+  private async renewBlobs(): Promise<void> {
+    if (Date.now() - this.lastRenew < RENEW_MS) return;
+    this.lastRenew = Date.now();
+    const shas = new Set([...this.pending.values()].map((p) => p.data.model.sha256));
+    await renewBlobs(this.o.redis, this.o.farm.prefix, [...shas]);
   }
 
   private read(file: string): Buffer {
@@ -203,20 +244,32 @@ export class FarmRequest {
     return `farm: ${this.done}/${this.total} done, ${inFlight} in flight, ${this.pending.size - inFlight} queued${rates ? ` · ${rates}` : ''}`;
   }
 
+  /**
+   * Hands a finished job's result over: checked (schema, device, statistics, signature), stored by
+   * `onResult`, and only then forgotten here and removed from Redis. A store that throws stops the
+   * run with the job still in the farm, so the next run collects it again.
+   */
   private deliver(id: string, value: unknown, onResult: (i: number, m: LatencyMeasurement, note: string) => void): void {
     const p = this.pending.get(id);
     if (!p) return;
-    this.pending.delete(id);
-    this.removals.push(this.o.queue.remove(id).catch(() => 0));
-    const r = checkResult(value, this.o.target);
+    const r = checkResult(value, this.o.target, { jobId: id, sha256: p.data.model.sha256 }, this.o.env[KEY_ENV] || undefined);
     if (!r.ok) {
-      this.failures.push(`${p.path}: ${r.why}`);
+      this.o.log(`${p.path}: ${r.why}`);
+      this.fail(id, p, r.why);
       return;
     }
-    this.done++;
     const agent = r.m.provenance.agent?.id ?? 'unknown agent';
+    this.done++;
     this.perDevice.set(`${agent}/${r.m.provenance.adapterId}`, (this.perDevice.get(`${agent}/${r.m.provenance.adapterId}`) ?? 0) + 1);
-    onResult(p.index, r.m, this.note());
+    try {
+      onResult(p.index, r.m, this.note());
+    } catch (error) {
+      throw new HurricaneError(
+        `could not store the measurement of ${p.path} (${(error as Error).message.split('\n')[0]}); it stays in the farm: fix the store (disk space, permissions) and run again to collect it`,
+      );
+    }
+    this.pending.delete(id);
+    this.removals.push(this.o.queue.remove(id).catch(() => 0));
   }
 
   private async failedEvent(id: string, reason: string): Promise<void> {
@@ -254,7 +307,7 @@ export class FarmRequest {
       if (!p) continue;
       if (name === null) missing.push(id);
       else if (finishedOn === null) attached++;
-      else if (rv !== null) deliver(id, JSON.parse(rv));
+      else if (rv !== null) deliver(id, parseReturn(rv));
       else if (sending) {
         await this.o.queue.remove(id); // failed in an earlier run: try again with fresh attempts
         missing.push(id);

@@ -1,6 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import { summarizeSamples } from '../adapter-kit/statistics.js';
+import { KEY_ENV } from '../redact.js';
+
+export { KEY_ENV };
 
 /** One device a farm agent serves, as it announces it (and as a requester chooses it). */
 export interface FarmDevice {
@@ -51,6 +55,12 @@ export function queueName(d: Pick<FarmDevice, 'adapterId' | 'deviceFingerprint' 
 }
 
 /**
+ * Bounds of a job, so no job can exhaust an agent's memory or hold its device for long: at most
+ * {@link JOB_LIMITS.inputElements} input values (64 MiB of float32), one hour, 10,000 timed runs.
+ */
+export const JOB_LIMITS = { inputElements: 16 * 2 ** 20, timeoutMs: 3_600_000, runs: 10_000, warmupRuns: 1_000 } as const;
+
+/**
  * Schema of a measurement job. It names only an adapter, a device and a model by its hash: no
  * path, no command line, nothing that reaches a shell. Agents check it before any tool runs, and
  * serve it only when adapter, fingerprint and runtime version are a device of theirs.
@@ -65,15 +75,21 @@ export const jobSchema = z
       .object({
         sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex'),
         bytes: z.number().int().positive(),
-        inputShape: z.array(z.number().int().min(1).max(16384)).min(1).max(6),
+        inputShape: z
+          .array(z.number().int().min(1).max(16384))
+          .min(1)
+          .max(6)
+          .refine((s) => s.reduce((a, b) => a * b, 1) <= JOB_LIMITS.inputElements, {
+            message: `the input holds more than ${JOB_LIMITS.inputElements} values`,
+          }),
       })
       .strict(),
     measure: z
       .object({
-        warmupRuns: z.number().int().min(0).max(100_000),
-        minRuns: z.number().int().min(1).max(100_000),
-        maxRuns: z.number().int().min(1).max(100_000),
-        timeoutMs: z.number().int().min(1).max(86_400_000),
+        warmupRuns: z.number().int().min(0).max(JOB_LIMITS.warmupRuns),
+        minRuns: z.number().int().min(1).max(JOB_LIMITS.runs),
+        maxRuns: z.number().int().min(1).max(JOB_LIMITS.runs),
+        timeoutMs: z.number().int().min(1).max(JOB_LIMITS.timeoutMs),
       })
       .partial()
       .strict(),
@@ -84,32 +100,51 @@ export const jobSchema = z
 export type MeasureJob = z.infer<typeof jobSchema>;
 
 const finite = z.number().finite();
+/** The most samples a result may carry (a job times at most {@link JOB_LIMITS.runs} runs). */
+const MAX_SAMPLES = JOB_LIMITS.runs;
+/** No single inference the farm measures takes a minute; a sample over it is absurd, not slow. */
+export const MAX_SAMPLE_MS = 60_000;
+const ms = finite.nonnegative().max(MAX_SAMPLE_MS);
+const word = (max: number) => z.string().max(max);
 
-/** What a requester accepts as a result: a latency measurement with its provenance (more keys allowed). */
+/**
+ * What a requester accepts as a result: a latency measurement with its provenance, bounded in
+ * every array and string, and nothing else (unknown keys are refused, not passed on to the store).
+ */
 export const resultSchema = z
   .object({
-    samplesMs: z.array(finite.nonnegative()).min(1),
-    medianMs: finite.nonnegative(),
-    meanMs: finite.nonnegative(),
-    p10Ms: finite.nonnegative(),
-    p90Ms: finite.nonnegative(),
-    cov: finite,
-    outlierIndices: z.array(z.number().int().min(0)),
+    samplesMs: z.array(ms).min(1).max(MAX_SAMPLES),
+    medianMs: ms,
+    meanMs: ms,
+    p10Ms: ms,
+    p90Ms: ms,
+    cov: finite.nonnegative().max(1000),
+    outlierIndices: z.array(z.number().int().min(0).max(MAX_SAMPLES)).max(MAX_SAMPLES),
+    runs: z.number().int().min(1).max(1e9).optional(),
+    uncertaintyMs: ms.optional(),
+    timedMs: finite.nonnegative().max(JOB_LIMITS.timeoutMs).optional(),
     provenance: z
       .object({
-        adapterId: z.string(),
-        device: z.string(),
-        deviceFingerprint: z.string(),
-        runtime: z.string(),
-        runtimeVersion: z.string(),
-        commands: z.array(z.array(z.string())),
-        timestamp: z.string(),
-        settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-        agent: z.object({ id: z.string(), host: z.string() }).strict(),
+        adapterId: word(64),
+        device: word(256),
+        deviceFingerprint: word(256),
+        runtime: word(64),
+        runtimeVersion: word(128),
+        commands: z.array(z.array(word(4096)).max(256)).max(64),
+        timestamp: z.string().datetime({ offset: true }),
+        settings: z
+          .record(word(64), z.union([word(256), finite, z.boolean()]))
+          .refine((o) => Object.keys(o).length <= 64, { message: 'more than 64 settings' }),
+        agent: z.object({ id: word(128), host: word(256) }).strict(),
       })
-      .passthrough(),
+      .strict(),
+    /** HMAC-SHA256 of the result, its job and model under the farm key ({@link signResult}); set when the agent has the key. */
+    signature: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
   })
-  .passthrough();
+  .strict();
 
 /** The first problem of a failed parse as one line: `model.sha256: a SHA-256 in lower-case hex`. */
 export function firstIssue(error: z.ZodError): string {
@@ -117,18 +152,122 @@ export function firstIssue(error: z.ZodError): string {
   return i ? `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}` : 'invalid';
 }
 
-/** Checks a result an agent returned; a one-line reason when it is not a measurement of `want`. */
-export function checkResult(value: unknown, want: FarmDevice): { ok: true; m: LatencyMeasurement } | { ok: false; why: string } {
+/** What binds a result to the one job it answers: its id and the model's hash. */
+export interface ResultBinding {
+  readonly jobId: string;
+  readonly sha256: string;
+}
+
+/**
+ * The signature of a result: HMAC-SHA256 under the farm key over the job id, the model's hash and
+ * the result without its signature (stable JSON). A result copied to another job, or changed in
+ * any value, no longer matches.
+ */
+export function signResult(result: object, bound: ResultBinding, key: string): string {
+  const { signature: _, ...unsigned } = result as { signature?: string };
+  return createHmac('sha256', key)
+    .update(`${bound.jobId}\n${bound.sha256}\n${stableJson(unsigned)}`)
+    .digest('hex');
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * The result an agent sends for one job: the measurement's known keys only, its agent, and the
+ * signature when the agent has the farm key. Checked against {@link resultSchema} before it leaves,
+ * so an agent never sends what a requester would refuse; the reason when it would.
+ */
+export function resultFor(
+  m: LatencyMeasurement,
+  agent: { id: string; host: string },
+  bound: ResultBinding,
+  key: string | undefined,
+): { ok: true; result: object } | { ok: false; why: string } {
+  const p = m.provenance;
+  const result = {
+    samplesMs: m.samplesMs,
+    medianMs: m.medianMs,
+    meanMs: m.meanMs,
+    p10Ms: m.p10Ms,
+    p90Ms: m.p90Ms,
+    cov: m.cov,
+    outlierIndices: m.outlierIndices,
+    ...(m.runs !== undefined ? { runs: m.runs } : {}),
+    ...(m.uncertaintyMs !== undefined ? { uncertaintyMs: m.uncertaintyMs } : {}),
+    ...(m.timedMs !== undefined ? { timedMs: m.timedMs } : {}),
+    provenance: {
+      adapterId: p.adapterId,
+      device: p.device,
+      deviceFingerprint: p.deviceFingerprint,
+      runtime: p.runtime,
+      runtimeVersion: p.runtimeVersion,
+      commands: p.commands,
+      timestamp: p.timestamp,
+      settings: p.settings,
+      agent,
+    },
+  };
+  const r = resultSchema.safeParse(result);
+  if (!r.success) return { ok: false, why: `the measurement is out of the farm's bounds (${firstIssue(r.error)})` };
+  return { ok: true, result: key ? { ...result, signature: signResult(result, bound, key) } : result };
+}
+
+const short = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+
+/** The statistic the agent reported that its own samples contradict, or null when all agree. */
+function contradiction(r: z.infer<typeof resultSchema>): string | null {
+  const want = summarizeSamples(r.samplesMs);
+  for (const k of ['medianMs', 'meanMs', 'p10Ms', 'p90Ms', 'cov'] as const) {
+    if (Math.abs(r[k] - want[k]) > 1e-9 * Math.max(1, Math.abs(want[k]))) return `${k} ${r[k]} where its samples give ${want[k]}`;
+  }
+  if (r.outlierIndices.join() !== want.outlierIndices.join()) return 'outlier indices that its samples do not give';
+  return null;
+}
+
+/**
+ * Checks a result an agent returned for the job `bound`: the bounded schema, the device asked
+ * for, statistics that its samples give (recomputed here), and, when the requester has the farm
+ * key, the agent's signature. The measurement (only the checked keys), or one line naming the agent.
+ */
+export function checkResult(
+  value: unknown,
+  want: FarmDevice,
+  bound: ResultBinding,
+  key?: string,
+): { ok: true; m: LatencyMeasurement } | { ok: false; why: string } {
   const r = resultSchema.safeParse(value);
-  if (!r.success) return { ok: false, why: `malformed result (${firstIssue(r.error)})` };
+  const agentOf = (v: unknown) => {
+    const a = (v as { provenance?: { agent?: { id?: unknown } } } | null)?.provenance?.agent?.id;
+    return typeof a === 'string' ? `agent ${short(a)}` : 'an unnamed agent';
+  };
+  if (!r.success) return { ok: false, why: `refused a malformed result from ${agentOf(value)} (${firstIssue(r.error)})` };
   const p = r.data.provenance;
+  const who = agentOf(r.data);
   if (p.adapterId !== want.adapterId || p.deviceFingerprint !== want.deviceFingerprint || p.runtimeVersion !== want.runtimeVersion) {
     return {
       ok: false,
-      why: `result is from ${p.adapterId} ${p.deviceFingerprint} (runtime ${p.runtimeVersion}), not the device asked for`,
+      why: `refused a result from ${who}: it is from ${p.adapterId} ${short(p.deviceFingerprint)} (runtime ${short(p.runtimeVersion)}), not the device asked for`,
     };
   }
-  return { ok: true, m: r.data as unknown as LatencyMeasurement };
+  const wrong = contradiction(r.data);
+  if (wrong) return { ok: false, why: `refused a result from ${who}: it reports ${wrong} (forged or corrupt)` };
+  if (key !== undefined) {
+    if (r.data.signature === undefined)
+      return { ok: false, why: `refused an unsigned result from ${who}: give the agent the farm key (${KEY_ENV})` };
+    const good = Buffer.from(signResult(r.data, bound, key), 'hex');
+    if (!timingSafeEqual(good, Buffer.from(r.data.signature, 'hex')))
+      return { ok: false, why: `refused a result from ${who}: its signature does not match (forged, or another farm key)` };
+  }
+  const { signature: _, ...m } = r.data;
+  return { ok: true, m: m as LatencyMeasurement };
 }
 
 /** Redis keys besides BullMQ's (which live under `<prefix>:<queue>:…`). */

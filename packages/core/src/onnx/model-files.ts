@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Architecture } from '../space/architecture.js';
 import { layerContexts, networkGraph, operatorGraph, type Backbone, type LayerContext } from '../space/backbone.js';
 import { graphParams, type Graph, type ParamSpec } from '../space/ir.js';
@@ -38,6 +39,16 @@ function weightsOf(graph: Graph, seed: number, weightsFile: string | undefined):
       return v;
     },
   };
+}
+
+/**
+ * The file name of a whole network's ONNX export: 128 bits of SHA-256 over what decides its bytes
+ * (preset, architecture, seed, weights file), so two networks never share a file (a 32-bit hash
+ * collides within a few ten thousand architectures, and the file found would be measured instead).
+ */
+export function networkFileName(o: { backbone: Backbone; arch: Architecture; seed: number; weightsFile?: string | undefined }): string {
+  const what = `${o.backbone.name}\n${o.arch.join(',')}\n${o.seed}\n${o.weightsFile ?? ''}`;
+  return `${createHash('sha256').update(what).digest('hex').slice(0, 32)}.onnx`;
 }
 
 /**

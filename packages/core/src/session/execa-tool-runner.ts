@@ -1,10 +1,16 @@
 import { execa } from 'execa';
 import { ToolError } from '../errors.js';
 import type { ToolResult, ToolRunOptions, ToolRunner } from '../contracts/tool-runner.js';
-import { PASSWORD_ENV } from '../redact.js';
+import { SECRET_ENVS } from '../redact.js';
 
 /** Grace period between SIGTERM and SIGKILL when a tool's process tree is stopped. */
 const KILL_GRACE_MS = 2_000;
+
+/**
+ * The most output kept per stream of one tool run (execa's default is 100 MB). A tool that writes
+ * more is stopped and reported; vendor tools write their results to files, not to stdout.
+ */
+export const MAX_TOOL_OUTPUT_BYTES = 16 * 2 ** 20;
 
 /** Process-group ids of tools running right now, so Ctrl-C can stop all of them. */
 const liveGroups = new Set<number>();
@@ -31,7 +37,7 @@ export function killAllTools(signal: NodeJS.Signals = 'SIGKILL'): void {
  */
 function toolEnv(env: Readonly<Record<string, string | undefined>> | undefined): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = { ...process.env, ...env };
-  delete out[PASSWORD_ENV];
+  for (const k of SECRET_ENVS) delete out[k];
   return out;
 }
 
@@ -42,6 +48,12 @@ function resultOf(
   result: Awaited<ReturnType<typeof execa>>,
   o: { timedOut: boolean; aborted: boolean; started: number },
 ): ToolResult {
+  if ((result as { isMaxBuffer?: boolean }).isMaxBuffer) {
+    throw new ToolError(
+      command,
+      `'${file}' wrote more than ${MAX_TOOL_OUTPUT_BYTES / 2 ** 20} MiB of output and was stopped: a runaway tool or a wrong command line; run it by hand to see`,
+    );
+  }
   const spawnError = result.failed && result.exitCode === undefined && !result.isTerminated && !o.timedOut && !o.aborted;
   if (spawnError) {
     const code = (result as unknown as { code?: string }).code;
@@ -81,6 +93,7 @@ export class ExecaToolRunner implements ToolRunner {
       detached: process.platform !== 'win32',
       cleanup: true,
       stripFinalNewline: false,
+      maxBuffer: MAX_TOOL_OUTPUT_BYTES,
       windowsHide: true,
     });
     const pid = child.pid;

@@ -4,7 +4,7 @@ import { writeFileAtomicSync } from '../atomic-write.js';
 import type { MeasureJob, MeasuringAdapter } from '../adapter-kit/measuring-adapter.js';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { HurricaneError } from '../errors.js';
-import { exportArchitecture } from '../onnx/model-files.js';
+import { exportArchitecture, networkFileName } from '../onnx/model-files.js';
 import { type Encoding, encodeArchitecture, spaceEncoding } from '../predict/encoding.js';
 import { writeLatencyCsv } from '../predict/csv-data.js';
 import { type PredictionMetrics, predictionMetrics } from '../predict/metrics.js';
@@ -14,7 +14,6 @@ import { assertReady } from '../profile/profiler.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import { readSpace } from '../profile/space-file.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
-import { hash32 } from '../random.js';
 import type { HurricaneSession } from '../session/session.js';
 import { type Backbone, layerContexts, preset } from '../space/backbone.js';
 import type { Architecture } from '../space/architecture.js';
@@ -136,7 +135,7 @@ async function measureJobs(
     const chunk = jobs.slice(i, i + step);
     const many: MeasureJob[] = [];
     for (const job of chunk) {
-      const file = path.join(workDir, 'networks', backbone.name, `${hash32(job.arch.join(',')).toString(16)}.onnx`);
+      const file = path.join(workDir, 'networks', backbone.name, networkFileName({ backbone, arch: job.arch, seed: core.seed }));
       if (!existsSync(file)) exportArchitecture({ backbone, arch: job.arch, output: file, seed: core.seed });
       const model = { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' };
       const prepared = await adapter.prepare(model, { workDir, ...(o.signal ? { signal: o.signal } : {}) });

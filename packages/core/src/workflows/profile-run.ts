@@ -2,11 +2,10 @@ import path from 'node:path';
 import type { HurricaneSession } from '../session/session.js';
 import { HurricaneError } from '../errors.js';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
-import { exportArchitecture } from '../onnx/model-files.js';
+import { exportArchitecture, networkFileName } from '../onnx/model-files.js';
 import { writeSpace } from '../profile/space-file.js';
 import type { Architecture } from '../space/architecture.js';
 import { preset } from '../space/backbone.js';
-import { hash32 } from '../random.js';
 import { SqliteLatencyStore, operatorLatencies } from '../profile/latency-store.js';
 import { type ProfileSummary, assertReady, distinctContexts, profileOperators } from '../profile/profiler.js';
 import type { ProgressReporter } from '../progress.js';
@@ -91,8 +90,14 @@ export async function measureNetwork(
   const backbone = preset(session.config.core.preset);
   const adapter = session.adapter();
   await assertReady(adapter, session.command('doctor'));
-  const file = path.join(session.config.workDir, 'networks', backbone.name, `${hash32(arch.join(',')).toString(16)}.onnx`);
-  exportArchitecture({ backbone, arch, output: file, seed: session.config.core.seed, weightsFile: o.weightsFile });
+  const seed = session.config.core.seed;
+  const file = path.join(
+    session.config.workDir,
+    'networks',
+    backbone.name,
+    networkFileName({ backbone, arch, seed, weightsFile: o.weightsFile }),
+  );
+  exportArchitecture({ backbone, arch, output: file, seed, weightsFile: o.weightsFile });
   const prepared = await adapter.prepare(
     { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' },
     { workDir: session.config.workDir, ...(o.signal ? { signal: o.signal } : {}) },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import { ConfigError, HurricaneError } from '../errors.js';
 
@@ -42,10 +43,50 @@ export const configHash = (config: unknown) => createHash('sha256').update(canon
  */
 export class RunFolder {
   private state: Record<string, unknown>;
+  private held: { lost?: Error } = {};
+  private release: (() => Promise<void>) | undefined;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
     this.state = (this.readJson('state.json') as Record<string, unknown> | null) ?? {};
+  }
+
+  /**
+   * Opens a run folder for one process: a second `hurricane search` on the same folder is refused
+   * (exit 2) while the first lives; a killed holder's lock goes stale after 30 s.
+   */
+  static async acquire(dir: string): Promise<RunFolder> {
+    mkdirSync(dir, { recursive: true });
+    const lockfilePath = path.join(dir, '.lock');
+    const held: { lost?: Error } = {};
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(dir, {
+        lockfilePath,
+        realpath: false,
+        stale: 30_000,
+        update: 10_000,
+        retries: 0,
+        onCompromised: (error: Error) => {
+          held.lost ??= error;
+        },
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ELOCKED') throw error;
+      throw new ConfigError(
+        `run folder ${dir} is in use by another hurricane process (lock ${lockfilePath}): wait for it to finish, or give this run another --name`,
+      );
+    }
+    const run = new RunFolder(dir);
+    run.release = release;
+    run.held = held;
+    return run;
+  }
+
+  /** Lets the next process open the folder. */
+  async close(): Promise<void> {
+    await this.release?.().catch(() => undefined);
+    this.release = undefined;
   }
 
   file(name: string): string {
@@ -100,6 +141,11 @@ export class RunFolder {
   }
 
   finish(phase: string, summary: unknown): void {
+    if (this.held.lost) {
+      throw new HurricaneError(
+        `the lock on run folder ${this.dir} was lost (${this.held.lost.message.split('\n')[0]}): another process may have written to it; re-run with --from ${phase.split(':')[0]}`,
+      );
+    }
     this.state = { ...this.state, [phase]: summary };
     this.writeJson('state.json', this.state);
   }
@@ -112,11 +158,12 @@ export class RunFolder {
       const p = SEARCH_PHASES.indexOf(k.split(':')[0] as SearchPhase);
       if (p >= 0 && p < from) next[k] = v;
     }
+    // the state first: a kill while files are deleted leaves phases to redo, never a phase marked done without its files
+    this.state = next;
+    this.writeJson('state.json', this.state);
     for (const p of SEARCH_PHASES.slice(from))
       for (const f of files[p])
         for (const name of f.includes('*') ? this.glob(f) : [f]) rmSync(this.file(name), { force: true, recursive: true });
-    this.state = next;
-    this.writeJson('state.json', this.state);
   }
 
   private glob(pattern: string): string[] {

@@ -55,12 +55,17 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   const engine = await factory(base, log);
   const session = base.withPreset(engine.presetName);
   const core = session.config.core;
-  const run = new RunFolder(path.join(session.config.workDir, 'runs', name));
+  const run = await RunFolder.acquire(path.join(session.config.workDir, 'runs', name));
   // where latencies are measured (this machine or a farm) does not change the run; the farm URL may hold a password
   const config = { ...core, plugins: undefined, farm: undefined };
-  run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
-  if (o.from)
-    run.resetFrom(o.from, Object.fromEntries(SEARCH_PHASES.map((p) => [p, PHASES[p].files])) as Record<SearchPhase, readonly string[]>);
+  try {
+    run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
+    if (o.from)
+      run.resetFrom(o.from, Object.fromEntries(SEARCH_PHASES.map((p) => [p, PHASES[p].files])) as Record<SearchPhase, readonly string[]>);
+  } catch (error) {
+    await run.close();
+    throw error;
+  }
   log(`run folder: ${path.relative(process.cwd(), run.dir) || '.'}`);
   const progress = o.progress ?? silentProgress;
   return { session, run, backbone: preset(core.preset), engine, o, log, progress, signal: o.signal ? { signal: o.signal } : {} };
@@ -75,7 +80,11 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
 export async function search(base: HurricaneSession, o: SearchOptions = {}): Promise<SearchSummary> {
   const started = performance.now();
   const c = await openRun(base, o);
-  for (const p of SEARCH_PHASES) await step(c, p, () => PHASES[p].run(c));
+  try {
+    for (const p of SEARCH_PHASES) await step(c, p, () => PHASES[p].run(c));
+  } finally {
+    await c.run.close();
+  }
   const core = c.session.config.core;
   const found = resultOf<SearchResult>(c, 'search');
   return {
