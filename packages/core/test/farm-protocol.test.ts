@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/resolve.js';
 import { ConfigError, ExitCode } from '../src/errors.js';
 import { PASSWORD_ENV, redactUrl, redisOptions } from '../src/farm/connection.js';
-import { checkResult, jobId, jobSchema, queueName } from '../src/farm/protocol.js';
+import { checkResult, signResult, jobId, jobSchema, queueName } from '../src/farm/protocol.js';
 import { makeProject } from '../../../test/helpers.js';
 
 const dirs: string[] = [];
@@ -124,20 +124,81 @@ describe('farm jobs', () => {
     expect(queueName({ ...d, deviceFingerprint: 'MYRIAD 1.3' })).not.toBe(queueName(d));
   });
 
-  it('accept a result only when it is a measurement of the device asked for, with the agent named', () => {
-    const want = { adapterId: 'sim', device: 'd', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'f' };
-    const provenance = { ...want, commands: [], timestamp: 't', settings: {}, agent: { id: 'lab:1', host: 'lab' } };
-    const m = { samplesMs: [1, 2], medianMs: 1.5, meanMs: 1.5, p10Ms: 1, p90Ms: 2, cov: 0.4, outlierIndices: [], provenance };
-    expect(checkResult(m, want)).toMatchObject({ ok: true });
-    expect(checkResult({ ...m, provenance: { ...provenance, deviceFingerprint: 'g' } }, want)).toMatchObject({
+  it('refuse inputs, timeouts and run counts that could exhaust an agent or hold its device for long', () => {
+    const over: unknown[] = [
+      { ...good, model: { ...good.model, inputShape: [1, 16384, 16384] } }, // 2^28 values: 1 GiB of float32
+      { ...good, measure: { timeoutMs: 86_400_000 } },
+      { ...good, measure: { minRuns: 100_000 } },
+      { ...good, measure: { warmupRuns: 50_000 } },
+    ];
+    for (const b of over) expect(jobSchema.safeParse(b).success, JSON.stringify(b)).toBe(false);
+    expect(jobSchema.safeParse({ ...good, model: { ...good.model, inputShape: [1, 3, 2048, 2048] } }).success).toBe(true);
+  });
+});
+
+describe('farm results', () => {
+  const want = { adapterId: 'sim', device: 'd', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'f' };
+  const provenance = { ...want, commands: [], timestamp: '2026-12-02T10:00:00.000Z', settings: {}, agent: { id: 'lab:1', host: 'lab' } };
+  // by hand: samples 1..5 have median 3, mean 3, p10 1.4 and p90 4.6 (linear), sd √2.5, MAD 1 (no outlier)
+  const m = {
+    samplesMs: [1, 2, 3, 4, 5],
+    medianMs: 3,
+    meanMs: 3,
+    p10Ms: 1.4,
+    p90Ms: 4.6,
+    cov: Math.sqrt(2.5) / 3,
+    outlierIndices: [],
+    provenance,
+  };
+  const bound = { jobId: 'j1', sha256: 'ab'.repeat(32) };
+
+  it('accept a measurement of the device asked for whose statistics its samples give', () => {
+    expect(checkResult(m, want, bound)).toMatchObject({ ok: true, m: { medianMs: 3 } });
+    expect(checkResult({ ...m, provenance: { ...provenance, deviceFingerprint: 'g' } }, want, bound)).toMatchObject({
       ok: false,
-      why: expect.stringMatching(/result is from sim g \(runtime 1\), not the device asked for/),
+      why: 'refused a result from agent "lab:1": it is from sim "g" (runtime "1"), not the device asked for',
     });
-    expect(checkResult({ ...m, medianMs: Number.NaN }, want)).toMatchObject({
+  });
+
+  it('refuse, naming the agent, statistics the samples contradict (a forged median), absurd values, unknown keys and unbounded arrays', () => {
+    const refused = (v: unknown) => {
+      const r = checkResult(v, want, bound);
+      expect(r.ok, JSON.stringify(v).slice(0, 200)).toBe(false);
+      return r.ok ? '' : r.why;
+    };
+    expect(refused({ ...m, medianMs: 0.001 })).toBe(
+      'refused a result from agent "lab:1": it reports medianMs 0.001 where its samples give 3 (forged or corrupt)',
+    );
+    expect(refused({ ...m, outlierIndices: [4] })).toMatch(/outlier indices that its samples do not give/);
+    expect(refused({ ...m, samplesMs: [1, 2, 3, 4, 1e9] })).toMatch(/^refused a malformed result from agent "lab:1" \(samplesMs\.4: /);
+    expect(refused({ ...m, medianMs: Number.NaN })).toMatch(/^refused a malformed result from agent "lab:1" \(medianMs: /);
+    expect(refused({ ...m, extra: { evil: true } })).toMatch(/malformed result .*extra/);
+    expect(refused({ ...m, provenance: { ...provenance, sql: 'x' } })).toMatch(/malformed result .*sql/);
+    expect(refused({ ...m, samplesMs: new Array(20_000).fill(1) })).toMatch(/samplesMs/);
+    expect(refused({ ...m, provenance: { ...provenance, device: 'x'.repeat(10_000) } })).toMatch(/provenance\.device/);
+    expect(refused({ ...m, provenance: { ...provenance, agent: undefined } })).toMatch(/^refused a malformed result from an unnamed agent/);
+    expect(refused({ malformed: 'not JSON: {' })).toMatch(/^refused a malformed result from an unnamed agent/);
+  });
+
+  it('with a farm key, accept only results signed for this job and model: unsigned, re-signed or replayed ones are refused', () => {
+    const key = 'farm-secret';
+    const signed = { ...m, signature: signResult(m, bound, key) };
+    expect(checkResult(signed, want, bound, key)).toMatchObject({ ok: true });
+    expect(checkResult(m, want, bound, key)).toMatchObject({
       ok: false,
-      why: expect.stringMatching(/^malformed result \(medianMs: /),
+      why: expect.stringMatching(/^refused an unsigned result from agent "lab:1": give the agent the farm key \(HURRICANE_FARM_KEY\)$/),
     });
-    expect(checkResult({ ...m, provenance: { ...provenance, agent: undefined } }, want)).toMatchObject({ ok: false });
+    expect(
+      checkResult({ ...signed, samplesMs: [1, 2, 3, 4, 6], meanMs: 3.2, p90Ms: 5.2, cov: Math.sqrt(3.7) / 3.2 }, want, bound, key),
+    ).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/its signature does not match/),
+    });
+    expect(checkResult(signed, want, { ...bound, jobId: 'j2' }, key)).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/its signature does not match/),
+    });
+    expect(checkResult({ ...m, signature: signResult(m, bound, 'another key') }, want, bound, key)).toMatchObject({ ok: false });
   });
 });
 

@@ -232,15 +232,19 @@ export class FarmAgent {
     this.stopping = true;
     clearInterval(this.heartbeat);
     // bounded: with Redis down a command waits forever, and announcements expire on their own anyway
-    await within(Promise.all(this.served.map((s) => withdraw(this.redis, this.o.farm.prefix, s.announcement).catch(() => {}))), 2000);
+    const up = () => this.redis.status === 'ready';
+    if (up())
+      await within(Promise.all(this.served.map((s) => withdraw(this.redis, this.o.farm.prefix, s.announcement).catch(() => {}))), 2000);
     const closing = Promise.all(this.served.map((s) => s.worker?.close()));
     if ((await within(closing, graceMs)) === 'late') {
       this.handingBack = true;
       for (const a of this.active.values()) a.abort.abort();
       // handing back needs Redis; without it the job's lock expires and another agent takes it over
-      if ((await within(closing, HAND_BACK_MS)) === 'late') {
+      if ((await within(closing, up() ? HAND_BACK_MS : 0)) === 'late') {
         this.o.log('the farm Redis does not answer: stopping without handing back (the job is taken over when its lock expires)');
         await within(Promise.all(this.served.map((s) => s.worker?.close(true))), 1000);
+        // their connections would otherwise retry forever and keep this process alive
+        await within(Promise.all(this.served.map((s) => s.worker?.disconnect())), 1000);
       }
     }
     this.redis.disconnect();

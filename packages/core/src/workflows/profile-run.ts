@@ -102,24 +102,20 @@ export async function measureNetwork(
     { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' },
     { workDir: session.config.workDir, ...(o.signal ? { signal: o.signal } : {}) },
   );
-  let measured: LatencyMeasurement | undefined;
-  await adapter.measureMany([{ model: prepared, key: `network:${file}` }], (_, m) => (measured = m), o.signal ? { signal: o.signal } : {});
-  if (!measured) throw new HurricaneError(`${adapter.id} returned no measurement for ${file}`);
-  const m: LatencyMeasurement = measured;
+  // stored as the result arrives: a farm keeps its job until then, so a store that fails loses nothing
   const store = openLatencyStore(session);
+  let measured: LatencyMeasurement | undefined;
   try {
-    store.putNetwork(
-      {
-        adapterId: adapter.id,
-        deviceFingerprint: m.provenance.deviceFingerprint,
-        runtimeVersion: m.provenance.runtimeVersion,
-        preset: backbone.name,
-        arch: arch.join(','),
-      },
-      m,
-    );
+    const put = (m: LatencyMeasurement) => {
+      const key = { adapterId: adapter.id, deviceFingerprint: m.provenance.deviceFingerprint, runtimeVersion: m.provenance.runtimeVersion };
+      store.putNetwork({ ...key, preset: backbone.name, arch: arch.join(',') }, m);
+      measured = m;
+    };
+    await adapter.measureMany([{ model: prepared, key: `network:${file}` }], (_, m) => put(m), o.signal ? { signal: o.signal } : {});
   } finally {
     store.close();
   }
+  if (!measured) throw new HurricaneError(`${adapter.id} returned no measurement for ${file}`);
+  const m: LatencyMeasurement = measured;
   return m;
 }

@@ -26,6 +26,8 @@ export async function agentCommand(session: HurricaneSession, io: CliIO, opts: {
   try {
     await stopped;
     io.err(`agent: ${agent.id} stopped`);
+    // with Redis down, BullMQ's connections keep retrying after close and would keep this process alive
+    setTimeout(() => process.exit(), 1000).unref();
     return ExitCode.Success;
   } finally {
     onInterrupt(null);

@@ -1,0 +1,192 @@
+// The device farm under attack and faults (issue 22): forged and malformed results, a store that
+// cannot write, corrupt blobs in Redis, and an agent stopped while Redis is down. Real redis-server,
+// real agent and requester processes, a forger that speaks BullMQ directly.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { fetchBlob, putBlobs, sha256 } from '../packages/core/src/farm/blob-store.js';
+import { announce } from '../packages/core/src/farm/device-registry.js';
+import { queueName } from '../packages/core/src/farm/protocol.js';
+import { farmProject, measurementLog, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
+import { runCli } from './helpers.js';
+
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'hurricane-trust-'));
+  dirs.push(d);
+  return d;
+};
+const project = (o: Parameters<typeof farmProject>[0]) => {
+  const d = farmProject(o);
+  dirs.push(d);
+  return d;
+};
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  await stopAll();
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const ARCH = Array(20).fill('MB_3_1').join(',');
+const DEVICE = { adapterId: 'sim', device: 'simulated device', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'sim-1' };
+const QUEUE = queueName(DEVICE);
+
+/** Rows of the network-latency table of a project's store. */
+function networkRows(project: string): number {
+  const file = path.join(project, '.hurricane', 'latency.sqlite');
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true });
+  try {
+    const t = db.prepare("SELECT name FROM sqlite_master WHERE name = 'network_latency'").get();
+    return t ? (db.prepare('SELECT count(*) AS n FROM network_latency').get() as { n: number }).n : 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** A bad agent: announces the simulated device and answers its jobs with `answer(job)`, straight through BullMQ. */
+async function forger(port: number, answer: (job: Job) => unknown): Promise<void> {
+  const client = new Redis(port, '127.0.0.1');
+  const a = { ...DEVICE, agentId: 'forger', host: 'evil', queue: QUEUE, done: 0 };
+  await announce(client, 'hurricane', a);
+  const beat = setInterval(() => void announce(client, 'hurricane', a).catch(() => {}), 1000);
+  const worker = new Worker(QUEUE, async (job) => answer(job), { connection: { host: '127.0.0.1', port }, prefix: 'hurricane' });
+  closers.push(async () => {
+    clearInterval(beat);
+    await worker.close(true);
+    client.disconnect();
+  });
+}
+
+/** A result whose statistics agree with its samples (1..5: median 3, mean 3, p10 1.4, p90 4.6). */
+const consistent = (agent: string) => ({
+  samplesMs: [1, 2, 3, 4, 5],
+  medianMs: 3,
+  meanMs: 3,
+  p10Ms: 1.4,
+  p90Ms: 4.6,
+  cov: Math.sqrt(2.5) / 3,
+  outlierIndices: [],
+  provenance: { ...DEVICE, commands: [], timestamp: new Date().toISOString(), settings: {}, agent: { id: agent, host: 'evil' } },
+});
+
+describe('device farm trust: forged input, failed stores, corrupt blobs, stops without Redis', { timeout: 90_000 }, () => {
+  it('a forged result sent raw through BullMQ is refused with one line naming its agent and never reaches the store', async () => {
+    const redis = await startRedis();
+    // a latency of 0.001 ms, with samples that say 3 ms: what poisoning the store would look like
+    await forger(redis.port, () => ({ ...consistent('forger'), medianMs: 0.001 }));
+    const requester = project({ plugin: false, farm: { attempts: 1 } });
+    const r = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^hurricane: 1 of 1 farm measurements failed on sim simulated device .*first: .*\.onnx: refused a result from agent "forger": it reports medianMs 0\.001 where its samples give 3 \(forged or corrupt\);/,
+    );
+    expect(networkRows(requester)).toBe(0);
+  });
+
+  it('with a farm key, a self-consistent unsigned result is refused, and an agent holding the key is believed', async () => {
+    const redis = await startRedis();
+    await forger(redis.port, () => consistent('forger'));
+    const requester = project({ plugin: false, farm: { attempts: 1 } });
+    const key = { HURRICANE_FARM_KEY: 'lab-secret-1' };
+    const forged = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], requester, { env: key });
+    expect(forged.code).toBe(1);
+    expect(forged.stderr).toContain('refused an unsigned result from agent "forger": give the agent the farm key (HURRICANE_FARM_KEY)');
+    expect(networkRows(requester)).toBe(0);
+    for (const c of closers.splice(0)) await c(); // the forger leaves; its announcement expires
+    const log = path.join(temp(), 'measured.log');
+    await startAgent(project({ sim: { log } }), redis.url, [], key);
+    const good = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], requester, { env: key });
+    expect(good.code, good.stderr).toBe(0);
+    expect(networkRows(requester)).toBe(1);
+    expect(measurementLog(log)).toHaveLength(1);
+  });
+
+  it('a malformed returnvalue fails its job with one line instead of hanging the requester', async () => {
+    const redis = await startRedis();
+    const client = new Redis(redis.port, '127.0.0.1');
+    closers.push(async () => client.disconnect());
+    // announced, so the requester waits for it; nothing takes the job: the test writes its "result"
+    const a = { ...DEVICE, agentId: 'broken', host: 'evil', queue: QUEUE, done: 0 };
+    await announce(client, 'hurricane', a);
+    const beat = setInterval(() => void announce(client, 'hurricane', a).catch(() => {}), 1000);
+    closers.push(async () => clearInterval(beat));
+    const requester = project({ plugin: false, farm: { attempts: 1 } });
+    const run = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
+    const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'hurricane' });
+    closers.push(() => queue.close());
+    let waiting: Job[] = [];
+    for (let i = 0; i < 600 && waiting.length === 0 && run.proc.exitCode === null; i++) {
+      waiting = await queue.getWaiting();
+      if (waiting.length === 0) await new Promise((r) => setTimeout(r, 50)); // polled: Redis has no event for a job added
+    }
+    expect(waiting).toHaveLength(1);
+    await client.hset(queue.toKey(String(waiting[0]?.id)), 'finishedOn', Date.now(), 'returnvalue', '{"samplesMs": [1, 2');
+    expect(await run.exited).toBe(1);
+    expect(run.stderr().trim().split('\n').at(-1)).toMatch(/refused a malformed result from an unnamed agent/);
+  });
+
+  it('a store that cannot write stops the run with one line; the measurement stays in the farm and the next run stores it without measuring again', async () => {
+    const redis = await startRedis();
+    const log = path.join(temp(), 'measured.log');
+    const agent = await startAgent(project({ sim: { log, delayMs: 500 } }), redis.url);
+    const requester = project({ plugin: false });
+    const run = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
+    await agent.waitFor(/measuring [0-9a-f]{12}/);
+    // another process holds the store's write lock (SQLITE_BUSY, as a locked or full disk makes it fail)
+    const db = new Database(path.join(requester, '.hurricane', 'latency.sqlite'));
+    db.exec('BEGIN EXCLUSIVE');
+    try {
+      expect(await run.exited).toBe(1);
+    } finally {
+      db.exec('ROLLBACK');
+      db.close();
+    }
+    expect(run.stderr().trim().split('\n').at(-1)).toMatch(
+      /^hurricane: could not store the measurement of .*\.onnx \(database is locked\); it stays in the farm: fix the store \(disk space, permissions\) and run again to collect it$/,
+    );
+    expect(networkRows(requester)).toBe(0);
+    const again = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
+    expect(again.code, again.stderr).toBe(0);
+    expect(networkRows(requester)).toBe(1);
+    expect(measurementLog(log)).toHaveLength(1); // collected from the farm, not measured again
+  });
+
+  it('a corrupt model in Redis is deleted by the agent that refuses it, so the next upload replaces it instead of renewing it', async () => {
+    const redis = await startRedis();
+    const client = new Redis(redis.port, '127.0.0.1');
+    closers.push(async () => client.disconnect());
+    const model = Buffer.from('the real model bytes');
+    const sha = sha256(model);
+    const dir = temp();
+    // same length, other bytes: the size check cannot tell
+    await client.set(`hurricane:blob:${sha}`, Buffer.from('THE REAL MODEL BYTES'));
+    const blobs = [{ sha, bytes: model.length }];
+    expect(await putBlobs(client, 'hurricane', blobs, () => model)).toBe(0);
+    const fetch = () => fetchBlob(client, 'hurricane', { sha, bytes: model.length, maxBytes: 1000, dir });
+    await expect(fetch()).rejects.toThrow(/refused as corrupt or tampered/);
+    expect(await client.exists(`hurricane:blob:${sha}`)).toBe(0);
+    expect(await putBlobs(client, 'hurricane', blobs, () => model)).toBe(1);
+    expect(path.basename(await fetch())).toBe(`${sha}.onnx`);
+    // a blob cut short is replaced at once (its length is checked on upload)
+    await client.set(`hurricane:blob:${sha}`, model.subarray(0, 5));
+    expect(await putBlobs(client, 'hurricane', blobs, () => model)).toBe(1);
+    expect(await client.strlen(`hurricane:blob:${sha}`)).toBe(model.length);
+  });
+
+  it('an idle agent stops on SIGTERM within its grace while Redis is down', async () => {
+    const redis = await startRedis();
+    const agent = await startAgent(project({ sim: {} }), redis.url, ['--grace', '1']);
+    await redis.kill();
+    agent.proc.kill('SIGTERM');
+    const late = new Promise<string>((r) => setTimeout(() => r('still running after 15 s'), 15_000));
+    expect(await Promise.race([agent.exited, late])).toBe(143);
+  });
+});
