@@ -8,10 +8,14 @@
 // Goals: ≥ 90 % of ideal scaling at 8 agents, ≤ 5 ms overhead per job. A last row measures the
 // same models on this host's real CPU (hw-arm-cpu) through one agent, against measuring them in
 // process without the farm. Agents start with empty work folders (every model is downloaded).
-// Usage: node bench/farm.mjs [--device-ms 100] [--agents 1,2,4,8] [--no-real] [--json]
+// The load rows: --load N small jobs (the 256 models under N / 256 keys each, device time 2 ms)
+// through 8 agents, once undisturbed and once with one agent SIGKILLed and restarted every
+// --kill-every seconds (seeded). Reported: throughput held, and measurements lost (a job without
+// a result), stored twice (a result handed over twice) or measured twice (the devices' log).
+// Usage: node bench/farm.mjs [--device-ms 100] [--agents 1,2,4,8] [--no-real] [--load 10000] [--kill-every 3] [--json]
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +29,8 @@ const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const json = args.includes('--json');
 const deviceMs = Number(opt('--device-ms', '100'));
 const counts = opt('--agents', '1,2,4,8').split(',').filter(Boolean).map(Number);
+const loadJobs = Number(opt('--load', '10000'));
+const killEvery = Number(opt('--kill-every', '3'));
 const log = (s) => process.stderr.write(`${s}\n`);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(repo, 'packages/core/bin/hurricane.js');
@@ -80,6 +86,10 @@ function agent(dir, url) {
             p.kill('SIGTERM');
             return exited;
           },
+          kill: () => {
+            p.kill('SIGKILL');
+            return exited;
+          },
         });
       } else if (p.exitCode !== null) {
         clearInterval(t);
@@ -121,6 +131,66 @@ async function measureAll(adapter, onnx, tag) {
     );
   } else for (const p of prepared) medians.push((await adapter.measure(p)).medianMs);
   return { wallMs: performance.now() - t0, perAgent: [...perAgent.values()], medians };
+}
+
+/** N jobs through 8 agents, with `killEveryS` > 0 one agent SIGKILLed and restarted that often; throughput and losses. */
+async function loadRun(url, onnx, n, killEveryS, tag) {
+  const logFile = path.join(root, `${tag}-measured.log`);
+  const agentCfg = (i) =>
+    project(`${tag}-agent-${i}-${Date.now()}`, {
+      plugins: [simPlugin],
+      hardware: 'sim',
+      simDevice: { fixedMs: 2, fingerprint: `load-${tag}`, log: logFile },
+      farm: { lockMs: 2000, stalledCheckMs: 500 },
+    });
+  const agents = await Promise.all(Array.from({ length: 8 }, (_, i) => agent(agentCfg(i), url)));
+  const session = await createSession({
+    cwd: project(`${tag}-req`, { plugins: [], hardware: 'sim', farm: { url, device: `load-${tag}` } }),
+  });
+  const adapter = session.adapter();
+  await adapter.describe();
+  const prepared = [];
+  for (const m of onnx) prepared.push(await adapter.prepare(m, { workDir: root }));
+  const jobs = Array.from({ length: n }, (_, i) => ({ model: prepared[i % prepared.length], key: `${tag}:${i}` }));
+  const seen = new Uint8Array(n);
+  let twice = 0;
+  let kills = 0;
+  let stopKilling = false;
+  let seed = 22;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const killer = (async () => {
+    while (killEveryS > 0 && !stopKilling) {
+      await new Promise((r) => setTimeout(r, killEveryS * 1000));
+      if (stopKilling) break;
+      const i = Math.floor(rand() * agents.length);
+      await agents[i].kill();
+      kills++;
+      agents[i] = await agent(agentCfg(`${i}-r${kills}`), url);
+    }
+  })();
+  const t0 = performance.now();
+  try {
+    await adapter.measureMany(jobs, (i) => {
+      if (seen[i]) twice++;
+      seen[i] = 1;
+    });
+  } finally {
+    stopKilling = true;
+  }
+  const wallMs = performance.now() - t0;
+  await killer;
+  await session.dispose();
+  await Promise.all(agents.map((a) => a.stop()));
+  const measured = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length : 0;
+  return {
+    jobs: n,
+    wallMs,
+    jobsPerS: (n / wallMs) * 1000,
+    kills,
+    lost: n - seen.reduce((a, b) => a + b, 0),
+    storedTwice: twice,
+    measuredAgain: measured - n,
+  };
 }
 
 const port = await freePort();
@@ -182,6 +252,19 @@ try {
     };
     log(`arm-cpu: in process ${(direct.wallMs / 1000).toFixed(2)} s, through one agent ${(viaFarm.wallMs / 1000).toFixed(2)} s`);
   }
+  const load = [];
+  if (loadJobs > 0) {
+    for (const [tag, every] of [
+      ['calm', 0],
+      ['kills', killEvery],
+    ]) {
+      const r = await loadRun(url, onnx, loadJobs, every, tag);
+      load.push({ tag, ...r });
+      log(
+        `load ${tag}: ${r.jobs} jobs in ${(r.wallMs / 1000).toFixed(1)} s (${r.jobsPerS.toFixed(1)}/s), ${r.kills} agent kills, lost ${r.lost}, stored twice ${r.storedTwice}, measured again ${r.measuredAgain}`,
+      );
+    }
+  }
   const one = rows.find((r) => r.agents === 1);
   const table =
     rows.length === 0
@@ -203,7 +286,21 @@ try {
       `| through 1 agent | ${(real.farmMs / 1000).toFixed(2)} | ${real.overheadMs.toFixed(2)} | ${real.ratio.p10.toFixed(3)} / ${real.ratio.median.toFixed(3)} / ${real.ratio.p90.toFixed(3)} |`,
     );
   }
-  process.stdout.write(json ? `${JSON.stringify({ deviceMs, models: onnx.length, rows, real }, null, 2)}\n` : `${table.join('\n')}\n`);
+  if (load.length > 0) {
+    const calm = load.find((l) => l.tag === 'calm');
+    table.push(
+      '',
+      `| load: ${loadJobs} jobs, 8 agents, 2 ms device time | wall (s) | jobs/s | held vs undisturbed | agent kills | lost | stored twice | measured again |`,
+      '|---|---|---|---|---|---|---|---|',
+      ...load.map(
+        (l) =>
+          `| ${l.tag === 'calm' ? 'undisturbed' : `one agent SIGKILLed + restarted every ${killEvery} s`} | ${(l.wallMs / 1000).toFixed(1)} | ${l.jobsPerS.toFixed(1)} | ${calm ? `${((l.jobsPerS / calm.jobsPerS) * 100).toFixed(1)} %` : '–'} | ${l.kills} | ${l.lost} | ${l.storedTwice} | ${l.measuredAgain} |`,
+      ),
+    );
+  }
+  process.stdout.write(
+    json ? `${JSON.stringify({ deviceMs, models: onnx.length, rows, real, load }, null, 2)}\n` : `${table.join('\n')}\n`,
+  );
 } finally {
   redis.kill('SIGKILL');
   rmSync(root, { recursive: true, force: true });

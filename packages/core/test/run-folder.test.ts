@@ -1,9 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { RunFolder, SEARCH_PHASES, type SearchPhase } from '../src/workflows/run-folder.js';
+import { exitOf, textOf } from '../../../test/events.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'hurricane-runs-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -20,6 +22,26 @@ describe('RunFolder: one process per run folder, and a reset that a kill cannot 
     await first.close();
     const third = await RunFolder.acquire(dir);
     await third.close();
+  });
+
+  it('a holder killed with kill -9 does not block the resume: its lock is taken over at once, not after 30 s', async () => {
+    const dir = path.join(work, 'runs', 'killed');
+    const dist = new URL('../dist/workflows/run-folder.js', import.meta.url).href;
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { RunFolder } = await import(${JSON.stringify(dist)}); await RunFolder.acquire(${JSON.stringify(dir)}); console.log('held'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await textOf(child.stdout).until(/held/, 20_000);
+    const gone = exitOf(child);
+    child.kill('SIGKILL');
+    await gone;
+    const run = await RunFolder.acquire(dir);
+    await run.close();
   });
 
   it('--from writes the new state before deleting the files, so a kill in between never leaves a phase marked done without its files', async () => {

@@ -27,7 +27,10 @@ export interface NetworkKey {
 /** A persistent store of latency measurements. */
 export interface LatencyStore {
   getOperator(key: OperatorKey): LatencyMeasurement | undefined;
-  /** Stores one measurement durably (committed before it returns); replaces an older one with the same key. */
+  /**
+   * Stores one measurement, committed before it returns (WAL, `synchronous=NORMAL`: it survives a
+   * killed process, not a power loss of the machine); replaces an older one with the same key.
+   */
   putOperator(key: OperatorKey, m: LatencyMeasurement): void;
   /** Every operator measurement of one device and runtime. */
   listOperators(device: Omit<OperatorKey, 'operator' | 'contextId'>): { key: OperatorKey; measurement: LatencyMeasurement }[];

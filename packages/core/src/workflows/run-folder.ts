@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomicSync } from '../atomic-write.js';
@@ -41,6 +42,23 @@ export const configHash = (config: unknown) => createHash('sha256').update(canon
  * phases finished, each with its summary) and every file the phases write. All writes are atomic,
  * so a kill at any moment leaves a folder the next run resumes from.
  */
+/** Whether the process recorded as holding a run folder's lock was on this host and no longer runs. */
+function holderIsGone(ownerFile: string): boolean {
+  let owner: { pid?: unknown; host?: unknown };
+  try {
+    owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as typeof owner;
+  } catch {
+    return false;
+  }
+  if (owner.host !== os.hostname() || typeof owner.pid !== 'number') return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export class RunFolder {
   private state: Record<string, unknown>;
   private held: { lost?: Error } = {};
@@ -58,10 +76,10 @@ export class RunFolder {
   static async acquire(dir: string): Promise<RunFolder> {
     mkdirSync(dir, { recursive: true });
     const lockfilePath = path.join(dir, '.lock');
+    const ownerFile = path.join(dir, '.lock-owner.json');
     const held: { lost?: Error } = {};
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(dir, {
+    const take = () =>
+      lockfile.lock(dir, {
         lockfilePath,
         realpath: false,
         stale: 30_000,
@@ -71,12 +89,21 @@ export class RunFolder {
           held.lost ??= error;
         },
       });
+    let release: () => Promise<void>;
+    try {
+      release = await take();
     } catch (error) {
       if ((error as { code?: string }).code !== 'ELOCKED') throw error;
-      throw new ConfigError(
-        `run folder ${dir} is in use by another hurricane process (lock ${lockfilePath}): wait for it to finish, or give this run another --name`,
-      );
+      // a holder killed on this host (kill -9) leaves its lock until it goes stale: resume at once instead
+      if (!holderIsGone(ownerFile)) {
+        throw new ConfigError(
+          `run folder ${dir} is in use by another hurricane process (lock ${lockfilePath}): wait for it to finish, or give this run another --name`,
+        );
+      }
+      rmSync(lockfilePath, { recursive: true, force: true });
+      release = await take();
     }
+    writeFileAtomicSync(ownerFile, JSON.stringify({ pid: process.pid, host: os.hostname() }));
     const run = new RunFolder(dir);
     run.release = release;
     run.held = held;
