@@ -20,7 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSession, preset } from '@hurricane/core';
+import { Rng, createSession, preset } from '@hurricane/core';
 import { exportOperator } from '@hurricane/core/onnx';
 import { distinctContexts } from '@hurricane/core/profile';
 
@@ -156,13 +156,12 @@ async function loadRun(url, onnx, n, killEveryS, tag) {
   let twice = 0;
   let kills = 0;
   let stopKilling = false;
-  let seed = 22;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rng = new Rng(22);
   const killer = (async () => {
     while (killEveryS > 0 && !stopKilling) {
       await new Promise((r) => setTimeout(r, killEveryS * 1000));
       if (stopKilling) break;
-      const i = Math.floor(rand() * agents.length);
+      const i = rng.int(0, agents.length - 1);
       await agents[i].kill();
       kills++;
       agents[i] = await agent(agentCfg(`${i}-r${kills}`), url);
