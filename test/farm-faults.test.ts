@@ -6,15 +6,14 @@
 // the faults stop and the same command runs until it succeeds. The invariants are checked after
 // every round; the figures (faults per kind, violations, time to recover) are printed and, with
 // FARM_FAULTS_REPORT=<file>, written as JSON. FARM_FAULT_ROUNDS / FARM_FAULT_SEED change the run.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queueName } from '../packages/core/src/farm/protocol.js';
 import { Rng } from '../packages/core/src/random.js';
-import { type CliProcess, farmProject, measurementLog, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
+import { type CliProcess, measurementLog, scratch, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
 
 const ROUNDS = Number(process.env.FARM_FAULT_ROUNDS ?? 4);
 const SEED = Number(process.env.FARM_FAULT_SEED ?? 22);
@@ -35,10 +34,10 @@ const FAULTS: readonly Fault[] = [
   'agent-stall',
 ];
 
-const dirs: string[] = [];
+const { temp, project: newProject, removeAll } = scratch('hurricane-faults-');
 afterAll(async () => {
   await stopAll();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeAll();
 });
 
 /** Rows of a store table, by key, with their medians (read-only: the requester may be writing). */
@@ -90,13 +89,8 @@ describe('device farm under injected faults (seeded rounds, real redis-server an
     const rng = new Rng(SEED);
     // AOF with fsync always: a Redis SIGKILL loses no job, so "measured once" holds except where a fault explains it
     const redis = await startRedis({ extra: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-    const log = path.join(mkdtempSync(path.join(os.tmpdir(), 'hurricane-faults-')), 'measured.log');
-    dirs.push(path.dirname(log));
-    const agentProject = () => {
-      const d = farmProject({ sim: { log, delayMs: 15 } });
-      dirs.push(d);
-      return d;
-    };
+    const log = path.join(temp(), 'measured.log');
+    const agentProject = () => newProject({ sim: { log, delayMs: 15 } });
     const agents: CliProcess[] = [];
     for (let i = 0; i < 3; i++) agents.push(await startAgent(agentProject(), redis.url, ['--grace', '1'], KEY));
     const f: Figures = {
@@ -240,8 +234,7 @@ describe('device farm under injected faults (seeded rounds, real redis-server an
     };
 
     for (let round = 1; round <= ROUNDS; round++) {
-      const project = farmProject({ plugin: false });
-      dirs.push(project);
+      const project = newProject({ plugin: false });
       const before = measurementLog(log).length;
       const injectedBefore = { ...f.injected };
       await faultyRun(round, project, ['profile'], 'operator_latency', 256);

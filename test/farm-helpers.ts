@@ -1,7 +1,7 @@
 // Helpers of the device-farm tests: a real `redis-server` on a free local port, agent and
 // requester processes of the real CLI, a simulated-device project, and reading the latency store.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -230,4 +230,42 @@ export function makeCertificates(dir: string): { ca: string; cert: string; key: 
     f('ext.cnf'),
   ]);
   return { ca: f('ca.crt'), cert: f('redis.crt'), key: f('redis.key') };
+}
+
+/** Scratch folders and farm projects of one test file: `temp()`, `project(o)`, and `removeAll()` for afterAll. */
+export function scratch(prefix: string): {
+  temp: () => string;
+  project: (o: Parameters<typeof farmProject>[0]) => string;
+  removeAll: () => void;
+} {
+  const dirs: string[] = [];
+  const keep = (d: string) => {
+    dirs.push(d);
+    return d;
+  };
+  return {
+    temp: () => keep(mkdtempSync(path.join(os.tmpdir(), prefix))),
+    project: (o) => keep(farmProject(o)),
+    removeAll: () => {
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A result of the simulated device `sim-1` whose statistics agree with its samples, by hand:
+ * samples 1..5 have median 3, mean 3, p10 1.4 and p90 4.6 (linear), sd √2.5, MAD 1 (no outlier).
+ */
+export function handResult(agent: string, timestamp = '2026-12-02T10:00:00.000Z') {
+  const device = { adapterId: 'sim', device: 'simulated device', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'sim-1' };
+  return {
+    samplesMs: [1, 2, 3, 4, 5],
+    medianMs: 3,
+    meanMs: 3,
+    p10Ms: 1.4,
+    p90Ms: 4.6,
+    cov: Math.sqrt(2.5) / 3,
+    outlierIndices: [] as number[],
+    provenance: { ...device, commands: [] as string[][], timestamp, settings: {}, agent: { id: agent, host: 'lab' } },
+  };
 }

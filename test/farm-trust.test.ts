@@ -1,8 +1,7 @@
 // The device farm under attack and faults (issue 22): forged and malformed results, a store that
 // cannot write, corrupt blobs in Redis, and an agent stopped while Redis is down. Real redis-server,
 // real agent and requester processes, a forger that speaks BullMQ directly.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Job, Queue, Worker } from 'bullmq';
@@ -11,28 +10,15 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fetchBlob, putBlobs, sha256 } from '../packages/core/src/farm/blob-store.js';
 import { announce } from '../packages/core/src/farm/device-registry.js';
 import { queueName } from '../packages/core/src/farm/protocol.js';
-import { farmProject, measurementLog, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
+import { handResult, measurementLog, scratch, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
 import { runCli } from './helpers.js';
 
-const dirs: string[] = [];
-const temp = () => {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'hurricane-trust-'));
-  dirs.push(d);
-  return d;
-};
-const project = (o: Parameters<typeof farmProject>[0]) => {
-  const d = farmProject(o);
-  dirs.push(d);
-  return d;
-};
-const closers: (() => Promise<unknown>)[] = [];
+const { temp, project, removeAll } = scratch('hurricane-trust-');
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
   await stopAll();
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(removeAll);
 
 const ARCH = Array(20).fill('MB_3_1').join(',');
 const DEVICE = { adapterId: 'sim', device: 'simulated device', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'sim-1' };
@@ -65,23 +51,11 @@ async function forger(port: number, answer: (job: Job) => unknown): Promise<void
   });
 }
 
-/** A result whose statistics agree with its samples (1..5: median 3, mean 3, p10 1.4, p90 4.6). */
-const consistent = (agent: string) => ({
-  samplesMs: [1, 2, 3, 4, 5],
-  medianMs: 3,
-  meanMs: 3,
-  p10Ms: 1.4,
-  p90Ms: 4.6,
-  cov: Math.sqrt(2.5) / 3,
-  outlierIndices: [],
-  provenance: { ...DEVICE, commands: [], timestamp: new Date().toISOString(), settings: {}, agent: { id: agent, host: 'evil' } },
-});
-
 describe('device farm trust: forged input, failed stores, corrupt blobs, stops without Redis', { timeout: 90_000 }, () => {
   it('a forged result sent raw through BullMQ is refused with one line naming its agent and never reaches the store', async () => {
     const redis = await startRedis();
     // a latency of 0.001 ms, with samples that say 3 ms: what poisoning the store would look like
-    await forger(redis.port, () => ({ ...consistent('forger'), medianMs: 0.001 }));
+    await forger(redis.port, () => ({ ...handResult('forger', new Date().toISOString()), medianMs: 0.001 }));
     const requester = project({ plugin: false, farm: { attempts: 1 } });
     const r = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
     expect(r.code).toBe(1);
@@ -93,7 +67,7 @@ describe('device farm trust: forged input, failed stores, corrupt blobs, stops w
 
   it('with a farm key, a self-consistent unsigned result is refused, and an agent holding the key is believed', async () => {
     const redis = await startRedis();
-    await forger(redis.port, () => consistent('forger'));
+    await forger(redis.port, () => handResult('forger', new Date().toISOString()));
     const requester = project({ plugin: false, farm: { attempts: 1 } });
     const key = { HURRICANE_FARM_KEY: 'lab-secret-1' };
     const forged = await runCli(['latency', '--arch', ARCH, '--farm', redis.url], requester, { env: key });
@@ -175,6 +149,10 @@ describe('device farm trust: forged input, failed stores, corrupt blobs, stops w
     expect(await client.exists(`hurricane:blob:${sha}`)).toBe(0);
     expect(await putBlobs(client, 'hurricane', blobs, () => model)).toBe(1);
     expect(path.basename(await fetch())).toBe(`${sha}.onnx`);
+    // it lives an hour past its last renewal, not 7 days: Redis does not fill up with finished runs' models
+    const ttl = await client.ttl(`hurricane:blob:${sha}`);
+    expect(ttl).toBeGreaterThan(3500);
+    expect(ttl).toBeLessThanOrEqual(3600);
     // a blob cut short is replaced at once (its length is checked on upload)
     await client.set(`hurricane:blob:${sha}`, model.subarray(0, 5));
     expect(await putBlobs(client, 'hurricane', blobs, () => model)).toBe(1);

@@ -1,33 +1,21 @@
 // The device farm with real processes: a real `redis-server` on a free port, agents and requesters
 // as `hurricane` processes, simulated devices (test/fixtures/farm/sim-device.mjs). Each test makes
 // its own Redis, so no state crosses tests; every process and folder is removed afterwards.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { queueName } from '../packages/core/src/farm/protocol.js';
-import { farmProject, makeCertificates, measurementLog, operatorRows, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
+import { scratch, makeCertificates, measurementLog, operatorRows, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
 import { runCli } from './helpers.js';
 
-const dirs: string[] = [];
-const temp = () => {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'hurricane-farm-'));
-  dirs.push(d);
-  return d;
-};
-const project = (o: Parameters<typeof farmProject>[0]) => {
-  const d = farmProject(o);
-  dirs.push(d);
-  return d;
-};
+const { temp, project, removeAll } = scratch('hurricane-farm-');
 afterEach(async () => {
   await stopAll();
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(removeAll);
 
 /** 20 operators of the mnist backbone: one network, one farm job. */
 const ARCH = Array(20).fill('MB_3_1').join(',');

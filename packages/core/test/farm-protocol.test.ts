@@ -8,6 +8,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { ConfigError, ExitCode } from '../src/errors.js';
 import { PASSWORD_ENV, redactUrl, redisOptions } from '../src/farm/connection.js';
 import { checkResult, signResult, jobId, jobSchema, queueName } from '../src/farm/protocol.js';
+import { handResult } from '../../../test/farm-helpers.js';
 import { makeProject } from '../../../test/helpers.js';
 
 const dirs: string[] = [];
@@ -137,19 +138,9 @@ describe('farm jobs', () => {
 });
 
 describe('farm results', () => {
-  const want = { adapterId: 'sim', device: 'd', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'f' };
-  const provenance = { ...want, commands: [], timestamp: '2026-12-02T10:00:00.000Z', settings: {}, agent: { id: 'lab:1', host: 'lab' } };
-  // by hand: samples 1..5 have median 3, mean 3, p10 1.4 and p90 4.6 (linear), sd √2.5, MAD 1 (no outlier)
-  const m = {
-    samplesMs: [1, 2, 3, 4, 5],
-    medianMs: 3,
-    meanMs: 3,
-    p10Ms: 1.4,
-    p90Ms: 4.6,
-    cov: Math.sqrt(2.5) / 3,
-    outlierIndices: [],
-    provenance,
-  };
+  const want = { adapterId: 'sim', device: 'simulated device', runtime: 'sim', runtimeVersion: '1', deviceFingerprint: 'sim-1' };
+  const m = handResult('lab:1');
+  const provenance = m.provenance;
   const bound = { jobId: 'j1', sha256: 'ab'.repeat(32) };
 
   it('accept a measurement of the device asked for whose statistics its samples give', () => {

@@ -73,6 +73,25 @@ describe('ExecaToolRunner', () => {
     }
   });
 
+  it('keeps the farm key from vendor tools too', async () => {
+    const print = ['-e', 'process.stdout.write(String(process.env.HURRICANE_FARM_KEY ?? null))'];
+    const r = await runner.run(process.execPath, print, { timeoutMs: 10_000, env: { HURRICANE_FARM_KEY: 'secret' } });
+    expect(r.stdout).toBe('null');
+  });
+
+  it('stops a tool that writes more than 16 MiB of output and says so in one line, instead of holding 100 MB per stream', async () => {
+    // 17 MiB in 1 MiB writes, then it would go on sleeping: the cap stops it, not its end
+    const flood = [
+      '-e',
+      "const b = 'x'.repeat(2 ** 20); for (let i = 0; i < 17; i++) process.stdout.write(b); setTimeout(() => {}, 60000)",
+    ];
+    const e = await runner.run(process.execPath, flood, { timeoutMs: 30_000 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ToolError);
+    expect((e as Error).message).toMatch(
+      /wrote more than 16 MiB of output and was stopped: a runaway tool or a wrong command line; run it by hand to see$/,
+    );
+  });
+
   it('requires a timeout', async () => {
     await expect(runner.run(process.execPath, ['-e', '0'], { timeoutMs: 0 })).rejects.toThrow(/timeoutMs must be > 0/);
   });

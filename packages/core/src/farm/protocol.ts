@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { summarizeSamples } from '../adapter-kit/statistics.js';
 import { KEY_ENV } from '../redact.js';
+import { stableJson } from '../stable-json.js';
 
 export { KEY_ENV };
 
@@ -168,16 +169,6 @@ export function signResult(result: object, bound: ResultBinding, key: string): s
   return createHmac('sha256', key)
     .update(`${bound.jobId}\n${bound.sha256}\n${stableJson(unsigned)}`)
     .digest('hex');
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
 }
 
 /**

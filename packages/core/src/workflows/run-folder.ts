@@ -5,6 +5,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import { ConfigError, HurricaneError } from '../errors.js';
+import { stableJson } from '../stable-json.js';
 
 /** The phases of `hurricane search`, in order (docs/method.md §2; `--from <phase>` re-runs from one). */
 export const SEARCH_PHASES = ['profile', 'space', 'dataset', 'predictor', 'search', 'retrain', 'verify', 'export', 'report'] as const;
@@ -24,18 +25,7 @@ export interface RunRecord {
   readonly configHash: string;
 }
 
-/** Stable JSON (sorted keys) for hashing. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
-export const configHash = (config: unknown) => createHash('sha256').update(canonical(config)).digest('hex').slice(0, 16);
+export const configHash = (config: unknown) => createHash('sha256').update(stableJson(config)).digest('hex').slice(0, 16);
 
 /**
  * A search's run folder (`<workDir>/runs/<name>/`): `run.json` (config and seed), `state.json` (the
@@ -144,7 +134,7 @@ export class RunFolder {
       if (existing.configHash !== hash) {
         const before = existing.config as Record<string, unknown>;
         const now = record.config as Record<string, unknown>;
-        const keys = Object.keys({ ...before, ...now }).filter((k) => canonical(before[k]) !== canonical(now[k]));
+        const keys = Object.keys({ ...before, ...now }).filter((k) => stableJson(before[k]) !== stableJson(now[k]));
         throw new ConfigError(
           `run folder ${this.dir} was started with another config (${keys.join(', ')} differ): use --name <new-run> for a new run, or delete the folder to start this one again`,
         );
