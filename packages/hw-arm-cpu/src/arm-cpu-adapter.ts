@@ -178,9 +178,14 @@ export class ArmCpuAdapter implements HardwareAdapter {
         targets.push(await open(m.artifactPath, m.source.inputName, m.source.inputShape, data, m.artifactPath));
       }
       const floor = await open(await callFloorModel(), 'input', [1, 1, 1, 1], new Float32Array(1), 'the call-floor model');
-      // one measurement on this host's CPU at a time, across processes (two agents, a profile beside a search)
-      const results = await withDeviceLock(this.env, HOST_CPU_LOCK, (lost) =>
-        runProtocol(targets, floor, { ...protocolFor(this.protocol, options), signal: anySignal(options.signal, lost) }),
+      // one measurement on this host's CPU at a time, across processes (two agents, a profile beside
+      // a search); it waits for the CPU at most as long as it may then measure
+      const protocol = protocolFor(this.protocol, options);
+      const results = await withDeviceLock(
+        this.env,
+        HOST_CPU_LOCK,
+        (lost) => runProtocol(targets, floor, { ...protocol, signal: anySignal(options.signal, lost) }),
+        { waitMs: protocol.timeoutMs },
       );
       const description = await this.describe();
       const timestamp = new Date().toISOString();

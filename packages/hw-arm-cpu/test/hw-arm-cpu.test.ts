@@ -1,10 +1,12 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { PRESETS } from '@hurricane/core';
 import { exportOperator } from '@hurricane/core/onnx';
 import { createPluginHarness, describeHardwarePlugin } from '@hurricane/core/testing';
 import { describe, expect, it } from 'vitest';
+import { textOf } from '../../../test/events.js';
 import { FAKE_BIN, pathWith } from '../../../test/helpers.js';
 import plugin, { ArmCpuAdapter, armCpuOptionsSchema, buildPerfTestArgs, parsePerfTest } from '../src/index.js';
 
@@ -237,5 +239,31 @@ describe('arm-cpu: models from another host (farm jobs) are checked in a child p
       /^arm-cpu: model .*junk\.onnx is refused: ONNX Runtime refused it \(.+\); checked in a child process/,
     );
     await expect(adapter.prepare(tinyModel, { workDir: work, untrusted: true })).resolves.toMatchObject({ artifactPath: tiny });
+  });
+});
+
+describe('arm-cpu: one measurement on the host CPU at a time, across processes', () => {
+  it('while another process holds the host-cpu lock, a measurement waits for it (here: refused after its 1 s timeout) instead of sharing the cores', async () => {
+    const env = { HURRICANE_LOCK_DIR: mkdtempSync(path.join(os.tmpdir(), 'hurricane-cpu-lock-')) };
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { withDeviceLock } = await import(${JSON.stringify(import.meta.resolve('@hurricane/core/adapter-kit'))});
+         await withDeviceLock(${JSON.stringify(env)}, 'host-cpu', async () => { console.log('holding'); setInterval(() => {}, 1000); await new Promise(() => {}); });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await textOf(holder.stdout).until(/holding/, 30_000);
+      const adapter = new ArmCpuAdapter(armCpuOptionsSchema.parse({}), {}, env);
+      const prepared = await adapter.prepare(tinyModel);
+      await expect(adapter.measure(prepared, { timeoutMs: 1000 })).rejects.toThrow(
+        /^another Hurricane process is measuring on host-cpu \(lock .*host-cpu\.lock\); wait for it to finish or stop it$/,
+      );
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });
