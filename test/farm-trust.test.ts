@@ -1,7 +1,7 @@
 // The device farm under attack and faults (issue 22): forged and malformed results, a store that
 // cannot write, corrupt blobs in Redis, and an agent stopped while Redis is down. Real redis-server,
 // real agent and requester processes, a forger that speaks BullMQ directly.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Job, Queue, Worker } from 'bullmq';
@@ -14,6 +14,7 @@ import { handResult, measurementLog, scratch, spawnCli, startAgent, startRedis, 
 import { runCli } from './helpers.js';
 
 const { temp, project, removeAll } = scratch('hurricane-trust-');
+const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
   await stopAll();
@@ -157,6 +158,32 @@ describe('device farm trust: forged input, failed stores, corrupt blobs, stops w
     await client.set(`hurricane:blob:${sha}`, model.subarray(0, 5));
     expect(await putBlobs(client, 'hurricane', blobs, () => model)).toBe(1);
     expect(await client.strlen(`hurricane:blob:${sha}`)).toBe(model.length);
+  });
+
+  it('a model changed on disk is never uploaded under its old hash: when Redis lost the job, the re-send stops with one line', async () => {
+    const redis = await startRedis();
+    const client = new Redis(redis.port, '127.0.0.1');
+    closers.push(async () => client.disconnect());
+    const a = { ...DEVICE, agentId: 'idle', host: 'lab', queue: QUEUE, done: 0 };
+    await announce(client, 'hurricane', a);
+    const beat = setInterval(() => void announce(client, 'hurricane', a).catch(() => {}), 1000);
+    closers.push(async () => clearInterval(beat));
+    const requester = project({ plugin: false, farm: { attempts: 1 } });
+    const run = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
+    const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'hurricane' });
+    closers.push(() => queue.close());
+    for (let i = 0; i < 600 && (await queue.getWaitingCount()) === 0 && run.proc.exitCode === null; i++)
+      await new Promise((r) => setTimeout(r, 50)); // polled: Redis has no event for a job added
+    const dir = path.join(requester, '.hurricane', 'networks', 'mnist');
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.onnx'));
+    writeFileSync(path.join(dir, file as string), 'other bytes than the ones hashed');
+    await redis.kill(); // no persistence: the job and the model are gone
+    await redis.restart();
+    await announce(client, 'hurricane', a).catch(() => {});
+    expect(await run.exited).toBe(1);
+    expect(run.stderr().trim().split('\n').at(-1)).toMatch(
+      /^hurricane: model .*\.onnx changed on disk while it was being measured: run again to measure the new one$/,
+    );
   });
 
   it('an idle agent stops on SIGTERM within its grace while Redis is down', async () => {

@@ -77,10 +77,10 @@ describe('farm Redis URLs', () => {
   it('a farm.url the schema refuses is quoted without its password', async () => {
     const dir = makeProject({ 'hurricane.config.json': JSON.stringify({ plugins: [], farm: { url: 'redis://:s3cret@bad host' } }) });
     dirs.push(dir);
-    const e = await resolveConfig({ cwd: dir }).catch((err: unknown) => err as ConfigError);
+    const e = (await resolveConfig({ cwd: dir }).catch((err: unknown) => err)) as ConfigError;
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.message).toContain('farm.url');
-    expect(`${e.message} ${(e as ConfigError).details.join(' ')}`).not.toContain('s3cret');
+    expect(`${e.message} ${e.details.join(' ')}`).not.toContain('s3cret');
   });
 });
 
