@@ -13,7 +13,7 @@ import { Queue, Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queueName } from '../packages/core/src/farm/protocol.js';
 import { Rng } from '../packages/core/src/random.js';
-import { type CliProcess, measurementLog, scratch, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
+import { type CliProcess, type RedisServer, measurementLog, scratch, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
 
 const ROUNDS = Number(process.env.FARM_FAULT_ROUNDS ?? 4);
 const SEED = Number(process.env.FARM_FAULT_SEED ?? 22);
@@ -83,182 +83,237 @@ interface Figures {
   wallMs: number;
 }
 
+/** One command under faults: its project, what it stores, and the requester process now running it. */
+interface Step {
+  readonly round: number;
+  readonly project: string;
+  readonly args: readonly string[];
+  readonly table: Parameters<typeof rows>[1];
+  run: CliProcess;
+  /** When the fault was injected, and how many rows the store had then. */
+  t0: number;
+  before: number;
+  readonly cleanup: (() => Promise<unknown>)[];
+}
+
+/** The farm under test: Redis, three agents, the seeded dealer of faults, and the figures. */
+class FaultyFarm {
+  readonly f: Figures = {
+    rounds: ROUNDS,
+    injected: Object.fromEntries(FAULTS.map((k) => [k, 0])) as Record<Fault, number>,
+    violations: [],
+    recoverMs: Object.fromEntries(FAULTS.map((k) => [k, []])) as unknown as Record<Fault, number[]>,
+    failedRuns: 0,
+    remeasured: 0,
+    wallMs: 0,
+  };
+  private readonly rng = new Rng(SEED);
+  private readonly deck: Fault[] = [];
+  readonly log = path.join(temp(), 'measured.log');
+  private agents: CliProcess[] = [];
+
+  private constructor(readonly redis: RedisServer) {}
+
+  static async start(): Promise<FaultyFarm> {
+    // AOF with fsync always: a Redis SIGKILL loses no job, so "measured once" holds except where a fault explains it
+    const farm = new FaultyFarm(await startRedis({ extra: ['--appendonly', 'yes', '--appendfsync', 'always'] }));
+    for (let i = 0; i < 3; i++) farm.agents.push(await farm.agent());
+    return farm;
+  }
+
+  private agent(): Promise<CliProcess> {
+    return startAgent(newProject({ sim: { log: this.log, delayMs: 15 } }), this.redis.url, ['--grace', '1'], KEY);
+  }
+
+  private get connection() {
+    return { host: '127.0.0.1', port: this.redis.port };
+  }
+
+  violate(what: string): void {
+    this.f.violations.push(what);
+  }
+
+  /** Faults are dealt from a shuffled deck, so every kind comes up within a few rounds. */
+  private draw(): Fault {
+    if (this.deck.length === 0) this.deck.push(...this.rng.shuffle([...FAULTS]));
+    return this.deck.pop() as Fault;
+  }
+
+  spawn(project: string, args: readonly string[]): CliProcess {
+    return spawnCli([...args, '--farm', this.redis.url], project, KEY);
+  }
+
+  /** Runs `args` in `project` with two or three faults at random stored counts, then again without faults until it succeeds. */
+  async faultyRun(round: number, project: string, args: readonly string[], table: Step['table'], total: number): Promise<void> {
+    const kinds = Array.from({ length: 2 + this.rng.int(0, 1) }, () => this.draw()).filter((k, i, all) => all.indexOf(k) === i);
+    const at = kinds.map(() => this.rng.int(Math.floor(total * 0.1), Math.floor(total * 0.7))).sort((a, b) => a - b);
+    const step: Step = { round, project, args, table, run: this.spawn(project, args), t0: 0, before: 0, cleanup: [] };
+    for (const [i, kind] of kinds.entries()) {
+      if (!(await storedAtLeast(project, table, at[i] as number, step.run))) break;
+      this.f.injected[kind]++;
+      step.t0 = performance.now();
+      step.before = rows(project, table).length;
+      await this[kind](step);
+    }
+    const exits = [{ code: await step.run.exited, stderr: step.run.stderr() }];
+    for (const c of step.cleanup) await c();
+    // the faults have stopped: the same command finishes (at most three reruns)
+    for (let i = 0; i < 3 && (exits.at(-1)?.code ?? 0) !== 0; i++) {
+      const again = this.spawn(project, args);
+      exits.push({ code: await again.exited, stderr: again.stderr() });
+    }
+    this.checkRun(step, exits, total);
+  }
+
+  /** The invariants of one command: failures were one line, it finished, every model stored once, nothing forged stored. */
+  private checkRun(step: Step, exits: readonly { code: number; stderr: string }[], total: number): void {
+    for (const e of exits.slice(0, -1)) {
+      if (e.code === 0 || e.code === 137) continue; // 137: killed by the test
+      this.f.failedRuns++;
+      const last = e.stderr.trim().split('\n').at(-1) ?? '';
+      if (!/^hurricane: /.test(last) || /\n\s+at /.test(e.stderr))
+        this.violate(`round ${step.round}: a failure was not one line: ${last.slice(0, 200)}`);
+    }
+    const end = exits.at(-1);
+    if (end?.code !== 0)
+      this.violate(
+        `round ${step.round}: '${step.args.join(' ')}' did not finish after the faults stopped: ${end?.stderr.trim().split('\n').at(-1)}`,
+      );
+    const stored = rows(step.project, step.table);
+    const distinct = new Set(stored.map((r) => r.key)).size;
+    if (stored.length !== total || distinct !== total)
+      this.violate(`round ${step.round}: ${stored.length} rows (${distinct} distinct) for ${total} models`);
+    if (stored.some((r) => FORGED_MS.includes(r.median))) this.violate(`round ${step.round}: a forged value was stored`);
+  }
+
+  /** Records the time from the fault to the next stored result of `run` (none when the run ended first). */
+  private async recovered(kind: Fault, step: Step): Promise<void> {
+    if (await storedAtLeast(step.project, step.table, step.before + 1, step.run)) this.f.recoverMs[kind].push(performance.now() - step.t0);
+  }
+
+  private async 'agent-kill'(step: Step): Promise<void> {
+    const j = this.rng.int(0, this.agents.length - 1);
+    this.agents[j]?.proc.kill('SIGKILL');
+    await this.agents[j]?.exited;
+    this.agents[j] = await this.agent();
+    await this.recovered('agent-kill', step);
+  }
+
+  private async 'agent-stall'(step: Step): Promise<void> {
+    const a = this.agents[this.rng.int(0, this.agents.length - 1)] as CliProcess;
+    a.proc.kill('SIGSTOP');
+    await this.recovered('agent-stall', step); // the others go on; the stalled one's job is taken over when its lock expires
+    await new Promise((r) => setTimeout(r, 2500)); // a stall longer than farm.lockMs (2 s): the point of the fault
+    a.proc.kill('SIGCONT');
+  }
+
+  private async 'requester-kill'(step: Step): Promise<void> {
+    const said = reported(step.run);
+    step.run.proc.kill('SIGKILL');
+    await step.run.exited;
+    const have = rows(step.project, step.table).length;
+    if (have < said) this.violate(`round ${step.round}: ${said} reported stored, ${have} in the store`);
+    step.run = this.spawn(step.project, step.args);
+    await this.recovered('requester-kill', step);
+  }
+
+  private async 'redis-kill'(step: Step): Promise<void> {
+    await this.redis.kill();
+    await this.redis.restart();
+    await this.recovered('redis-kill', step);
+  }
+
+  /** Another process holds the store's write lock longer than SQLite's busy timeout (5 s). */
+  private async 'store-fails'(step: Step): Promise<void> {
+    const db = new Database(path.join(step.project, '.hurricane', 'latency.sqlite'));
+    db.exec('BEGIN EXCLUSIVE');
+    await Promise.race([new Promise((r) => setTimeout(r, 6000)), step.run.exited]);
+    db.exec('ROLLBACK');
+    db.close();
+    this.f.recoverMs['store-fails'].push(performance.now() - step.t0);
+  }
+
+  /** A forger takes jobs beside the agents and answers them, alternately malformed and forged (unsigned, self-consistent). */
+  private async 'forged-results'(step: Step): Promise<void> {
+    let n = 0;
+    const forger = new Worker(
+      QUEUE,
+      async () => {
+        n++;
+        if (n % 2 === 1) return { samplesMs: [1, 'two'], medianMs: FORGED_MS[1] };
+        const p = { ...DEVICE, device: 'simulated device', runtime: 'sim', commands: [], settings: {} };
+        const v = FORGED_MS[0] as number;
+        const stats = { samplesMs: [v], medianMs: v, meanMs: v, p10Ms: v, p90Ms: v, cov: 0, outlierIndices: [] };
+        return { ...stats, provenance: { ...p, timestamp: new Date().toISOString(), agent: { id: 'forger', host: 'x' } } };
+      },
+      { connection: this.connection, prefix: 'hurricane', concurrency: 1 },
+    );
+    forger.on('error', () => {});
+    step.cleanup.push(() => forger.close(true));
+    await storedAtLeast(step.project, step.table, step.before + 5, step.run);
+    await forger.close(true);
+    this.f.recoverMs['forged-results'].push(performance.now() - step.t0);
+  }
+
+  /** Jobs over the bounds, added raw: each agent that takes one refuses it at once, without retries. */
+  private async 'oversized-jobs'(step: Step): Promise<void> {
+    const q = new Queue(QUEUE, { connection: this.connection, prefix: 'hurricane' });
+    const big = { v: 1, ...DEVICE, model: { sha256: 'e'.repeat(64), bytes: 10, inputShape: [1, 16384, 16384] }, measure: {} };
+    const long = { ...big, model: { ...big.model, inputShape: [1, 1, 28, 28] }, measure: { timeoutMs: 86_400_000, minRuns: 100_000 } };
+    const ids = [`big-${step.round}-${step.t0}`, `long-${step.round}-${step.t0}`];
+    await q.addBulk([
+      { name: 'measure', data: big, opts: { jobId: ids[0], attempts: 3 } },
+      { name: 'measure', data: long, opts: { jobId: ids[1], attempts: 3 } },
+    ]);
+    for (const id of ids) {
+      let state = '';
+      for (let i = 0; i < 200 && state !== 'failed'; i++) {
+        state = await q.getJobState(id as string);
+        if (state !== 'failed') await new Promise((r) => setTimeout(r, 50)); // polled: no event crosses to this process
+      }
+      const job = await q.getJob(id as string);
+      if (state !== 'failed' || !/^job refused: /.test(job?.failedReason ?? '') || job?.attemptsMade !== 1)
+        this.violate(`round ${step.round}: oversized job ${id} was ${state} (${job?.failedReason}), not refused at once`);
+      await q.remove(id as string);
+    }
+    await q.close();
+    await this.recovered('oversized-jobs', step);
+  }
+
+  /** Re-measurements of one round beyond what its faults explain: a killed or stalled agent's job (one each), and each agent's finished-but-unreported job when Redis died. */
+  checkRemeasured(round: number, models: readonly string[], injectedBefore: Record<Fault, number>): void {
+    const again = models.length - new Set(models).size;
+    this.f.remeasured += again;
+    const during = (k: Fault) => this.f.injected[k] - injectedBefore[k];
+    const allowed = during('agent-kill') + during('agent-stall') + this.agents.length * during('redis-kill');
+    if (again > allowed) this.violate(`round ${round}: ${again} models measured twice, ${allowed} explained by faults`);
+  }
+}
+
 describe('device farm under injected faults (seeded rounds, real redis-server and agents)', () => {
   it(`${ROUNDS} rounds of profile and dataset runs with random faults: every model stored exactly once, nothing forged stored, nothing reported lost, every failure one line, and the run finishes once the faults stop`, async () => {
     const started = performance.now();
-    const rng = new Rng(SEED);
-    // AOF with fsync always: a Redis SIGKILL loses no job, so "measured once" holds except where a fault explains it
-    const redis = await startRedis({ extra: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-    const log = path.join(temp(), 'measured.log');
-    const agentProject = () => newProject({ sim: { log, delayMs: 15 } });
-    const agents: CliProcess[] = [];
-    for (let i = 0; i < 3; i++) agents.push(await startAgent(agentProject(), redis.url, ['--grace', '1'], KEY));
-    const f: Figures = {
-      rounds: ROUNDS,
-      injected: Object.fromEntries(FAULTS.map((k) => [k, 0])) as Record<Fault, number>,
-      violations: [],
-      recoverMs: Object.fromEntries(FAULTS.map((k) => [k, []])) as unknown as Record<Fault, number[]>,
-      failedRuns: 0,
-      remeasured: 0,
-      wallMs: 0,
-    };
-    const violate = (what: string) => f.violations.push(what);
-    // faults dealt from a shuffled deck, so every kind comes up within a few rounds
-    const deck: Fault[] = [];
-    const draw = (): Fault => {
-      if (deck.length === 0) deck.push(...rng.shuffle([...FAULTS]));
-      return deck.pop() as Fault;
-    };
-    const connection = { host: '127.0.0.1', port: redis.port };
-
-    /** Runs `args` in `project` with faults at random stored counts, then again without faults until it succeeds. */
-    const faultyRun = async (round: number, project: string, args: string[], table: Parameters<typeof rows>[1], total: number) => {
-      const kinds = Array.from({ length: 2 + rng.int(0, 1) }, draw).filter((k, i, all) => all.indexOf(k) === i);
-      const at = kinds.map(() => rng.int(Math.floor(total * 0.1), Math.floor(total * 0.7))).sort((a, b) => a - b);
-      let run = spawnCli([...args, '--farm', redis.url], project, KEY);
-      const exits: { code: number; stderr: string }[] = [];
-      const cleanup: (() => Promise<unknown>)[] = [];
-      for (const [i, kind] of kinds.entries()) {
-        if (!(await storedAtLeast(project, table, at[i] as number, run))) break;
-        f.injected[kind]++;
-        const t0 = performance.now();
-        const before = rows(project, table).length;
-        const recovered = async (r: CliProcess) => {
-          if (await storedAtLeast(project, table, before + 1, r)) f.recoverMs[kind].push(performance.now() - t0);
-        };
-        if (kind === 'agent-kill') {
-          const j = rng.int(0, agents.length - 1);
-          agents[j]?.proc.kill('SIGKILL');
-          await agents[j]?.exited;
-          agents[j] = await startAgent(agentProject(), redis.url, ['--grace', '1'], KEY);
-          await recovered(run);
-        } else if (kind === 'agent-stall') {
-          const a = agents[rng.int(0, agents.length - 1)] as CliProcess;
-          a.proc.kill('SIGSTOP');
-          await recovered(run); // the others go on; the stalled one's job is taken over when its lock expires
-          await new Promise((r) => setTimeout(r, 2500)); // a stall longer than farm.lockMs (2 s): the point of the fault
-          a.proc.kill('SIGCONT');
-        } else if (kind === 'requester-kill') {
-          const said = reported(run);
-          run.proc.kill('SIGKILL');
-          await run.exited;
-          if (rows(project, table).length < said)
-            violate(`round ${round}: ${said} reported stored, ${rows(project, table).length} in the store`);
-          run = spawnCli([...args, '--farm', redis.url], project, KEY);
-          await recovered(run);
-        } else if (kind === 'redis-kill') {
-          await redis.kill();
-          await redis.restart();
-          await recovered(run);
-        } else if (kind === 'store-fails') {
-          // another process holds the write lock longer than SQLite's busy timeout (5 s)
-          const db = new Database(path.join(project, '.hurricane', 'latency.sqlite'));
-          db.exec('BEGIN EXCLUSIVE');
-          const held = new Promise((r) => setTimeout(r, 6000));
-          await Promise.race([held, run.exited]);
-          db.exec('ROLLBACK');
-          db.close();
-          f.recoverMs[kind].push(performance.now() - t0);
-        } else if (kind === 'forged-results') {
-          let n = 0;
-          const forger = new Worker(
-            QUEUE,
-            async () => {
-              n++;
-              if (n % 2 === 1) return { samplesMs: [1, 'two'], medianMs: FORGED_MS[1] }; // malformed
-              const p = { ...DEVICE, device: 'simulated device', runtime: 'sim', commands: [], settings: {} };
-              const m = { samplesMs: [777.777], medianMs: 777.777, meanMs: 777.777, p10Ms: 777.777, p90Ms: 777.777 };
-              return {
-                ...m,
-                cov: 0,
-                outlierIndices: [],
-                provenance: { ...p, timestamp: new Date().toISOString(), agent: { id: 'forger', host: 'x' } },
-              };
-            },
-            { connection, prefix: 'hurricane', concurrency: 1 },
-          );
-          forger.on('error', () => {});
-          cleanup.push(() => forger.close(true));
-          await storedAtLeast(project, table, before + 5, run);
-          await forger.close(true);
-          f.recoverMs[kind].push(performance.now() - t0);
-        } else if (kind === 'oversized-jobs') {
-          const q = new Queue(QUEUE, { connection, prefix: 'hurricane' });
-          const big = { v: 1, ...DEVICE, model: { sha256: 'e'.repeat(64), bytes: 10, inputShape: [1, 16384, 16384] }, measure: {} };
-          const long = {
-            ...big,
-            model: { ...big.model, inputShape: [1, 1, 28, 28] },
-            measure: { timeoutMs: 86_400_000, minRuns: 100_000 },
-          };
-          await q.addBulk([
-            { name: 'measure', data: big, opts: { jobId: `big-${round}`, attempts: 3 } },
-            { name: 'measure', data: long, opts: { jobId: `long-${round}`, attempts: 3 } },
-          ]);
-          for (const id of [`big-${round}`, `long-${round}`]) {
-            let state = '';
-            for (let i = 0; i < 200 && state !== 'failed'; i++) {
-              state = await q.getJobState(id);
-              if (state !== 'failed') await new Promise((r) => setTimeout(r, 50));
-            }
-            const job = await q.getJob(id);
-            if (state !== 'failed' || !/^job refused: /.test(job?.failedReason ?? '') || job?.attemptsMade !== 1)
-              violate(`round ${round}: oversized job ${id} was ${state} (${job?.failedReason}), not refused at once`);
-            await q.remove(id);
-          }
-          await q.close();
-          await recovered(run);
-        }
-      }
-      exits.push({ code: await run.exited, stderr: run.stderr() });
-      for (const c of cleanup) await c();
-      // the faults have stopped: the same command finishes (at most three reruns)
-      for (let i = 0; i < 3 && (exits.at(-1)?.code ?? 0) !== 0; i++) {
-        const again = spawnCli([...args, '--farm', redis.url], project, KEY);
-        exits.push({ code: await again.exited, stderr: again.stderr() });
-      }
-      for (const e of exits.slice(0, -1)) {
-        if (e.code === 0 || e.code === 137) continue; // 137: killed by the test
-        f.failedRuns++;
-        const last = e.stderr.trim().split('\n').at(-1) ?? '';
-        if (!/^hurricane: /.test(last) || /\n\s+at /.test(e.stderr))
-          violate(`round ${round}: a failure was not one line: ${last.slice(0, 200)}`);
-      }
-      if (exits.at(-1)?.code !== 0)
-        violate(
-          `round ${round}: '${args.join(' ')}' did not finish after the faults stopped: ${exits.at(-1)?.stderr.trim().split('\n').at(-1)}`,
-        );
-      const stored = rows(project, table);
-      if (stored.length !== total || new Set(stored.map((r) => r.key)).size !== total)
-        violate(`round ${round}: ${stored.length} rows (${new Set(stored.map((r) => r.key)).size} distinct) for ${total} models`);
-      if (stored.some((r) => FORGED_MS.includes(r.median))) violate(`round ${round}: a forged value was stored`);
-    };
-
+    const farm = await FaultyFarm.start();
     for (let round = 1; round <= ROUNDS; round++) {
       const project = newProject({ plugin: false });
-      const before = measurementLog(log).length;
-      const injectedBefore = { ...f.injected };
-      await faultyRun(round, project, ['profile'], 'operator_latency', 256);
+      const before = measurementLog(farm.log).length;
+      const injectedBefore = { ...farm.f.injected };
+      await farm.faultyRun(round, project, ['profile'], 'operator_latency', 256);
       if (round % 2 === 0) {
-        const space = spawnCli(['space', '--farm', redis.url], project, KEY);
+        const space = farm.spawn(project, ['space']);
         expect(await space.exited, space.stderr()).toBe(0);
-        await faultyRun(round, project, ['predictor', 'dataset', '-n', '40', '--repeats', '1'], 'network_latency', 40);
+        await farm.faultyRun(round, project, ['predictor', 'dataset', '-n', '40', '--repeats', '1'], 'network_latency', 40);
       }
-      const models = measurementLog(log)
+      const models = measurementLog(farm.log)
         .slice(before)
         .map((m) => m.model);
-      const again = models.length - new Set(models).size;
-      f.remeasured += again;
-      // measured twice only where a fault explains it: the job of a killed or stalled agent (one
-      // each), and the job each of the 3 agents had finished but not reported when Redis died
-      const explained = (k: Fault) => f.injected[k] - (injectedBefore[k] ?? 0);
-      const allowed = explained('agent-kill') + explained('agent-stall') + 3 * explained('redis-kill');
-      if (again > allowed) violate(`round ${round}: ${again} models measured twice, ${allowed} explained by faults`);
+      farm.checkRemeasured(round, models, injectedBefore);
     }
-    f.wallMs = performance.now() - started;
-    const figures = JSON.stringify(f);
+    farm.f.wallMs = performance.now() - started;
+    const figures = JSON.stringify(farm.f);
     process.stdout.write(`farm fault injection: ${figures}\n`);
     if (process.env.FARM_FAULTS_REPORT) writeFileSync(process.env.FARM_FAULTS_REPORT, `${figures}\n`);
-    expect(f.violations).toEqual([]);
-    expect(Object.values(f.injected).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2 * ROUNDS);
+    expect(farm.f.violations).toEqual([]);
+    expect(Object.values(farm.f.injected).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2 * ROUNDS);
   }, 600_000);
 });

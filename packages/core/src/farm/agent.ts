@@ -175,6 +175,11 @@ export class FarmAgent {
   ): Promise<LatencyMeasurement> {
     const sha = j.model.sha256.slice(0, 12);
     if (this.stopping) return this.handBack(job, token, sha);
+    // a job that waited for the device while this agent stalled may have been taken over: its device time goes to the next one
+    if (token !== undefined && (await job.extendLock(token, this.o.farm.lockMs).catch(() => 0)) !== 1) {
+      this.o.log(`skipped ${sha}: its lock expired while it waited for ${s.adapter.id}, so another agent has it`);
+      throw new Error(`lock of job ${job.id} lost before its measurement began`);
+    }
     this.o.log(`measuring ${sha} on ${s.adapter.id} (try ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
     const abort = new AbortController();
     const key = `${s.announcement.queue}/${job.id}`;
