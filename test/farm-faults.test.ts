@@ -281,12 +281,25 @@ class FaultyFarm {
   }
 
   /** Re-measurements of one round beyond what its faults explain: a killed or stalled agent's job (one each), and each agent's finished-but-unreported job when Redis died. */
-  checkRemeasured(round: number, models: readonly string[], injectedBefore: Record<Fault, number>): void {
+  checkRemeasured(round: number, measured: readonly { pid: number; model: string }[], injectedBefore: Record<Fault, number>): void {
+    const models = measured.map((m) => m.model);
     const again = models.length - new Set(models).size;
     this.f.remeasured += again;
     const during = (k: Fault) => this.f.injected[k] - injectedBefore[k];
     const allowed = during('agent-kill') + during('agent-stall') + this.agents.length * during('redis-kill');
-    if (again > allowed) this.violate(`round ${round}: ${again} models measured twice, ${allowed} explained by faults`);
+    if (again > allowed) {
+      const kinds = FAULTS.filter((k) => during(k) > 0).map((k) => `${k} ×${during(k)}`);
+      const twice = [...new Set(models.filter((m, i) => models.indexOf(m) !== i))].map(
+        (m) =>
+          `${m.slice(0, 12)} by ${measured
+            .filter((x) => x.model === m)
+            .map((x) => x.pid)
+            .join(',')}`,
+      );
+      this.violate(
+        `round ${round}: ${again} models measured twice, ${allowed} explained by faults (${kinds.join(', ')}; ${twice.join('; ')})`,
+      );
+    }
   }
 }
 
@@ -304,10 +317,7 @@ describe('device farm under injected faults (seeded rounds, real redis-server an
         expect(await space.exited, space.stderr()).toBe(0);
         await farm.faultyRun(round, project, ['predictor', 'dataset', '-n', '40', '--repeats', '1'], 'network_latency', 40);
       }
-      const models = measurementLog(farm.log)
-        .slice(before)
-        .map((m) => m.model);
-      farm.checkRemeasured(round, models, injectedBefore);
+      farm.checkRemeasured(round, measurementLog(farm.log).slice(before), injectedBefore);
     }
     farm.f.wallMs = performance.now() - started;
     const figures = JSON.stringify(farm.f);
