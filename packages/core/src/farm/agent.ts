@@ -114,6 +114,7 @@ export class FarmAgent {
         stalledInterval: this.o.farm.stalledCheckMs,
         maxStalledCount: 2,
       });
+      s.worker.on('lockRenewalFailed', (ids: string[]) => this.lockLost(s, ids));
       let lastError = '';
       s.worker.on('error', (error) => {
         const line = describeError(error).split('\n')[0] ?? '';
@@ -121,6 +122,22 @@ export class FarmAgent {
         lastError = line;
       });
       this.o.log(`serving ${describeDevice(s.announcement)} on ${redactUrl(this.o.url)} (queue ${s.announcement.queue})`);
+    }
+  }
+
+  /**
+   * Jobs whose lock this agent could not renew (it stalled, or was starved of CPU, longer than
+   * `farm.lockMs`) are taken over by another agent: their measurement stops here, so the device
+   * time goes to the next job and, as far as possible, nothing is measured twice.
+   */
+  private lockLost(s: Served, ids: readonly string[]): void {
+    for (const id of ids) {
+      const a = this.active.get(`${s.announcement.queue}/${id}`);
+      if (!a || a.abort.signal.aborted) continue;
+      this.o.log(
+        `lost the lock of job ${id} on ${s.adapter.id} (this agent did not renew it within farm.lockMs); another agent measures it`,
+      );
+      a.abort.abort();
     }
   }
 
