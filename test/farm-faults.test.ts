@@ -164,14 +164,28 @@ class FaultyFarm {
       step.before = rows(project, table).length;
       await this[kind](step);
     }
-    const exits = [{ code: await step.run.exited, stderr: step.run.stderr() }];
+    const exits = [{ code: await this.exitOf(step, step.run), stderr: step.run.stderr() }];
     for (const c of step.cleanup) await c();
     // the faults have stopped: the same command finishes (at most three reruns)
     for (let i = 0; i < 3 && (exits.at(-1)?.code ?? 0) !== 0; i++) {
       const again = this.spawn(project, args);
-      exits.push({ code: await again.exited, stderr: again.stderr() });
+      exits.push({ code: await this.exitOf(step, again), stderr: again.stderr() });
     }
     this.checkRun(step, exits, total);
+  }
+
+  /** The exit code of a run; a run that hangs for 3 minutes is a violation, and is killed. */
+  private async exitOf(step: Step, run: CliProcess): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((r) => {
+      timer = setTimeout(() => r('hung'), 180_000);
+    });
+    const code = await Promise.race([run.exited, hung]);
+    clearTimeout(timer);
+    if (code !== 'hung') return code;
+    this.violate(`round ${step.round}: '${step.args.join(' ')}' hung (no exit in 3 min): ${run.stderr().trim().split('\n').at(-1)}`);
+    run.proc.kill('SIGKILL');
+    return run.exited;
   }
 
   /** The invariants of one command: failures were one line, it finished, every model stored once, nothing forged stored. */

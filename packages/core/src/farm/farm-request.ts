@@ -58,6 +58,8 @@ export class FarmRequest {
   private total = 0;
   private started = Date.now();
   private noAgentSince: number | undefined;
+  /** Set once `run` settles: the sending loop and the poll stop (a failed run must not keep polling in the background). */
+  private over = false;
 
   constructor(
     private readonly o: {
@@ -91,6 +93,7 @@ export class FarmRequest {
     try {
       await this.collect(events, listening, timer, jobs, onResult, options);
     } finally {
+      this.over = true;
       clearInterval(timer.id);
       await events.close().catch(() => {});
       await Promise.all(this.removals);
@@ -151,7 +154,7 @@ export class FarmRequest {
       Promise.all([this.send(jobs, options, deliver), listening])
         .then(() => {
           sent = true;
-          timer.id = setInterval(() => void tick(), POLL_MS);
+          if (!this.over) timer.id = setInterval(() => void tick(), POLL_MS);
           check();
         })
         .catch(reject);
@@ -161,7 +164,7 @@ export class FarmRequest {
   /** Hashes, uploads and adds the jobs a chunk at a time, re-attaching to those Redis already has. */
   private async send(jobs: readonly FarmJob[], options: MeasureOptions, deliver: (id: string, value: unknown) => void): Promise<void> {
     let attached = 0;
-    for (let start = 0; start < jobs.length; start += CHUNK) {
+    for (let start = 0; start < jobs.length && !this.over; start += CHUNK) {
       const ids = await this.build(jobs.slice(start, start + CHUNK), start, options);
       attached += (await this.reconcile(deliver, ids, true)).attached;
     }
