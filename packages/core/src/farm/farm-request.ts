@@ -254,7 +254,7 @@ export class FarmRequest {
    */
   private deliver(id: string, value: unknown, onResult: (i: number, m: LatencyMeasurement, note: string) => void): void {
     const p = this.pending.get(id);
-    if (!p) return;
+    if (!p || this.over) return; // after the run settled, the job stays in the farm for the next run
     const r = checkResult(value, this.o.target, { jobId: id, sha256: p.data.model.sha256 }, this.o.env[KEY_ENV] || undefined);
     if (!r.ok) {
       this.o.log(`${p.path}: ${r.why}`);
