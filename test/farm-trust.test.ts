@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fetchBlob, putBlobs, sha256 } from '../packages/core/src/farm/blob-store.js';
 import { announce } from '../packages/core/src/farm/device-registry.js';
 import { queueName } from '../packages/core/src/farm/protocol.js';
-import { handResult, measurementLog, scratch, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
+import { type CliProcess, handResult, measurementLog, scratch, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
 import { runCli } from './helpers.js';
 
 const { temp, project, removeAll } = scratch('hurricane-trust-');
@@ -36,6 +36,32 @@ function networkRows(project: string): number {
   } finally {
     db.close();
   }
+}
+
+/** The simulated device announced (renewed every second) by an agent that takes no job: requesters wait for it while the test plays the agent. */
+async function idleDevice(port: number, agentId: string): Promise<{ client: Redis; queue: Queue }> {
+  const client = new Redis(port, '127.0.0.1');
+  const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port }, prefix: 'hurricane' });
+  const a = { ...DEVICE, agentId, host: 'lab', queue: QUEUE, done: 0 };
+  await announce(client, 'hurricane', a);
+  const beat = setInterval(() => void announce(client, 'hurricane', a).catch(() => {}), 1000);
+  closers.push(async () => {
+    clearInterval(beat);
+    await queue.close();
+    client.disconnect();
+  });
+  return { client, queue };
+}
+
+/** The first job waiting in `queue` (polled: Redis has no event for a job added), once the requester `run` sent it. */
+async function firstWaiting(queue: Queue, run: CliProcess): Promise<Job | undefined> {
+  closers.push(() => queue.close());
+  for (let i = 0; i < 600 && run.proc.exitCode === null; i++) {
+    const [job] = await queue.getWaiting();
+    if (job) return job;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no job reached the queue: ${run.stderr()}`);
 }
 
 /** A bad agent: announces the simulated device and answers its jobs with `answer(job)`, straight through BullMQ. */
@@ -86,24 +112,11 @@ describe('device farm trust: forged input, failed stores, corrupt blobs, stops w
 
   it('a malformed returnvalue fails its job with one line instead of hanging the requester', async () => {
     const redis = await startRedis();
-    const client = new Redis(redis.port, '127.0.0.1');
-    closers.push(async () => client.disconnect());
-    // announced, so the requester waits for it; nothing takes the job: the test writes its "result"
-    const a = { ...DEVICE, agentId: 'broken', host: 'evil', queue: QUEUE, done: 0 };
-    await announce(client, 'hurricane', a);
-    const beat = setInterval(() => void announce(client, 'hurricane', a).catch(() => {}), 1000);
-    closers.push(async () => clearInterval(beat));
-    const requester = project({ plugin: false, farm: { attempts: 1 } });
-    const run = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
-    const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'hurricane' });
-    closers.push(() => queue.close());
-    let waiting: Job[] = [];
-    for (let i = 0; i < 600 && waiting.length === 0 && run.proc.exitCode === null; i++) {
-      waiting = await queue.getWaiting();
-      if (waiting.length === 0) await new Promise((r) => setTimeout(r, 50)); // polled: Redis has no event for a job added
-    }
-    expect(waiting).toHaveLength(1);
-    await client.hset(queue.toKey(String(waiting[0]?.id)), 'finishedOn', Date.now(), 'returnvalue', '{"samplesMs": [1, 2');
+    // nothing takes the job: the test writes its "result"
+    const { client, queue } = await idleDevice(redis.port, 'broken');
+    const run = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], project({ plugin: false, farm: { attempts: 1 } }));
+    const job = await firstWaiting(queue, run);
+    await client.hset(queue.toKey(String(job?.id)), 'finishedOn', Date.now(), 'returnvalue', '{"samplesMs": [1, 2');
     expect(await run.exited).toBe(1);
     expect(run.stderr().trim().split('\n').at(-1)).toMatch(/refused a malformed result from an unnamed agent/);
   });
@@ -162,24 +175,16 @@ describe('device farm trust: forged input, failed stores, corrupt blobs, stops w
 
   it('a model changed on disk is never uploaded under its old hash: when Redis lost the job, the re-send stops with one line', async () => {
     const redis = await startRedis();
-    const client = new Redis(redis.port, '127.0.0.1');
-    closers.push(async () => client.disconnect());
-    const a = { ...DEVICE, agentId: 'idle', host: 'lab', queue: QUEUE, done: 0 };
-    await announce(client, 'hurricane', a);
-    const beat = setInterval(() => void announce(client, 'hurricane', a).catch(() => {}), 1000);
-    closers.push(async () => clearInterval(beat));
+    const { client } = await idleDevice(redis.port, 'idle');
     const requester = project({ plugin: false, farm: { attempts: 1 } });
     const run = spawnCli(['latency', '--arch', ARCH, '--farm', redis.url], requester);
-    const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'hurricane' });
-    closers.push(() => queue.close());
-    for (let i = 0; i < 600 && (await queue.getWaitingCount()) === 0 && run.proc.exitCode === null; i++)
-      await new Promise((r) => setTimeout(r, 50)); // polled: Redis has no event for a job added
+    await firstWaiting(new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'hurricane' }), run);
     const dir = path.join(requester, '.hurricane', 'networks', 'mnist');
     const [file] = readdirSync(dir).filter((f) => f.endsWith('.onnx'));
     writeFileSync(path.join(dir, file as string), 'other bytes than the ones hashed');
     await redis.kill(); // no persistence: the job and the model are gone
     await redis.restart();
-    await announce(client, 'hurricane', a).catch(() => {});
+    await announce(client, 'hurricane', { ...DEVICE, agentId: 'idle', host: 'lab', queue: QUEUE, done: 0 }).catch(() => {});
     expect(await run.exited).toBe(1);
     expect(run.stderr().trim().split('\n').at(-1)).toMatch(
       /^hurricane: model .*\.onnx changed on disk while it was being measured: run again to measure the new one$/,

@@ -23,7 +23,7 @@ import {
 } from '@hurricane/core/adapter-kit';
 import type { ArmCpuOptions } from './options.js';
 import { type ProtocolOptions, type TimedTarget, protocolFor, runProtocol } from './protocol.js';
-import { probeModel } from './model-probe.js';
+import { ModelProbe } from './model-probe.js';
 import { type OrtModule, loadNativeBinding, loadOrt, ortVersion } from './runtime.js';
 
 /** The host CPU as Node sees it. */
@@ -51,6 +51,8 @@ interface OrtApi extends OrtModule {
 export class ArmCpuAdapter implements HardwareAdapter {
   readonly id = 'arm-cpu';
   readonly description = 'ARM (or host) CPU via ONNX Runtime, in-process';
+  /** Checks models from other hosts out of process (started on the first one). */
+  private probe: ModelProbe | undefined;
 
   constructor(
     private readonly options: ArmCpuOptions,
@@ -123,12 +125,15 @@ export class ArmCpuAdapter implements HardwareAdapter {
 
   /**
    * ONNX Runtime runs the ONNX file itself: preparing checks that it exists and loads. A model from
-   * another host is first loaded and run once in a child process ({@link probeModel}).
+   * another host is first loaded and run once in a child process ({@link ModelProbe}).
    */
   async prepare(model: OnnxModel, options?: PrepareOptions): Promise<PreparedModel> {
     const ort = await this.ort();
     if (!existsSync(model.path)) throw new HurricaneError(`arm-cpu: model ${model.path} does not exist; export it first`);
-    if (options?.untrusted) await probeModel(this.options.runtimeModule, model.path, model.inputShape);
+    if (options?.untrusted) {
+      this.probe ??= new ModelProbe(this.options.runtimeModule);
+      await this.probe.check(model.path, model.inputShape);
+    }
     const session = await ort.InferenceSession.create(model.path, this.sessionOptions()).catch((error: unknown) => {
       throw new HurricaneError(`arm-cpu: ONNX Runtime cannot load ${model.path}: ${(error as Error).message.split('\n')[0]}`);
     });

@@ -224,12 +224,15 @@ describe('@hurricane/hw-arm-cpu errors', () => {
 
 describe('arm-cpu: models from another host (farm jobs) are checked in a child process', () => {
   const options = (runtimeModule: string) => armCpuOptionsSchema.parse({ runtimeModule });
-  it('a model that crashes ONNX Runtime is refused with one line, and this process lives on', async () => {
+  it('a model that crashes ONNX Runtime is refused with one line, this process lives on, and the next model is checked by a new child', async () => {
     const crashing = new URL('./fixtures/crashing-ort.mjs', import.meta.url).href;
     const adapter = new ArmCpuAdapter(options(crashing));
-    await expect(adapter.prepare(tinyModel, { workDir: work, untrusted: true })).rejects.toThrow(
-      /^arm-cpu: model .*tiny\.onnx is refused: ONNX Runtime crashed on it \(SIGSEGV\); checked in a child process because it came from another host$/,
+    const crafted = path.join(work, 'crash.onnx');
+    copyFileSync(tiny, crafted);
+    await expect(adapter.prepare({ ...tinyModel, path: crafted }, { workDir: work, untrusted: true })).rejects.toThrow(
+      /^arm-cpu: model .*crash\.onnx is refused: ONNX Runtime crashed on it \(SIGSEGV\); checked in a child process because it came from another host$/,
     );
+    await expect(adapter.prepare(tinyModel, { workDir: work, untrusted: true })).resolves.toMatchObject({ artifactPath: tiny });
   });
   it('a model ONNX Runtime cannot run is refused with its error; a good one passes the check', async () => {
     const junk = path.join(work, 'junk.onnx');
