@@ -7,9 +7,11 @@
 // every round; the figures (faults per kind, violations, time to recover) are printed and, with
 // FARM_FAULTS_REPORT=<file>, written as JSON. FARM_FAULT_ROUNDS / FARM_FAULT_SEED change the run.
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queueName } from '../packages/core/src/farm/protocol.js';
 import { Rng } from '../packages/core/src/random.js';
@@ -224,10 +226,31 @@ class FaultyFarm {
 
   private async 'agent-stall'(step: Step): Promise<void> {
     const a = this.agents[this.rng.int(0, this.agents.length - 1)] as CliProcess;
+    const others = this.agents.filter((b) => b !== a).map((b) => ({ b, mark: b.stderr().length }));
     a.proc.kill('SIGSTOP');
-    await this.recovered('agent-stall', step); // the others go on; the stalled one's job is taken over when its lock expires
-    await new Promise((r) => setTimeout(r, 2500)); // a stall longer than farm.lockMs (2 s): the point of the fault
+    const job = (a.stderr().trim().split('\n').at(-1) ?? '').match(/measuring ([0-9a-f]{12})/)?.[1];
+    await this.recovered('agent-stall', step); // the others go on
+    // stalled until it matters: the job it was measuring is taken over by another agent (its lock
+    // expired), or, when it was idle, until its announcement expires; 30 s at most
+    const takenOver = job
+      ? Promise.any(others.map(({ b, mark }) => b.waitUntil((t) => t.slice(mark).includes(`measuring ${job}`), 30_000)))
+      : this.announcementGone(a);
+    await takenOver.catch(() => this.violate(`round ${step.round}: a stalled agent's job was not taken over within 30 s`));
     a.proc.kill('SIGCONT');
+  }
+
+  /** Resolves when agent `a`'s announcement has expired from Redis (it stopped renewing it); rejects after 30 s. */
+  private async announcementGone(a: CliProcess): Promise<void> {
+    const client = new Redis(this.redis.port, '127.0.0.1');
+    try {
+      for (let i = 0; i < 600; i++) {
+        if ((await client.keys(`hurricane:device:*:${os.hostname()}:${a.pid}:*`)).length === 0) return;
+        await new Promise((r) => setTimeout(r, 50)); // polled: key expiry is not announced
+      }
+      throw new Error('the announcement did not expire');
+    } finally {
+      client.disconnect();
+    }
   }
 
   private async 'requester-kill'(step: Step): Promise<void> {
@@ -250,7 +273,11 @@ class FaultyFarm {
   private async 'store-fails'(step: Step): Promise<void> {
     const db = new Database(path.join(step.project, '.hurricane', 'latency.sqlite'));
     db.exec('BEGIN EXCLUSIVE');
-    await Promise.race([new Promise((r) => setTimeout(r, 6000)), step.run.exited]);
+    // held until the requester gives up on its store write (SQLite's busy timeout, 5 s) and exits;
+    // a requester that had nothing left to write goes on once the lock is released after 30 s
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([step.run.exited, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+    clearTimeout(timer);
     db.exec('ROLLBACK');
     db.close();
     this.f.recoverMs['store-fails'].push(performance.now() - step.t0);
