@@ -7,8 +7,10 @@ import Database from 'better-sqlite3';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { farmSchema } from '../packages/core/src/config/schema.js';
 import { fetchBlob, putBlobs, sha256 } from '../packages/core/src/farm/blob-store.js';
 import { announce } from '../packages/core/src/farm/device-registry.js';
+import { FarmRequest } from '../packages/core/src/farm/farm-request.js';
 import { queueName } from '../packages/core/src/farm/protocol.js';
 import { type CliProcess, handResult, measurementLog, scratch, spawnCli, startAgent, startRedis, stopAll } from './farm-helpers.js';
 import { runCli } from './helpers.js';
@@ -189,6 +191,50 @@ describe('device farm trust: forged input, failed stores, corrupt blobs, stops w
     expect(run.stderr().trim().split('\n').at(-1)).toMatch(
       /^hurricane: model .*\.onnx changed on disk while it was being measured: run again to measure the new one$/,
     );
+  });
+
+  it('Redis restarting empty between a model upload and the add of its jobs: the requester uploads the models again and every job completes', async () => {
+    const redis = await startRedis();
+    await startAgent(project({ sim: {} }), redis.url);
+    const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'hurricane' });
+    closers.push(async () => {
+      await queue.close();
+      client.disconnect();
+    });
+    // the race the CI run hit, made certain: the models went to the old Redis, the jobs reach the new one
+    const addBulk = queue.addBulk.bind(queue);
+    let restarted = false;
+    queue.addBulk = async (jobs) => {
+      if (!restarted) {
+        restarted = true;
+        await redis.kill();
+        await redis.restart();
+      }
+      return addBulk(jobs);
+    };
+    const dir = temp();
+    const jobs = [0, 1, 2].map((i) => {
+      const file = path.join(dir, `m${i}.onnx`);
+      writeFileSync(file, Buffer.alloc(100 + i, i));
+      return { key: `k${i}`, model: { source: { path: file, inputShape: [1, 1, 28, 28] } } };
+    });
+    const lines: string[] = [];
+    const farm = farmSchema.parse({ backoffMs: 50, timeoutMs: 60_000 });
+    const request = new FarmRequest({
+      url: redis.url,
+      farm,
+      env: {},
+      log: (l) => lines.push(l),
+      redis: client,
+      queue,
+      target: { ...DEVICE, queue: QUEUE },
+      noAgent: () => new Error('no agent') as never,
+    });
+    const got: number[] = [];
+    await request.run(jobs as never, (i) => got.push(i), {});
+    expect(restarted).toBe(true);
+    expect(got.sort()).toEqual([0, 1, 2]);
   });
 
   it('an idle agent stops on SIGTERM within its grace while Redis is down', async () => {

@@ -154,7 +154,6 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     await run.waitFor(STORED_40);
     await redis.kill();
     const stored = operatorRows(requester);
-    await new Promise((r) => setTimeout(r, 300));
     await redis.restart(); // empty: no persistence
     expect(await run.exited, run.stderr()).toBe(0);
     expect(run.stderr()).toMatch(/farm jobs were lost by Redis \(restarted\?\): sending them again/);
@@ -213,7 +212,7 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     );
   });
 
-  it('an agent refuses, before any tool runs and without retries, jobs that fail the schema, ask for another device, or carry a bad model', async () => {
+  it('an agent refuses, before any tool runs and without retries, jobs that fail the schema, ask for another device, or carry a bad model; a missing model is retried (a requester re-uploads it)', async () => {
     const redis = await startRedis();
     const log = path.join(temp(), 'measured.log');
     const agentDir = project({ sim: { log }, farm: { maxModelMiB: 0.01 } });
@@ -243,8 +242,9 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
           { ...good, model: { ...good.model, sha256: 'b'.repeat(64), bytes: tampered.length } },
           /hashes to [0-9a-f]{12} .*refused as corrupt or tampered/,
         ],
-        ['missing', good, /is not in the farm's Redis/],
       ];
+      const missing: [string, unknown, RegExp] = ['missing', good, /is not in the farm's Redis/];
+      cases.push(missing);
       for (const [id, data] of cases) await queue.add('measure', data, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 10 } });
       for (const [id, , reason] of cases) {
         let job: Job | undefined;
@@ -255,7 +255,8 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
         }
         expect(await job?.getState(), id).toBe('failed');
         expect(job?.failedReason, id).toMatch(reason);
-        expect(job?.attemptsMade, id).toBe(1); // unrecoverable: not retried
+        // unrecoverable: not retried; a missing model may come with the requester's next upload
+        expect(job?.attemptsMade, id).toBe(id === 'missing' ? 3 : 1);
       }
       expect(measurementLog(log)).toEqual([]); // the device never ran
       const work = path.join(agentDir, '.hurricane');

@@ -56,6 +56,18 @@ export async function renewBlobs(redis: Redis, prefix: string, shas: readonly st
 export class BlobRefused extends Error {}
 
 /**
+ * The model is not in Redis (yet): retried with backoff, since a requester re-uploads the models of
+ * its waiting jobs when it sees that Redis restarted empty.
+ */
+export class BlobMissing extends Error {}
+
+/** Identifies one life of the Redis server (changes when it restarts, and with it the data it lost). */
+export async function serverRun(redis: Redis): Promise<string> {
+  const info = await redis.info('server');
+  return /^run_id:(\w+)/m.exec(info)?.[1] ?? '';
+}
+
+/**
  * The agent's copy of a model: `<dir>/<sha>.onnx`, fetched from Redis when not cached. The name is
  * built from the checked hex hash only. Refuses a blob over `maxBytes` (its size is asked first),
  * a missing one, and one whose bytes do not hash to `sha`.
@@ -73,7 +85,7 @@ export async function fetchBlob(
   // one round trip: Redis checks the size, and a blob over the limit is never sent
   const reply = (await redis.callBuffer('EVAL', [SIZE_CHECKED_GET, 1, keys.blob(prefix, o.sha), String(o.maxBytes)])) as Buffer | number;
   if (reply === 0)
-    throw new BlobRefused(`model ${o.sha.slice(0, 12)} is not in the farm's Redis (expired or never uploaded): run the requester again`);
+    throw new BlobMissing(`model ${o.sha.slice(0, 12)} is not in the farm's Redis (expired or never uploaded): run the requester again`);
   if (typeof reply === 'number')
     throw new BlobRefused(`model ${o.sha.slice(0, 12)} is ${mib(reply)} MiB, over this agent's farm.maxModelMiB (${mib(o.maxBytes)})`);
   const bytes = reply;

@@ -3,7 +3,7 @@ import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LatencyMeasurement, MeasureOptions, PreparedModel } from '../contracts/hardware-adapter.js';
 import { HurricaneError } from '../errors.js';
-import { putBlobs, renewBlobs, sha256 } from './blob-store.js';
+import { putBlobs, renewBlobs, serverRun, sha256 } from './blob-store.js';
 import { type FarmConfig, queueConnection } from './connection.js';
 import { listDevices } from './device-registry.js';
 import { type Announcement, type FarmTarget, KEY_ENV, type MeasureJob, checkResult, jobId } from './protocol.js';
@@ -58,6 +58,8 @@ export class FarmRequest {
   private total = 0;
   private started = Date.now();
   private noAgentSince: number | undefined;
+  /** The Redis server's run id when the models of the waiting jobs were last known to be there. */
+  private redisRun: string | undefined;
   /** Set once `run` settles: the sending loop and the poll stop (a failed run must not keep polling in the background). */
   private over = false;
 
@@ -139,6 +141,7 @@ export class FarmRequest {
         if (busy) return;
         busy = true;
         try {
+          await this.reuploadAfterRestart();
           await this.reconcile(deliver, [...this.pending.keys()], false);
           await this.renewBlobs();
           this.counts = { active: (await this.o.queue.getJobCounts('active')).active ?? 0 };
@@ -330,11 +333,27 @@ export class FarmRequest {
       removeOnFail: { age: KEEP_S },
     };
     const lost = ids.map((id) => this.pending.get(id)).filter((p): p is Pending => p !== undefined);
-    await this.upload(lost);
-    const bulk = ids
-      .filter((id) => this.pending.has(id))
-      .map((id) => ({ name: 'measure', data: this.pending.get(id)?.data, opts: { ...opts, jobId: id } }));
-    for (let i = 0; i < bulk.length; i += 500) await this.o.queue.addBulk(bulk.slice(i, i + 500));
+    // a Redis that restarts between the upload and the add would hold jobs without their models:
+    // the run id tells, and the models go again (adding a job id Redis holds is a no-op)
+    for (let again = true; again; ) {
+      const before = await serverRun(this.o.redis);
+      await this.upload(lost);
+      const bulk = ids
+        .filter((id) => this.pending.has(id))
+        .map((id) => ({ name: 'measure', data: this.pending.get(id)?.data, opts: { ...opts, jobId: id } }));
+      for (let i = 0; i < bulk.length; i += 500) await this.o.queue.addBulk(bulk.slice(i, i + 500));
+      const after = await serverRun(this.o.redis);
+      again = after !== before;
+      this.redisRun ??= after;
+    }
+  }
+
+  /** After Redis restarted (empty), uploads the models of every waiting job again before the lost jobs are re-added. */
+  private async reuploadAfterRestart(): Promise<void> {
+    const run = await serverRun(this.o.redis);
+    if (run === this.redisRun) return;
+    await this.upload([...this.pending.values()]);
+    this.redisRun = run;
   }
 
   /** Fails the request when no agent has served the device for `farm.timeoutMs`. */
