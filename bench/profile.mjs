@@ -3,8 +3,11 @@
 // machine twice, in two separate processes, and reports wall time, measurements per minute, the
 // median and worst coefficient of variation, the run-to-run agreement (per-operator differences
 // and per-layer top-4 overlap) and the overhead ratio (wall time ÷ time inside timed inference).
-// Usage: node bench/profile.mjs [--preset cifar] [--json]
-import { execFileSync } from 'node:child_process';
+// Each run's kept sets are compared twice: as `hurricane space` reduces them (paired rounds, ties,
+// bootstrap confidence) and by the earlier rule (independent statistics, the fastest four).
+// `--load` runs a CPU-burning process beside both profiles (the loaded-machine figures).
+// Usage: node bench/profile.mjs [--preset cifar] [--load] [--json]
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +28,11 @@ function run(workDir, extra) {
   });
 }
 
+const burner = args.includes('--load')
+  ? spawn(process.execPath, ['-e', 'for (;;) Math.sqrt(Math.random())'], { stdio: 'ignore' })
+  : undefined;
+burner?.unref(); // never keeps this process alive
+process.on('exit', () => burner?.kill('SIGKILL'));
 const runs = [];
 for (const label of ['A', 'B']) {
   const workDir = mkdtempSync(path.join(os.tmpdir(), `hurricane-bench-${label}-`));
@@ -46,6 +54,7 @@ const quantile = (xs, q) => {
   const lo = Math.floor(pos);
   return s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo);
 };
+burner?.kill('SIGKILL');
 const [a, b] = runs;
 const statistic = a.space.options.statistic;
 const pick = (m, stat) => (stat === 'p10' ? m.p10Ms : stat === 'median' ? m.medianMs : m.meanMs);
@@ -74,6 +83,22 @@ const layers = a.space.layers.map((la, i) => {
   return { layer: i + 1, same: overlap === la.kept.length && la.kept.length === lb.kept.length, overlap, a: la.kept, b: lb.kept };
 });
 const distinctLayers = [...new Map(a.space.layers.map((l, i) => [l.contextId, layers[i]])).values()];
+// the earlier rule on the same measurements: per context the four best by the statistic alone
+const legacyKept = (r, l) =>
+  l.ranking
+    .map((x) => ({ op: x.operator, v: pick(r.m.get(`${x.operator}@${l.contextId}`), statistic) }))
+    .sort((x, y) => x.v - y.v || (x.op < y.op ? -1 : 1))
+    .slice(0, l.kept.length)
+    .map((x) => x.op);
+const legacy = a.space.layers.map((la, i) => {
+  const ka = legacyKept(a, la);
+  const kb = legacyKept(b, b.space.layers[i]);
+  return { same: ka.every((op) => kb.includes(op)), contextId: la.contextId };
+});
+const legacyContexts = [...new Map(legacy.map((l) => [l.contextId, l])).values()];
+const tiesOf = (r) =>
+  r.space.layers.filter((l) => new Set(l.ranking.filter((x) => x.tie !== null && x.tie !== undefined).map((x) => x.tie)).size > 0).length;
+const unstableOf = (r) => [...new Set(r.space.layers.filter((l) => l.unstable).map((l) => l.contextId))];
 const result = {
   preset: presetName,
   device: a.summary.device,
@@ -118,6 +143,11 @@ const result = {
     top4_identical_layers: `${layers.filter((l) => l.same).length}/${layers.length}`,
     top4_identical_contexts: `${distinctLayers.filter((l) => l.same).length}/${distinctLayers.length}`,
     top4_mean_overlap: +(layers.reduce((s, l) => s + l.overlap, 0) / layers.length).toFixed(2),
+    earlier_rule_top4_identical_layers: `${legacy.filter((l) => l.same).length}/${legacy.length}`,
+    earlier_rule_top4_identical_contexts: `${legacyContexts.filter((l) => l.same).length}/${legacyContexts.length}`,
+    layers_with_ties: runs.map(tiesOf),
+    unstable_contexts: runs.map(unstableOf),
+    min_kept_confidence: runs.map((r) => Math.min(...r.space.layers.flatMap((l) => Object.values(l.confidence ?? { x: 1 })))),
     differing_layers: layers.filter((l) => !l.same).map((l) => `layer ${l.layer}: ${l.a.join(',')} vs ${l.b.join(',')}`),
   },
 };
@@ -125,7 +155,7 @@ if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 else {
   const r = result;
   const lines = [
-    `bench:profile — preset ${r.preset}, ${r.measurements_per_run} operator measurements per run, ${r.device}, ONNX Runtime ${r.runtime}`,
+    `bench:profile — preset ${r.preset}, ${r.measurements_per_run} operator measurements per run, ${r.device}, ONNX Runtime ${r.runtime}${burner ? ', beside a CPU-burning process' : ''}`,
     ...r.runs.map(
       (x) =>
         `run ${x.run}: wall ${x.wall_s} s, ${x.measurements_per_min} measurements/min, timed inference ${x.timed_inference_s} s, overhead ratio ${x.overhead_ratio}`,
@@ -137,6 +167,8 @@ else {
     `worst pairs: ${r.run_to_run.worst.join('; ')}`,
     `top-4 sets identical: ${r.run_to_run.top4_identical_layers} layers (${r.run_to_run.top4_identical_contexts} distinct contexts), mean overlap ${r.run_to_run.top4_mean_overlap}/4`,
     ...r.run_to_run.differing_layers.map((l) => `  differs: ${l}`),
+    `earlier rule (independent ${r.ranking_statistic}, no ties) on the same measurements: top-4 identical ${r.run_to_run.earlier_rule_top4_identical_layers} layers (${r.run_to_run.earlier_rule_top4_identical_contexts} contexts)`,
+    `layers with ties: ${r.run_to_run.layers_with_ties.join(' and ')}; unstable contexts: ${r.run_to_run.unstable_contexts.map((u) => (u.length ? u.join(',') : 'none')).join(' and ')}; least kept confidence ${r.run_to_run.min_kept_confidence.map((c) => c.toFixed(2)).join(' and ')}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

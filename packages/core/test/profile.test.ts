@@ -175,9 +175,14 @@ describe('reduceSpace against a hand-made latency table', () => {
     expect(s.initialArch[0]).toBe(names[0]);
   });
 
-  it('breaks ties by the space order', () => {
+  it('breaks exact ties by capacity: the most FLOPs first, then params, then name; the tie is marked', () => {
     const s = reduceSpace(four, () => 1, eq4, meta, PAPER);
-    expect(s.layers[2]?.kept).toEqual(four.operators.slice(0, 4));
+    const layer = s.layers[2];
+    const byCapacity = [...(layer?.ranking ?? [])].sort(
+      (a, b) => b.flops - a.flops || b.params - a.params || (a.operator < b.operator ? -1 : 1),
+    );
+    expect(layer?.kept).toEqual(byCapacity.slice(0, 4).map((r) => r.operator));
+    expect(new Set(layer?.ranking.map((r) => r.tie))).toEqual(new Set([0])); // one tie group: every operator
   });
 
   it('keeps what there is when there are fewer candidates than asked', () => {
@@ -221,7 +226,7 @@ describe('reduceSpace against a hand-made latency table', () => {
   it('prints the Table 1 analogue as Markdown, one row per stage and context', () => {
     const s = reduceSpace(PRESETS.cifar(), (op) => PRESETS.cifar().operators.indexOf(op) + 1, eq4, meta, PAPER);
     const md = spaceTable(s, PRESETS.cifar());
-    expect(md).toContain('| stage | layers | input | C_in→C_out | stride | kept operators (best first, p10 latency) | exploring |');
+    expect(md).toContain('| stage | layers | input | C_in→C_out | stride | kept operators (best first, p10 latency; ≈ tied) | exploring |');
     expect(md).toMatch(
       /^\| 1 \| 2–4 \| 32x32 \| 16→16 \| 1 \| SEP_3 \(1\.0000 ms\), SEP_5 \(2\.0000 ms\), SEP_7 \(3\.0000 ms\), SEP_3_SE \(4\.0000 ms\) \| — \|$/m,
     );

@@ -9,10 +9,16 @@ export interface TimedTarget {
 export interface ProtocolOptions {
   /** Each timed sample groups consecutive calls until it lasts at least this long. */
   readonly targetSampleMs: number;
-  /** Untimed warm-up per target before calibration. */
+  /** Untimed warm-up per model before calibration (shared by its sessions). */
   readonly warmupMs: number;
-  /** Timed samples per target per round. */
+  /** Timed samples per model per round (spread over its sessions: at least one per session). */
   readonly samplesPerRound: number;
+  /**
+   * Inference sessions per model, measured side by side in the same rounds: a session has a speed
+   * of its own (where its weights and buffers landed in memory), which one session per model would
+   * take for the model's.
+   */
+  readonly sessions: number;
   readonly minRounds: number;
   readonly maxRounds: number;
   /** Stop once every target's 95 % uncertainty is at most this fraction of its estimate. */
@@ -26,8 +32,9 @@ export interface ProtocolOptions {
 
 export const DEFAULT_PROTOCOL: ProtocolOptions = {
   targetSampleMs: 1,
-  warmupMs: 20,
+  warmupMs: 5,
   samplesPerRound: 3,
+  sessions: 3,
   minRounds: 10,
   maxRounds: 30,
   relUncertainty: 0.02,
@@ -63,6 +70,8 @@ export interface ProtocolResult {
   readonly samplesMs: number[];
   /** Median of each round's samples. */
   readonly roundMedians: number[];
+  /** The fastest sample of each round (noise only adds time: the round's least disturbed value). */
+  readonly roundMins: number[];
   /** Calls per timed sample. */
   readonly groupSize: number;
   /** Median per-call cost of the do-nothing model over all its samples (subtracted). */
@@ -96,12 +105,14 @@ export function medianUncertainty(xs: readonly number[]): number {
  * each sample lasts ≥ `targetSampleMs`, then rounds in a fresh seeded order each time (targets and
  * floor interleaved, so drift hits all alike). The floor's median over all its samples is
  * subtracted from every sample. Stops when every estimate's uncertainty is within `relUncertainty`, or at
- * `maxRounds`.
+ * `maxRounds`; `models` groups the targets that are sessions of one model, whose per-round median
+ * over sessions is what must be stable.
  */
 export async function runProtocol(
   targets: readonly TimedTarget[],
   floor: TimedTarget,
   options: Partial<ProtocolOptions> = {},
+  models: readonly (readonly number[])[] = targets.map((_, i) => [i]),
 ): Promise<ProtocolResult[]> {
   const o = { ...DEFAULT_PROTOCOL, ...options };
   const started = performance.now();
@@ -118,7 +129,7 @@ export async function runProtocol(
     for (let i = 0; i < 3 || spent < o.warmupMs; i++) {
       spent += await t.runGroup(1);
       check();
-      await yieldToEventLoop();
+      await yieldSometimes();
       if (i > 10_000) break;
     }
     const singles: number[] = [];
@@ -129,6 +140,8 @@ export async function runProtocol(
   const rng = new Rng(o.seed);
   const rawSamples = targets.map(() => [] as number[][]);
   const roundMedians = targets.map(() => [] as number[]);
+  /** Each round's median per target before the floor is subtracted (the floor estimate moves; these do not). */
+  const roundRaw = targets.map(() => [] as number[]);
   const floors: number[] = [];
   const runs = targets.map(() => 0);
   const timed = targets.map(() => 0);
@@ -140,7 +153,7 @@ export async function runProtocol(
         const ms = await all[i]?.runGroup(g);
         if (ms === undefined) throw new Error('unreachable');
         raw[i]?.push(ms / g);
-        await yieldToEventLoop();
+        await yieldSometimes();
         if (i < targets.length) {
           runs[i] = (runs[i] as number) + g;
           timed[i] = (timed[i] as number) + ms;
@@ -151,14 +164,19 @@ export async function runProtocol(
     floors.push(...(raw[targets.length] as number[]));
     targets.forEach((_, i) => {
       rawSamples[i]?.push(raw[i] as number[]);
+      roundRaw[i]?.push(median(raw[i] as number[]));
     });
     // The floor is estimated from every floor sample so far (one noisy round must not shift all models).
     const floorNow = median(floors);
     targets.forEach((_, i) => {
-      roundMedians[i] = (rawSamples[i] as number[][]).map((r) => Math.max(0, median(r) - floorNow));
+      roundMedians[i] = (roundRaw[i] as number[]).map((r) => Math.max(0, r - floorNow));
     });
     if (round + 1 >= o.minRounds) {
-      const stable = roundMedians.every((rm) => {
+      // a model measured in several sessions is stable when the median over its sessions is
+      const combined = models.map((m) =>
+        (roundMedians[m[0] as number] as number[]).map((_, k) => median(m.map((t) => roundMedians[t]?.[k] as number))),
+      );
+      const stable = combined.every((rm) => {
         const est = median(rm);
         return est > 0 ? medianUncertainty(rm) <= o.relUncertainty * est : medianUncertainty(rm) === 0;
       });
@@ -171,6 +189,7 @@ export async function runProtocol(
     return {
       samplesMs: (rawSamples[i] as number[][]).flat().map((x) => Math.max(0, x - floorMs)),
       roundMedians: rm,
+      roundMins: (rawSamples[i] as number[][]).map((r) => Math.max(0, Math.min(...r) - floorMs)),
       groupSize: groups[i] as number,
       floorMs,
       runs: runs[i] as number,
@@ -188,4 +207,57 @@ export async function runProtocol(
  */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** How long timing may hold the event loop between two yields (ms): far below any lock or heartbeat period. */
+const YIELD_EVERY_MS = 100;
+let lastYield = 0;
+
+/** {@link yieldToEventLoop} when {@link YIELD_EVERY_MS} have passed since the last yield (a yield costs more than a 20 µs call). */
+async function yieldSometimes(): Promise<void> {
+  if (performance.now() - lastYield < YIELD_EVERY_MS) return;
+  await yieldToEventLoop();
+  lastYield = performance.now();
+}
+
+/**
+ * {@link runProtocol} over several sessions per model (`sessions[i]` are model i's): every session
+ * is a target of the same rounds, with `samplesPerRound` spread over a model's sessions, and each
+ * model's result combines its sessions: all samples, and per round the median and the minimum
+ * over its sessions.
+ */
+export async function runSessions(
+  sessions: readonly (readonly TimedTarget[])[],
+  floor: TimedTarget,
+  options: Partial<ProtocolOptions> = {},
+): Promise<ProtocolResult[]> {
+  const o = { ...DEFAULT_PROTOCOL, ...options };
+  const per = Math.max(...sessions.map((s) => s.length), 1);
+  const flat = sessions.flat();
+  const groups: number[][] = [];
+  for (const s of sessions) groups.push(s.map((_, k) => (groups.at(-1)?.at(-1) ?? -1) + 1 + k));
+  const spr = Math.max(1, Math.round(o.samplesPerRound / per));
+  // the warm-up is the model's, shared by its sessions (the first rounds were not slower on a host measured)
+  const results = await runProtocol(flat, floor, { ...o, samplesPerRound: spr, warmupMs: o.warmupMs / per }, groups);
+  let at = 0;
+  return sessions.map((s) => {
+    const mine = results.slice(at, at + s.length);
+    at += s.length;
+    const rounds = Math.min(...mine.map((r) => r.roundMedians.length));
+    const roundMedians = Array.from({ length: rounds }, (_, k) => median(mine.map((r) => r.roundMedians[k] as number)));
+    const roundMins = Array.from({ length: rounds }, (_, k) => Math.min(...mine.map((r) => r.roundMins[k] as number)));
+    const first = mine[0] as ProtocolResult;
+    return {
+      // in the order taken: round by round, each session's samples of the round
+      samplesMs: roundMedians.flatMap((_, k) => mine.flatMap((r) => r.samplesMs.slice(k * spr, (k + 1) * spr))),
+      roundMedians,
+      roundMins,
+      groupSize: first.groupSize,
+      floorMs: first.floorMs,
+      runs: mine.reduce((a, r) => a + r.runs, 0),
+      timedMs: mine.reduce((a, r) => a + r.timedMs, 0),
+      estimateMs: median(roundMedians),
+      uncertaintyMs: medianUncertainty(roundMedians),
+    };
+  });
 }

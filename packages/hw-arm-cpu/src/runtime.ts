@@ -26,7 +26,8 @@ export function ortVersion(ort: OrtModule): string {
 /** A session of ONNX Runtime's native Node binding, whose `run` is synchronous. */
 export interface NativeSession {
   loadModel(pathOrBuffer: string | ArrayBufferLike, ...rest: unknown[]): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: Record<string, unknown>): Record<string, unknown>;
+  /** `fetches` maps each output to null (allocated by the call) or a tensor to write into. */
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: Record<string, unknown>): Record<string, unknown>;
   readonly outputMetadata: readonly { readonly name: string }[];
   dispose?(): void;
 }

@@ -37,7 +37,7 @@ export function outputExcerpt(text: string, o: { lines?: number; from?: 'start' 
 export function measurementOf(
   samplesMs: readonly number[],
   provenance: MeasurementProvenance,
-  extra: { readonly runs?: number; readonly timedMs?: number; readonly uncertaintyMs?: number } = {},
+  extra: Pick<LatencyMeasurement, 'runs' | 'timedMs' | 'uncertaintyMs' | 'rounds'> = {},
 ): LatencyMeasurement {
   return { samplesMs: [...samplesMs], ...summarizeSamples(samplesMs), ...extra, provenance };
 }

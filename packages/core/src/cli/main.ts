@@ -82,9 +82,17 @@ function profileCommands(p: Command, withSession: WithSession, io: CliIO): void 
   p.command('profile')
     .description('measure every candidate operator of the preset on the hardware (resumable; finished measurements are kept)')
     .option('--force', 're-measure what the latency store already has')
+    .option('--until-stable', 'then measure again, in more rounds, the layer contexts whose kept set is unstable, until none is')
+    .option('--stable-minutes <n>', 'time limit of --until-stable (default 10)')
     .option('--json', 'print JSON')
     .action(
-      withSession(async (s, o) => (await import('./commands/profile.js')).profileCommand(s, io, o as { force?: boolean; json?: boolean })),
+      withSession(async (s, o) =>
+        (await import('./commands/profile.js')).profileCommand(
+          s,
+          io,
+          o as { force?: boolean; json?: boolean; untilStable?: boolean; stableMinutes?: string },
+        ),
+      ),
     );
   p.command('space')
     .description("score the profiled operators, keep the best per layer, write space.json and print the hardware's Table 1")

@@ -31,6 +31,12 @@ export const reductionSchema = z
     exploringLayers: z.number().int().min(0).default(4),
     /** Which statistic of a measurement ranks operators: p10 (default: noise only adds time), median or mean. */
     statistic: z.enum(['p10', 'median', 'mean']).default('p10'),
+    /** Relative latency difference that always counts as a tie, however precise the measurement (ties are broken by capacity, then name). */
+    tieTolerance: z.number().min(0).max(1).default(0.03),
+    /** Bootstrap resamples over the measurement rounds behind each kept operator's confidence (0: none). */
+    bootstrap: z.number().int().min(0).max(10_000).default(200),
+    /** A layer whose kept operators stay in the top `keep` in fewer of the resamples than this is reported unstable. */
+    minConfidence: z.number().min(0).max(1).default(0.9),
   })
   .strict();
 

@@ -96,6 +96,14 @@ export interface SampleSummary {
   readonly outlierIndices: readonly number[];
 }
 
+/** The rounds of an interleaved measurement ({@link LatencyMeasurement.rounds}). */
+export interface MeasurementRounds {
+  /** Names the batch of models measured in the same rounds (unique per batch). */
+  readonly batch: string;
+  /** One value per round (ms), in round order: a low statistic of the round's per-call times (arm-cpu: the fastest; noise only adds time). */
+  readonly ms: readonly number[];
+}
+
 /** A latency measurement with its raw samples and their statistics. All times in milliseconds. */
 export interface LatencyMeasurement extends SampleSummary {
   /** Every timed sample, in the order taken; the statistics are computed from these. */
@@ -106,6 +114,12 @@ export interface LatencyMeasurement extends SampleSummary {
   readonly uncertaintyMs?: number;
   /** Wall time spent inside timed inference calls, for overhead accounting. */
   readonly timedMs?: number;
+  /**
+   * Per-round values (ms) when the model was measured in rounds interleaved with other models:
+   * round `i` of every measurement with the same `batch` ran in the same round, so measurements of
+   * one batch can be compared pairwise, round by round (drift and bursts of load cancel).
+   */
+  readonly rounds?: MeasurementRounds;
   /** Where and how it was measured. */
   readonly provenance: MeasurementProvenance;
 }

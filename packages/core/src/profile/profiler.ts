@@ -2,7 +2,13 @@ import path from 'node:path';
 import { failingChecks } from '../adapter-kit/checks.js';
 import { type MeasureJob, type MeasuringAdapter, measuringAdapter } from '../adapter-kit/measuring-adapter.js';
 import { HurricaneError } from '../errors.js';
-import type { HardwareAdapter, HardwareDescription, LatencyMeasurement, PreparedModel } from '../contracts/hardware-adapter.js';
+import type {
+  HardwareAdapter,
+  HardwareDescription,
+  LatencyMeasurement,
+  MeasureOptions,
+  PreparedModel,
+} from '../contracts/hardware-adapter.js';
 import { exportOperator } from '../onnx/model-files.js';
 import { layerContexts, type Backbone, type LayerContext } from '../space/backbone.js';
 import type { LatencyStore, OperatorKey } from './latency-store.js';
@@ -25,6 +31,10 @@ export interface ProfileOptions {
   readonly signal?: AbortSignal;
   /** The doctor command to name when the adapter is not ready (default `hurricane doctor`). */
   readonly doctorCommand?: string;
+  /** Only these layer contexts (default: all of the preset). */
+  readonly contexts?: readonly string[];
+  /** Measurement options for the adapter, e.g. `minRuns` for more rounds. */
+  readonly measure?: MeasureOptions;
 }
 
 /** What a profiling run did. */
@@ -117,7 +127,7 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
     operator: t.operator,
     contextId: t.ctx.contextId,
   });
-  const contexts = distinctContexts(o.backbone);
+  const contexts = distinctContexts(o.backbone).filter((c) => !o.contexts || o.contexts.includes(c.contextId));
   const all = contexts.flatMap((ctx) => o.backbone.operators.map((operator) => ({ ctx, operator })));
   const pending = all.filter((t) => o.force || !o.store.getOperator(keyOf(t)));
   const results: { key: OperatorKey; measurement: LatencyMeasurement }[] = [];
@@ -129,7 +139,11 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
       results.push({ key: keyOf(t), measurement: m });
       progress.advance(1, `${t.ctx.contextId} ${t.operator} ${m.medianMs.toFixed(3)} ms · ${note}`);
     };
-    const options = { ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}), ...(o.signal ? { signal: o.signal } : {}) };
+    const options = {
+      ...o.measure,
+      ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    };
     await adapter.measureMany(await operatorJobs(o, pending, keyOf), onResult, options);
   } finally {
     progress.stop();

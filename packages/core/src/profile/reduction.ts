@@ -1,6 +1,8 @@
 import { graphCost } from '../space/analytics.js';
-import { layerContexts, operatorGraph, type Backbone } from '../space/backbone.js';
+import { layerContexts, operatorGraph, type Backbone, type LayerContext } from '../space/backbone.js';
 import type { ScoringFunction } from '../contracts/scoring-function.js';
+import type { MeasurementRounds } from '../contracts/hardware-adapter.js';
+import { type OperatorEvidence, isPaired, keepConfidence, rankOperators } from './operator-ranking.js';
 
 /** How many operators each layer keeps (docs/method.md §2, Algorithm 1 lines 1–5). */
 export interface ReductionOptions {
@@ -12,6 +14,23 @@ export interface ReductionOptions {
   readonly exploringLayers: number;
   /** The statistic of each measurement that is scored (`p10`: noise on a shared machine only adds time). */
   readonly statistic: 'p10' | 'median' | 'mean';
+  /** Relative latency difference that always counts as a tie (default {@link DEFAULT_TIES}). */
+  readonly tieTolerance?: number;
+  /** Bootstrap resamples behind each kept operator's confidence (0: none). */
+  readonly bootstrap?: number;
+  /** A layer whose kept operators stay in the top `keep` in fewer of the resamples than this is unstable. */
+  readonly minConfidence?: number;
+}
+
+/** Defaults of the tie and confidence options (`reduction.tieTolerance`, `bootstrap`, `minConfidence`). */
+export const DEFAULT_TIES = { tieTolerance: 0.03, bootstrap: 200, minConfidence: 0.9 } as const;
+
+/** What the store offers about one operator in one context: its latency, and how sure it is. */
+export interface LatencyEvidence {
+  /** The configured statistic, ms. */
+  readonly latencyMs: number;
+  readonly uncertaintyMs?: number | undefined;
+  readonly rounds?: MeasurementRounds | undefined;
 }
 
 /** The figure of a measurement that {@link ReductionOptions.statistic} names. */
@@ -29,6 +48,8 @@ export interface RankedOperator {
   readonly latencyMs: number;
   readonly flops: number;
   readonly params: number;
+  /** Tie group (operators whose difference is within the measured uncertainty), ordered by the tie-break; null when not tied. */
+  readonly tie?: number | null;
 }
 
 /** One layer of the reduced space. */
@@ -42,6 +63,12 @@ export interface ReducedLayer {
   readonly kept: readonly string[];
   /** The exploring operator `O'_l[e]` of the last layers, or null (not a last layer, or fewer candidates than `e + 1`). */
   readonly exploring: string | null;
+  /** Whether the context's operators were measured in the same rounds (paired ranking). */
+  readonly paired?: boolean;
+  /** Per kept operator: the share of bootstrap resamples that keep it in the top `keep`; null when nothing could be resampled. */
+  readonly confidence?: Readonly<Record<string, number>> | null;
+  /** True when a kept operator's confidence is below `minConfidence`: more rounds of this context would settle it. */
+  readonly unstable?: boolean;
 }
 
 /** The per-hardware search space: what later phases search over (`space.json`). */
@@ -64,48 +91,34 @@ export interface ReducedSpace {
 
 /**
  * Scores every allowed operator of every layer with `scorer` (FLOPs and params of the operator in
- * the layer's context, latency from `latencyOf`), keeps the top `keep` per layer and, for the last
- * `exploringLayers` layers, the operator ranked `exploringIndex` as well.
+ * the layer's context, latency from `latencyOf`), ranks them with ties ({@link rankOperators}: paired
+ * round by round when the context's operators were measured in the same rounds), keeps the top `keep`
+ * per layer with each one's bootstrap confidence, and, for the last `exploringLayers` layers, the
+ * operator ranked `exploringIndex` as well. A plain number from `latencyOf` is exact (no uncertainty).
  */
 export function reduceSpace(
   backbone: Backbone,
-  latencyOf: (operator: string, contextId: string) => number | undefined,
+  latencyOf: (operator: string, contextId: string) => number | LatencyEvidence | undefined,
   scorer: ScoringFunction,
   meta: Pick<ReducedSpace, 'adapterId' | 'device' | 'deviceFingerprint' | 'runtimeVersion' | 'scoring'>,
   options: ReductionOptions,
+  seed = 0,
 ): ReducedSpace {
   if (!(options.keep >= 1)) throw new RangeError(`reduction.keep must be ≥ 1, got ${options.keep}`);
   if (!(options.exploringIndex >= options.keep))
     throw new RangeError(`reduction.exploringIndex must be ≥ keep (${options.keep}), got ${options.exploringIndex}`);
   const ctxs = layerContexts(backbone);
   const missing = new Set<string>();
-  const costs = new Map<string, { flops: number; params: number }>();
+  const byContext = new Map<string, Omit<ReducedLayer, 'layer' | 'stage' | 'exploring'>>();
   const layers: ReducedLayer[] = ctxs.map((ctx) => {
-    const ranking = backbone.operators
-      .map((operator, order) => {
-        const latencyMs = latencyOf(operator, ctx.contextId);
-        if (latencyMs === undefined) {
-          missing.add(`${operator}@${ctx.contextId}`);
-          return null;
-        }
-        const key = `${operator}@${ctx.contextId}`;
-        let cost = costs.get(key);
-        if (!cost) {
-          const c = graphCost(operatorGraph(operator, ctx));
-          cost = { flops: c.flops, params: c.params };
-          costs.set(key, cost);
-        }
-        // A latency measured as 0 (below the call floor) scores as the smallest positive time.
-        const score = scorer.score({ operator, ...cost, latencyMs: Math.max(latencyMs, 1e-6) });
-        return { operator, score, latencyMs, ...cost, order };
-      })
-      .filter((r): r is RankedOperator & { order: number } => r !== null)
-      .sort((a, b) => b.score - a.score || a.order - b.order)
-      .map(({ order: _, ...r }) => r);
-    const kept = ranking.slice(0, options.keep).map((r) => r.operator);
+    let ranked = byContext.get(ctx.contextId);
+    if (!ranked) {
+      ranked = rankContext(backbone, ctx, latencyOf, scorer, options, seed, missing);
+      byContext.set(ctx.contextId, ranked);
+    }
     const isLast = ctx.layer >= ctxs.length - options.exploringLayers;
-    const exploring = isLast ? (ranking[options.exploringIndex]?.operator ?? null) : null;
-    return { layer: ctx.layer, stage: ctx.stage, contextId: ctx.contextId, ranking, kept, exploring };
+    const exploring = isLast ? (ranked.ranking[options.exploringIndex]?.operator ?? null) : null;
+    return { layer: ctx.layer, stage: ctx.stage, ...ranked, exploring };
   });
   if (missing.size > 0) {
     throw new RangeError(`${missing.size} operator latencies are missing (e.g. ${[...missing].slice(0, 3).join(', ')})`);
@@ -122,6 +135,47 @@ export function reduceSpace(
   };
 }
 
+/** One context's ranking, kept set and confidence; the missing latencies are added to `missing`. */
+function rankContext(
+  backbone: Backbone,
+  ctx: LayerContext,
+  latencyOf: (operator: string, contextId: string) => number | LatencyEvidence | undefined,
+  scorer: ScoringFunction,
+  options: ReductionOptions,
+  seed: number,
+  missing: Set<string>,
+): Omit<ReducedLayer, 'layer' | 'stage' | 'exploring'> {
+  const evidence: OperatorEvidence[] = [];
+  const batches = new Set<string>();
+  for (const operator of backbone.operators) {
+    const got = latencyOf(operator, ctx.contextId);
+    if (got === undefined) {
+      missing.add(`${operator}@${ctx.contextId}`);
+      continue;
+    }
+    const e = typeof got === 'number' ? { latencyMs: got } : got;
+    const c = graphCost(operatorGraph(operator, ctx));
+    batches.add(e.rounds?.batch ?? '');
+    evidence.push({
+      operator,
+      flops: c.flops,
+      params: c.params,
+      latencyMs: e.latencyMs,
+      uncertaintyMs: e.uncertaintyMs,
+      rounds: e.rounds?.ms,
+    });
+  }
+  // rounds pair up only within one batch: a context measured in pieces is ranked on its statistics
+  const usable = batches.size === 1 && !batches.has('') ? evidence : evidence.map(({ rounds: _, ...e }) => e);
+  const o = { ...DEFAULT_TIES, ...options };
+  const ranking = rankOperators(usable, scorer, o);
+  const kept = ranking.slice(0, options.keep).map((r) => r.operator);
+  const all = o.bootstrap > 0 ? keepConfidence(usable, scorer, { ...o, resamples: o.bootstrap, seed }) : null;
+  const confidence = all ? Object.fromEntries(kept.map((op) => [op, all.get(op) ?? 0])) : null;
+  const unstable = confidence !== null && kept.some((op) => (confidence[op] ?? 0) < o.minConfidence);
+  return { contextId: ctx.contextId, ranking, kept, paired: isPaired(usable), confidence, unstable };
+}
+
 /** The paper's Table 1 for one hardware: per stage and distinct context, the kept operators (Markdown). */
 export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
   const ctxs = layerContexts(backbone);
@@ -133,7 +187,7 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
   );
   rows.push('');
   rows.push(
-    `| stage | layers | input | C_in→C_out | stride | kept operators (best first, ${space.options.statistic} latency) | exploring |`,
+    `| stage | layers | input | C_in→C_out | stride | kept operators (best first, ${space.options.statistic} latency${space.layers.some((l) => l.confidence) ? ', bootstrap confidence' : ''}; ≈ tied) | exploring |`,
   );
   rows.push('|---|---|---|---|---|---|---|');
   let i = 0;
@@ -147,9 +201,7 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
     }
     const c = ctxs[first.layer];
     if (!c) throw new Error('unreachable');
-    const kept = first.kept
-      .map((op) => `${op} (${(first.ranking.find((r) => r.operator === op)?.latencyMs ?? 0).toFixed(4)} ms)`)
-      .join(', ');
+    const kept = keptText(first);
     const layersText = i === j ? `${i + 1}` : `${i + 1}–${j + 1}`;
     rows.push(
       `| ${first.stage + 1} | ${layersText} | ${c.h}x${c.w} | ${c.cin}→${c.cout} | ${c.stride} | ${kept} | ${first.exploring ?? '—'} |`,
@@ -159,5 +211,43 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
   const choices = space.candidates.reduce((a, c) => a + c.length, 0);
   rows.push('');
   rows.push(`${choices} choices in ${space.layers.length} layers; initial architecture: ${space.initialArch.join(',')}`);
+  const unstable = unstableContexts(space);
+  if (unstable.length > 0) {
+    rows.push('');
+    rows.push(
+      `Unstable kept sets (a kept operator in fewer than ${Math.round(100 * (space.options.minConfidence ?? DEFAULT_TIES.minConfidence))} % of the bootstrap resamples): ${unstable.map((u) => `${u.contextId} (${u.weakest})`).join(', ')}.`,
+    );
+  }
   return rows.join('\n');
+}
+
+/**
+ * The kept operators of a layer as Table 1 shows them: latency and confidence, `≈` between tied
+ * neighbours, and the operators a tie-break left out of the kept set.
+ */
+function keptText(layer: ReducedLayer): string {
+  const parts = layer.kept.map((op, i) => {
+    const r = layer.ranking.find((x) => x.operator === op);
+    const c = layer.confidence?.[op];
+    const text = `${op} (${(r?.latencyMs ?? 0).toFixed(4)} ms${c !== undefined ? `, ${Math.round(100 * c)} %` : ''})`;
+    const prev = layer.ranking[i - 1];
+    return i === 0 ? text : `${prev?.tie != null && prev.tie === r?.tie ? ' ≈ ' : ', '}${text}`;
+  });
+  const last = layer.ranking[layer.kept.length - 1];
+  const left = layer.ranking.slice(layer.kept.length).filter((r) => last?.tie != null && r.tie === last.tie);
+  const tail = left.length > 0 ? ` (tied with ${left.map((r) => r.operator).join(', ')}, left out by the tie-break)` : '';
+  return parts.join('') + tail;
+}
+
+/** Contexts whose kept set is unstable, each with its least confident kept operator. */
+export function unstableContexts(space: ReducedSpace): { contextId: string; layers: number[]; weakest: string }[] {
+  const out = new Map<string, { contextId: string; layers: number[]; weakest: string }>();
+  for (const l of space.layers) {
+    if (!l.unstable || !l.confidence) continue;
+    const [op, c] = Object.entries(l.confidence).sort((a, b) => a[1] - b[1])[0] ?? ['?', 0];
+    const u = out.get(l.contextId) ?? { contextId: l.contextId, layers: [], weakest: `${op} ${Math.round(100 * c)} %` };
+    u.layers.push(l.layer);
+    out.set(l.contextId, u);
+  }
+  return [...out.values()];
 }

@@ -6,6 +6,7 @@ import { appendFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { measurementOf } from '../adapter-kit/skeleton.js';
+import { Rng } from '../random.js';
 import {
   HardwareAdapter,
   type HardwareDescription,
@@ -44,6 +45,12 @@ export interface SimulatedAdapterOptions {
   readonly ready?: boolean;
   /** A file that gets a line `<pid> <fingerprint> <model file>` per finished measurement. */
   readonly log?: string;
+  /**
+   * Measure batches in interleaved rounds (`measureBatch`), each round's value off by a seeded
+   * normal of this relative size (and a level common to the round): a noisy device whose rankings
+   * need more rounds. 10 rounds, or `minRuns / 3`.
+   */
+  readonly roundNoise?: number;
 }
 
 /** A model's latency from its ONNX file: size in KiB / 100 ms (bigger operators are slower, deterministically). */
@@ -70,13 +77,33 @@ function deviceTime(ms: number, signal?: AbortSignal): Promise<void> {
 export class SimulatedAdapter implements HardwareAdapter {
   readonly id: string;
   readonly description: string;
-  /** Every call, in order: `describe`, `healthCheck`, `prepare <path>`, `measure <path>`. */
+  /** Every call, in order: `describe`, `healthCheck`, `prepare <path>`, `measure <path>`, `measureBatch <n>`. */
   readonly calls: string[] = [];
   private measured = 0;
+  private batches = 0;
+  /** Set with `roundNoise`: the batch tier, rounds interleaved across the batch's models. */
+  readonly measureBatch?: (models: readonly PreparedModel[], options?: MeasureOptions) => Promise<LatencyMeasurement[]>;
 
   constructor(private readonly o: SimulatedAdapterOptions = {}) {
     this.id = o.id ?? 'sim';
     this.description = o.description ?? 'simulated device (latency from the model)';
+    if (o.roundNoise !== undefined) this.measureBatch = (models, options) => this.inRounds(models, o.roundNoise ?? 0, options);
+  }
+
+  /** A batch in rounds: per round a common level (±20 %) times each model's latency times its own noise. */
+  private async inRounds(models: readonly PreparedModel[], noise: number, options: MeasureOptions = {}): Promise<LatencyMeasurement[]> {
+    const batch = ++this.batches;
+    this.calls.push(`measureBatch ${models.length}`);
+    const rng = new Rng(batch);
+    const rounds = Math.max(10, Math.ceil((options.minRuns ?? 0) / 3));
+    const levels = Array.from({ length: rounds }, () => 1 + 0.2 * (rng.next() * 2 - 1));
+    const d = await this.describe();
+    return models.map((model) => {
+      const base = (this.o.latencyMs ?? latencyFromSize)(model.source);
+      const ms = levels.map((l) => Math.max(1e-6, base * l * (1 + noise * rng.normal())));
+      const provenance = { ...d, commands: [], timestamp: new Date().toISOString(), settings: { rounds } };
+      return measurementOf(ms, provenance, { rounds: { batch: `sim-${process.pid}-${batch}`, ms } });
+    });
   }
 
   async describe(): Promise<HardwareDescription> {
@@ -133,6 +160,7 @@ export const simulatedDeviceSchema = z
     fixedMs: z.number().positive().optional(),
     failFirst: z.number().int().min(0).default(0),
     log: z.string().optional(),
+    roundNoise: z.number().min(0).max(1).optional(),
   })
   .strict();
 

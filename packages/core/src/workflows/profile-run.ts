@@ -1,15 +1,15 @@
 import path from 'node:path';
 import type { HurricaneSession } from '../session/session.js';
 import { HurricaneError } from '../errors.js';
-import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import type { LatencyMeasurement, MeasureOptions } from '../contracts/hardware-adapter.js';
 import { exportArchitecture, networkFileName } from '../onnx/model-files.js';
 import { writeSpace } from '../profile/space-file.js';
 import type { Architecture } from '../space/architecture.js';
 import { preset } from '../space/backbone.js';
-import { SqliteLatencyStore, operatorLatencies } from '../profile/latency-store.js';
+import { type OperatorKey, SqliteLatencyStore } from '../profile/latency-store.js';
 import { type ProfileSummary, assertReady, distinctContexts, profileOperators } from '../profile/profiler.js';
 import type { ProgressReporter } from '../progress.js';
-import { type ReducedSpace, latencyStatistic, reduceSpace } from '../profile/reduction.js';
+import { type LatencyEvidence, type ReducedSpace, latencyStatistic, reduceSpace, unstableContexts } from '../profile/reduction.js';
 
 /** The run's latency store: `<workDir>/latency.sqlite`. */
 export function openLatencyStore(session: HurricaneSession): SqliteLatencyStore {
@@ -24,7 +24,7 @@ export function spacePath(session: HurricaneSession, presetName: string = sessio
 /** Profiles every operator of the session's preset on its hardware (see {@link profileOperators}). */
 export async function profile(
   session: HurricaneSession,
-  o: { force?: boolean; progress?: ProgressReporter; signal?: AbortSignal } = {},
+  o: { force?: boolean; progress?: ProgressReporter; signal?: AbortSignal; contexts?: readonly string[]; measure?: MeasureOptions } = {},
 ): Promise<ProfileSummary> {
   const store = openLatencyStore(session);
   try {
@@ -47,20 +47,25 @@ export async function profile(
  * `space.json` atomically. Fails with the count of missing measurements when the profile is incomplete.
  */
 export async function buildSpace(session: HurricaneSession): Promise<{ space: ReducedSpace; file: string }> {
+  const space = await reduceStored(session);
+  const file = spacePath(session);
+  writeSpace(file, space);
+  return { space, file };
+}
+
+/** The reduced space of the stored operator latencies (not written). */
+async function reduceStored(session: HurricaneSession): Promise<ReducedSpace> {
   const backbone = preset(session.config.core.preset);
   const adapter = session.adapter();
   const d = await adapter.describe();
-  const store = openLatencyStore(session);
-  let latencies: Map<string, number>;
-  try {
-    const device = { adapterId: adapter.id, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion };
-    latencies = operatorLatencies(store, device, (m) => latencyStatistic(m, session.config.core.reduction.statistic));
-  } finally {
-    store.close();
-  }
+  const evidence = storedEvidence(session, {
+    adapterId: adapter.id,
+    deviceFingerprint: d.deviceFingerprint,
+    runtimeVersion: d.runtimeVersion,
+  });
   const needed = distinctContexts(backbone).length * backbone.operators.length;
   const have = distinctContexts(backbone).reduce(
-    (a, c) => a + backbone.operators.filter((op) => latencies.has(`${op}@${c.contextId}`)).length,
+    (a, c) => a + backbone.operators.filter((op) => evidence.has(`${op}@${c.contextId}`)).length,
     0,
   );
   if (have < needed) {
@@ -68,17 +73,73 @@ export async function buildSpace(session: HurricaneSession): Promise<{ space: Re
       `${needed - have} of ${needed} operator latencies of preset '${backbone.name}' are missing for ${adapter.id} on ${d.device} (runtime ${d.runtimeVersion}): run '${session.command('profile')}' first`,
     );
   }
-  const { scoring, reduction } = session.config.core;
-  const space = reduceSpace(
+  const { scoring, reduction, seed } = session.config.core;
+  return reduceSpace(
     backbone,
-    (op, ctx) => latencies.get(`${op}@${ctx}`),
+    (op, ctx) => evidence.get(`${op}@${ctx}`),
     session.scorer(),
     { adapterId: adapter.id, device: d.device, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion, scoring },
     reduction,
+    seed,
   );
-  const file = spacePath(session);
-  writeSpace(file, space);
-  return { space, file };
+}
+
+/** What `profile --until-stable` did: the passes over unstable contexts and what stayed unstable. */
+export interface StabilityRun {
+  /** Each pass: the contexts measured again, the runs asked of each model, and how many measurements it took. */
+  readonly passes: readonly { readonly contexts: readonly string[]; readonly minRuns: number; readonly measured: number }[];
+  readonly unstable: readonly string[];
+}
+
+/**
+ * Profiles, then measures again, in more rounds each time (twice the runs), the layer contexts
+ * whose kept set is unstable (a kept operator below `reduction.minConfidence` in the bootstrap),
+ * until none is or `limitMs` has passed. A context measured again is measured whole, in one batch
+ * (fresh sessions), and replaces its earlier measurements.
+ */
+export async function profileUntilStable(
+  session: HurricaneSession,
+  o: { limitMs: number; progress?: ProgressReporter; signal?: AbortSignal; log?: (line: string) => void },
+): Promise<{ summary: ProfileSummary; stability: StabilityRun }> {
+  const started = performance.now();
+  const { log = () => {}, limitMs, ...rest } = o;
+  const summary = await profile(session, rest);
+  const passes: { contexts: string[]; minRuns: number; measured: number }[] = [];
+  let minRuns = 60;
+  for (;;) {
+    const unstable = unstableContexts(await reduceStored(session));
+    if (unstable.length === 0 || performance.now() - started >= limitMs || o.signal?.aborted) {
+      return {
+        summary: { ...summary, wallMs: performance.now() - started },
+        stability: { passes, unstable: unstable.map((u) => u.contextId) },
+      };
+    }
+    const contexts = unstable.map((u) => u.contextId);
+    log(
+      `unstable kept sets: ${unstable.map((u) => `${u.contextId} (${u.weakest})`).join(', ')}; measuring them again with at least ${minRuns} runs each`,
+    );
+    const again = await profile(session, { ...rest, force: true, contexts, measure: { minRuns } });
+    passes.push({ contexts, minRuns, measured: again.measured });
+    minRuns *= 2;
+  }
+}
+
+/** Per `operator@context`: the configured statistic of its stored measurement, its uncertainty and its rounds. */
+function storedEvidence(session: HurricaneSession, device: Omit<OperatorKey, 'operator' | 'contextId'>): Map<string, LatencyEvidence> {
+  const store = openLatencyStore(session);
+  try {
+    const statistic = session.config.core.reduction.statistic;
+    return new Map(
+      store
+        .listOperators(device)
+        .map(({ key, measurement: m }) => [
+          `${key.operator}@${key.contextId}`,
+          { latencyMs: latencyStatistic(m, statistic), uncertaintyMs: m.uncertaintyMs, rounds: m.rounds },
+        ]),
+    );
+  } finally {
+    store.close();
+  }
 }
 
 /** Measures one whole network now on the session's hardware and stores the result. */

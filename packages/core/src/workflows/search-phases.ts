@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { exportArchitecture } from '../onnx/model-files.js';
-import type { ReducedSpace } from '../profile/reduction.js';
+import { type ReducedSpace, unstableContexts } from '../profile/reduction.js';
 import { renderSearchReport } from '../report/search-report.js';
 import type { RetrainSummary, VerifySummary } from '../report/search-summaries.js';
 import { type IterationResult, type SearchEvent, type SearchJournal, coordinateAscent } from '../search/coordinate-ascent.js';
@@ -203,7 +203,18 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
       return { device: p.device, total: p.total, measured: p.measured, reused: p.reused };
     },
   },
-  space: { files: [], run: async (c) => ({ file: (await buildSpace(c.session)).file }) },
+  space: {
+    files: [],
+    run: async (c) => {
+      const { space, file } = await buildSpace(c.session);
+      const unstable = unstableContexts(space);
+      if (unstable.length > 0)
+        c.log(
+          `space: unstable kept sets in ${unstable.map((u) => `${u.contextId} (${u.weakest})`).join(', ')}: '${c.session.command('profile --until-stable')}' measures more rounds of them`,
+        );
+      return { file, unstable: unstable.map((u) => u.contextId) };
+    },
+  },
   dataset: {
     files: ['predictor-dataset.csv', 'predictor-dataset.meta.json'],
     run: async (c) => {

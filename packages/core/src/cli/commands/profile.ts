@@ -1,21 +1,40 @@
 import path from 'node:path';
 import type { HurricaneSession } from '../../session/session.js';
-import { ExitCode } from '../../errors.js';
-import { buildSpace, measureNetwork, profile } from '../../workflows/profile-run.js';
-import { spaceTable } from '../../profile/reduction.js';
+import { ExitCode, HurricaneError } from '../../errors.js';
+import { numberIn } from './numbers.js';
+import { buildSpace, measureNetwork, profile, profileUntilStable } from '../../workflows/profile-run.js';
+import { spaceTable, unstableContexts } from '../../profile/reduction.js';
 import { preset } from '../../space/backbone.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
 import { backboneAndArch } from './inspect.js';
 
 /** `hurricane profile`: measure every operator of the preset on the hardware (resumable). */
-export async function profileCommand(session: HurricaneSession, io: CliIO, opts: { force?: boolean; json?: boolean }): Promise<number> {
+export async function profileCommand(
+  session: HurricaneSession,
+  io: CliIO,
+  opts: { force?: boolean; json?: boolean; untilStable?: boolean; stableMinutes?: string },
+): Promise<number> {
+  const minutes =
+    opts.stableMinutes === undefined ? 10 : numberIn(opts.stableMinutes, '--stable-minutes', 0, Number.POSITIVE_INFINITY, true);
+  if (opts.stableMinutes !== undefined && !opts.untilStable)
+    throw new HurricaneError('--stable-minutes goes with --until-stable', { exitCode: ExitCode.BadUsage });
   const controller = new AbortController();
-  const s = await profile(session, { force: Boolean(opts.force), progress: cliProgress(io), signal: controller.signal });
+  const o = { force: Boolean(opts.force), progress: cliProgress(io), signal: controller.signal };
+  const run = opts.untilStable
+    ? await profileUntilStable(session, { ...o, limitMs: minutes * 60_000, log: (l) => io.err(l) })
+    : { summary: await profile(session, o), stability: undefined };
+  const s = run.summary;
   if (opts.json) {
     const { results, ...summary } = s;
-    io.out(JSON.stringify({ ...summary, measurements: results.length }, null, 2));
+    io.out(JSON.stringify({ ...summary, measurements: results.length, ...(run.stability ? { stability: run.stability } : {}) }, null, 2));
     return ExitCode.Success;
+  }
+  if (run.stability) {
+    const { passes, unstable } = run.stability;
+    io.out(
+      `${passes.length} extra pass${passes.length === 1 ? '' : 'es'} over unstable contexts (${passes.reduce((a, p) => a + p.measured, 0)} measurements); ${unstable.length === 0 ? 'every kept set is stable' : `still unstable: ${unstable.join(', ')} (raise --stable-minutes, or accept the ties)`}`,
+    );
   }
   io.out(
     `profiled ${s.adapterId} (${s.device}, runtime ${s.runtimeVersion}) for preset ${session.config.core.preset}: ` +
@@ -29,6 +48,11 @@ export async function spaceCommand(session: HurricaneSession, io: CliIO, opts: {
   const { space, file } = await buildSpace(session);
   if (opts.json) io.out(JSON.stringify(space, null, 2));
   else io.out(`${spaceTable(space, preset(session.config.core.preset))}\n\nwritten to ${rel(file)}`);
+  for (const u of unstableContexts(space)) {
+    io.err(
+      `warning: the kept set of context ${u.contextId} (layer${u.layers.length > 1 ? 's' : ''} ${u.layers.map((l) => l + 1).join(', ')}) is unstable (${u.weakest} of the bootstrap resamples): measure more rounds of it with '${session.command('profile --until-stable')}'`,
+    );
+  }
   return ExitCode.Success;
 }
 
