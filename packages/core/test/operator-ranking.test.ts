@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type OperatorEvidence, isPaired, keepConfidence, rankOperators } from '../src/profile/operator-ranking.js';
 import { Eq4Scoring } from '../src/profile/eq4-scoring.js';
-import { reduceSpace, spaceTable } from '../src/profile/reduction.js';
-import { makeBackbone } from '../src/space/backbone.js';
 
 const fastest = new Eq4Scoring({ alpha: 0, beta: 0 });
 const op = (operator: string, latencyMs: number, flops = 100, more: Partial<OperatorEvidence> = {}): OperatorEvidence => ({
@@ -109,74 +107,5 @@ describe('bootstrap confidence of the kept operators', () => {
 
   it('is null when there is nothing to resample (no rounds, no uncertainty)', () => {
     expect(keepConfidence([op('A', 1), op('B', 2)], fastest, { keep: 1, tieTolerance: 0, resamples: 50, seed: 1 })).toBeNull();
-  });
-
-  it('reduceSpace marks a layer unstable below minConfidence, and Table 1 shows confidence, ties and the tie-break', () => {
-    const four = makeBackbone({ name: 'four', inputSize: 8, classes: 3, widthMultiplier: 0.25, stemStride: 1, stageRepeats: [2, 2, 2, 2] });
-    const ops = four.operators;
-    const meta = {
-      adapterId: 'sim',
-      device: 'sim',
-      deviceFingerprint: 'sim-1',
-      runtimeVersion: '1',
-      scoring: { name: 'eq4', alpha: 0, beta: 0 },
-    };
-    // 4th and 5th operators swap from round to round: the 4th place is unsure
-    const rounds = (i: number) =>
-      Array.from({ length: 12 }, (_, r) => (i === 3 ? (r % 2 === 0 ? 4 : 5.2) : i === 4 ? (r % 2 === 0 ? 5.2 : 4) : i + 1));
-    const s = reduceSpace(
-      four,
-      (o) => {
-        const i = ops.indexOf(o);
-        return { latencyMs: i + 1, rounds: { batch: 'b1', ms: rounds(i) } };
-      },
-      fastest,
-      meta,
-      { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10', tieTolerance: 0, bootstrap: 300, minConfidence: 0.9 },
-      3,
-    );
-    const layer = s.layers[0];
-    expect(layer?.paired).toBe(true);
-    expect(layer?.confidence?.[ops[0] as string]).toBe(1);
-    expect(layer?.unstable).toBe(true);
-    const md = spaceTable(s, four);
-    expect(md).toContain(`${ops[0]} (1.0000 ms, 100 %)`);
-    expect(md).toMatch(/Unstable kept sets \(a kept operator in fewer than 90 % of the bootstrap resamples\): /);
-    // rounds from two batches do not pair: the statistics rank, and nothing is resampled
-    const mixed = reduceSpace(
-      four,
-      (o) => ({ latencyMs: ops.indexOf(o) + 1, rounds: { batch: o === ops[0] ? 'b1' : 'b2', ms: [1, 2, 3] } }),
-      fastest,
-      meta,
-      {
-        keep: 4,
-        exploringIndex: 10,
-        exploringLayers: 4,
-        statistic: 'p10',
-      },
-    );
-    expect(mixed.layers[0]?.paired).toBe(false);
-    expect(mixed.layers[0]?.confidence).toBeNull();
-    expect(mixed.layers[0]?.kept).toEqual(ops.slice(0, 4));
-    // the 5th within 3 % of the 4th: one tie across the boundary, settled by the tie-break and said so
-    const near = (o: string) => {
-      const i = ops.indexOf(o);
-      return i === 4 ? 4.05 : i + 1;
-    };
-    const tied = reduceSpace(four, near, fastest, meta, {
-      keep: 4,
-      exploringIndex: 10,
-      exploringLayers: 4,
-      statistic: 'p10',
-      tieTolerance: 0.03,
-    });
-    const t = tied.layers[0];
-    const pair = t?.ranking.filter((r) => r.operator === ops[3] || r.operator === ops[4]) ?? [];
-    expect(pair[0]?.tie).not.toBeNull();
-    expect(pair[0]?.tie).toBe(pair[1]?.tie);
-    const winner = [...pair].sort((a, b) => b.flops - a.flops || b.params - a.params)[0]?.operator;
-    const loser = pair.find((r) => r.operator !== winner)?.operator;
-    expect(t?.kept).toContain(winner);
-    expect(spaceTable(tied, four)).toContain(`(tied with ${loser}, left out by the tie-break)`);
   });
 });

@@ -216,6 +216,67 @@ describe('reduceSpace against a hand-made latency table', () => {
     );
   });
 
+  it('reduceSpace marks a layer unstable below minConfidence, and Table 1 shows confidence, ties and the tie-break', () => {
+    const ops = four.operators;
+    // 4th and 5th operators swap from round to round: the 4th place is unsure
+    const rounds = (i: number) =>
+      Array.from({ length: 12 }, (_, r) => (i === 3 ? (r % 2 === 0 ? 4 : 5.2) : i === 4 ? (r % 2 === 0 ? 5.2 : 4) : i + 1));
+    const s = reduceSpace(
+      four,
+      (o) => {
+        const i = ops.indexOf(o);
+        return { latencyMs: i + 1, rounds: { batch: 'b1', ms: rounds(i) } };
+      },
+      eq4,
+      meta,
+      { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10', tieTolerance: 0, bootstrap: 300, minConfidence: 0.9 },
+      3,
+    );
+    const layer = s.layers[0];
+    expect(layer?.paired).toBe(true);
+    expect(layer?.confidence?.[ops[0] as string]).toBe(1);
+    expect(layer?.unstable).toBe(true);
+    const md = spaceTable(s, four);
+    expect(md).toContain(`${ops[0]} (1.0000 ms, 100 %)`);
+    expect(md).toMatch(/Unstable kept sets \(a kept operator in fewer than 90 % of the bootstrap resamples\): /);
+    // rounds from two batches do not pair: the statistics rank, and nothing is resampled
+    const mixed = reduceSpace(
+      four,
+      (o) => ({ latencyMs: ops.indexOf(o) + 1, rounds: { batch: o === ops[0] ? 'b1' : 'b2', ms: [1, 2, 3] } }),
+      eq4,
+      meta,
+      {
+        keep: 4,
+        exploringIndex: 10,
+        exploringLayers: 4,
+        statistic: 'p10',
+      },
+    );
+    expect(mixed.layers[0]?.paired).toBe(false);
+    expect(mixed.layers[0]?.confidence).toBeNull();
+    expect(mixed.layers[0]?.kept).toEqual(ops.slice(0, 4));
+    // the 5th within 3 % of the 4th: one tie across the boundary, settled by the tie-break and said so
+    const near = (o: string) => {
+      const i = ops.indexOf(o);
+      return i === 4 ? 4.05 : i + 1;
+    };
+    const tied = reduceSpace(four, near, eq4, meta, {
+      keep: 4,
+      exploringIndex: 10,
+      exploringLayers: 4,
+      statistic: 'p10',
+      tieTolerance: 0.03,
+    });
+    const t = tied.layers[0];
+    const pair = t?.ranking.filter((r) => r.operator === ops[3] || r.operator === ops[4]) ?? [];
+    expect(pair[0]?.tie).not.toBeNull();
+    expect(pair[0]?.tie).toBe(pair[1]?.tie);
+    const winner = [...pair].sort((a, b) => b.flops - a.flops || b.params - a.params)[0]?.operator;
+    const loser = pair.find((r) => r.operator !== winner)?.operator;
+    expect(t?.kept).toContain(winner);
+    expect(spaceTable(tied, four)).toContain(`(tied with ${loser}, left out by the tie-break)`);
+  });
+
   it('names missing latencies', () => {
     const n = distinctContexts(four).length;
     expect(() => reduceSpace(four, (op) => (op === 'MB_3_3' ? undefined : 1), eq4, meta, PAPER)).toThrow(
