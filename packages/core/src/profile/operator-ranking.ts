@@ -1,4 +1,5 @@
 import type { ScoringFunction } from '../contracts/scoring-function.js';
+import { percentile } from '../adapter-kit/statistics.js';
 import { Rng } from '../random.js';
 
 /** What the measurement of one operator in one layer context offers its ranking. */
@@ -36,11 +37,11 @@ export interface RankedEntry {
 /** Smallest latency a value counts as (a round measured as 0, below the call floor). */
 const MIN_MS = 1e-6;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
+const median = (xs: readonly number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 /** True when the evidence of a context is paired: every operator has the same number (≥ 3) of rounds. */
 export function isPaired(evidence: readonly OperatorEvidence[]): boolean {
