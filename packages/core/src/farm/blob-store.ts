@@ -56,8 +56,8 @@ export async function renewBlobs(redis: Redis, prefix: string, shas: readonly st
 export class BlobRefused extends Error {}
 
 /**
- * The model is not in Redis (yet): retried with backoff, since a requester re-uploads the models of
- * its waiting jobs when it sees that Redis restarted empty.
+ * The model is not in Redis (yet): retried with backoff, since a requester that saw Redis restart
+ * during an add uploads the models again right after adding their jobs.
  */
 export class BlobMissing extends Error {}
 

@@ -58,8 +58,6 @@ export class FarmRequest {
   private total = 0;
   private started = Date.now();
   private noAgentSince: number | undefined;
-  /** The Redis server's run id when the models of the waiting jobs were last known to be there. */
-  private redisRun: string | undefined;
   /** Set once `run` settles: the sending loop and the poll stop (a failed run must not keep polling in the background). */
   private over = false;
 
@@ -141,7 +139,6 @@ export class FarmRequest {
         if (busy) return;
         busy = true;
         try {
-          await this.reuploadAfterRestart();
           await this.reconcile(deliver, [...this.pending.keys()], false);
           await this.renewBlobs();
           this.counts = { active: (await this.o.queue.getJobCounts('active')).active ?? 0 };
@@ -342,18 +339,8 @@ export class FarmRequest {
         .filter((id) => this.pending.has(id))
         .map((id) => ({ name: 'measure', data: this.pending.get(id)?.data, opts: { ...opts, jobId: id } }));
       for (let i = 0; i < bulk.length; i += 500) await this.o.queue.addBulk(bulk.slice(i, i + 500));
-      const after = await serverRun(this.o.redis);
-      again = after !== before;
-      this.redisRun ??= after;
+      again = (await serverRun(this.o.redis)) !== before;
     }
-  }
-
-  /** After Redis restarted (empty), uploads the models of every waiting job again before the lost jobs are re-added. */
-  private async reuploadAfterRestart(): Promise<void> {
-    const run = await serverRun(this.o.redis);
-    if (run === this.redisRun) return;
-    await this.upload([...this.pending.values()]);
-    this.redisRun = run;
   }
 
   /** Fails the request when no agent has served the device for `farm.timeoutMs`. */
