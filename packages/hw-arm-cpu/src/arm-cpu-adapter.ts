@@ -180,7 +180,8 @@ export class ArmCpuAdapter implements HardwareAdapter {
       const perModel = this.protocol.sessions ?? DEFAULT_PROTOCOL.sessions;
       for (const m of models) {
         const size = m.source.inputShape.reduce((a, b) => a * b, 1);
-        const data = Float32Array.from({ length: size }, () => rng.next() * 2 - 1);
+        const data = new Float32Array(size);
+        for (let i = 0; i < size; i++) data[i] = rng.next() * 2 - 1;
         const mine: TimedTarget[] = [];
         for (let k = 0; k < perModel; k++)
           mine.push(await open(m.artifactPath, m.source.inputName, m.source.inputShape, data, m.artifactPath));
@@ -232,9 +233,9 @@ function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
 }
 
 /**
- * A run of `s` that writes into the output tensors of its first run instead of allocating new ones
- * every call: per-call outputs cost the profile more garbage collection than anything but the
- * timed inference itself. A first run that fails leaves the failure to the timed runs.
+ * A run of `s` that passes the output tensors of its first run as the outputs of every later run
+ * (the binding still returns a fresh copy of each output per call). A first run that fails leaves
+ * the failure to the timed runs.
  */
 function reusingOutputs(s: NativeSession, feeds: Record<string, unknown>): () => unknown {
   let fetches: Record<string, unknown> = Object.fromEntries(s.outputMetadata.map((o) => [o.name, null]));

@@ -9,7 +9,11 @@ export interface TimedTarget {
 export interface ProtocolOptions {
   /** Each timed sample groups consecutive calls until it lasts at least this long. */
   readonly targetSampleMs: number;
-  /** Untimed warm-up per model before calibration (shared by its sessions). */
+  /**
+   * Untimed warm-up per model before calibration, beyond the 3 calls every session gets (shared by
+   * its sessions). 0 by default: after 3 calls and the 5 calibration calls the first round was no
+   * slower than the median round on the host measured (docs/adapters/arm-cpu.md).
+   */
   readonly warmupMs: number;
   /** Timed samples per model per round (spread over its sessions: at least one per session). */
   readonly samplesPerRound: number;
@@ -32,7 +36,7 @@ export interface ProtocolOptions {
 
 export const DEFAULT_PROTOCOL: ProtocolOptions = {
   targetSampleMs: 1,
-  warmupMs: 5,
+  warmupMs: 0,
   samplesPerRound: 3,
   sessions: 3,
   minRounds: 10,
