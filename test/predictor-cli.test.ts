@@ -49,7 +49,8 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
     const fit = await hurricane(['predictor', 'fit', '--model', 'auto', '--train', ds.csv, '-o', 'p.json'], dir);
     expect(fit.code, fit.stderr).toBe(0);
     expect(fit.stdout).toMatch(/^auto chose (gp|lasso|bayesian-ridge|lut): lowest 5-fold cross-validated MAPE, [\d.]+ % \(/m);
-    expect(fit.stdout).toMatch(/^held-out: RMSE .* MAPE [\d.]+ %, ±5 % .* Kendall τ/m);
+    expect(fit.stdout).toMatch(/^held-out \(a fit on the other 48 rows predicting 12\): RMSE .* MAPE [\d.]+ %, ±5 % .* Kendall τ/m);
+    expect(fit.stdout).toMatch(/ on all 60 rows of /);
     expect(fit.stdout).toMatch(/^noise floor: RMSE/m);
     const saved = JSON.parse(readFileSync(path.join(dir, 'p.json'), 'utf8'));
     expect(saved).toMatchObject({
@@ -82,7 +83,9 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
       dir,
     );
     expect(fit.code, fit.stderr).toBe(0);
-    expect(fit.stdout).toMatch(/fitted lasso \(alpha=0.0001, maxIter=1000, tol=0.0001\) on 32 of train.csv's rows/);
+    expect(fit.stdout).toMatch(
+      /fitted lasso \(alpha=0.0001, cvFolds=5, nAlphas=100, eps=0.001, maxIter=1000, tol=0.0001\) on all 40 rows of train.csv/,
+    );
     expect(fit.stdout).toMatch(/noise floor: unknown/);
     const p = await hurricane(['predictor', 'predict', 'lasso.json', '--input', 'new.csv', '--json'], dir);
     const out = JSON.parse(p.stdout) as { mean: number; std?: number }[];
@@ -118,7 +121,7 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
       ],
       [
         ['predictor', 'fit', '--model', 'lasso', '--nu', '0.5', '--train', 'train.csv', '-o', 'x.json'],
-        /^hurricane: predictor lasso: unknown option 'nu' \(lasso takes alpha, maxIter, tol\)\n$/,
+        /^hurricane: predictor lasso: unknown option 'nu' \(lasso takes alpha, cvFolds, nAlphas, eps, maxIter, tol\)\n$/,
       ],
       [
         ['predictor', 'fit', '--model', 'gpp', '--train', 'train.csv', '-o', 'x.json'],
@@ -133,6 +136,10 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
         /^hurricane: --nu must be a number > 0, got '0'/,
       ],
       [['predictor', 'predict', 'missing.json', '--input', 'new.csv'], /^hurricane: missing.json does not exist: fit one with/],
+      [
+        ['predictor', 'fit', '--model', 'lasso', '--test-share', '1', '--train', 'train.csv', '-o', 'x.json'],
+        /^hurricane: --test-share must be a number between 0 and 1 \(exclusive\), got '1'/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await hurricane(args, dir);
@@ -141,4 +148,46 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
       expect(r.code, args.join(' ')).toBe(2);
     }
   }, 120_000);
+
+  it("without --alpha, Lasso keeps every effect of sub-millisecond latencies (the paper's α = 0.01 zeroes them all); --test-share 0 scores by CV alone and the file holds the fit on every row", async () => {
+    const dir = makeProject({}, { '@hurricane/core': pkgDir('core'), '@hurricane/predictors': pkgDir('predictors') });
+    // y = 0.3 + 0.02·a + 0.01·b + 0.005·c ms (hand-set effects) plus a ±0.0001 ms wobble; with α = 0.01 the
+    // largest |cov(feature, y)| = 0.25 · 0.02 = 0.005 < α, so scikit-learn's objective zeroes every coefficient
+    const truth = (a: number, b: number, c: number) => 0.3 + 0.02 * a + 0.01 * b + 0.005 * c;
+    const rows = ['a,b,c,latency_ms'];
+    for (let i = 0; i < 40; i++) {
+      const [a, b, c] = [i % 2, (i >> 1) % 2, (i >> 2) % 2];
+      rows.push(`${a},${b},${c},${(truth(a, b, c) + 0.0001 * ((i % 3) - 1)).toFixed(6)}`);
+    }
+    writeFileSync(path.join(dir, 'train.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(path.join(dir, 'new.csv'), 'a,b,c\n1,1,1\n0,0,0\n1,0,0\n');
+    const predict = async (file: string) =>
+      (JSON.parse((await hurricane(['predictor', 'predict', file, '--input', 'new.csv', '--json'], dir)).stdout) as { mean: number }[]).map(
+        (p) => p.mean,
+      );
+    const expected = [truth(1, 1, 1), truth(0, 0, 0), truth(1, 0, 0)];
+
+    const paper = await hurricane(
+      ['predictor', 'fit', '--model', 'lasso', '--alpha', '0.01', '--train', 'train.csv', '-o', 'paper.json'],
+      dir,
+    );
+    expect(paper.code, paper.stderr).toBe(0);
+    const flat = await predict('paper.json');
+    expect(Math.max(...flat) - Math.min(...flat)).toBeLessThan(1e-12); // every coefficient zero: one constant
+
+    const fit = await hurricane(
+      ['predictor', 'fit', '--model', 'lasso', '--test-share', '0', '--train', 'train.csv', '-o', 'cv.json', '--json'],
+      dir,
+    );
+    expect(fit.code, fit.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(path.join(dir, 'cv.json'), 'utf8'));
+    expect(saved.metrics.holdout).toBeUndefined();
+    expect(saved.metrics.crossValidation.folds).toBe(5);
+    expect(saved.training).toMatchObject({ rows: 40, heldOutForScoring: 0 });
+    expect(saved.model.state.alphaFrom).toBe('cross-validation');
+    expect(saved.model.hyperparameters.alpha).toBeGreaterThan(0);
+    expect(saved.model.hyperparameters.alpha).toBeLessThan(0.01);
+    const got = await predict('cv.json');
+    for (const [i, g] of got.entries()) expect(Math.abs(g - (expected[i] as number))).toBeLessThan(0.0005);
+  }, 60_000);
 });

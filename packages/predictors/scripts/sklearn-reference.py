@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes test/fixtures/sklearn-reference.json, the independent reference of @hurricane/predictors:
 SciPy's modified Bessel function K_nu, scikit-learn's Matern kernel, GaussianProcessRegressor
-(fixed and fitted hyper-parameters), Lasso and BayesianRidge with their defaults, all on a seeded
+(fixed and fitted hyper-parameters), Lasso, LassoCV and BayesianRidge with their defaults, all on a seeded
 architecture-like data set (one-hot encodings of 8 layers x 4 candidates, latencies with
 interactions and noise). Dev script: needs Debian's python3-sklearn (run with /usr/bin/python3);
 the tests read only the JSON it writes."""
@@ -14,7 +14,7 @@ import sklearn
 from scipy.special import kv
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
-from sklearn.linear_model import BayesianRidge, Lasso
+from sklearn.linear_model import BayesianRidge, Lasso, LassoCV
 
 rng = np.random.default_rng(2026)
 layers, cands, n_train, n_test = 8, 4, 120, 40
@@ -63,13 +63,24 @@ for alpha in (0.01, 0.001):
     lasso.append({"alpha": alpha, "coef": m.coef_.tolist(), "intercept": float(m.intercept_),
                   "mean": m.predict(Xte).tolist()})
 
+# LassoCV with its defaults (5 unshuffled folds, 100 alphas down to 1e-3 of the largest) at the
+# data's scale and at a sub-millisecond one, where Lasso(alpha=0.01) zeroes every coefficient
+lasso_cv = []
+for scale in (1.0, 0.07):
+    ys = ytr * scale
+    m = LassoCV().fit(Xtr, ys)
+    lasso_cv.append({"scale": scale, "alpha": float(m.alpha_), "alphas": m.alphas_.tolist(),
+                     "mse": m.mse_path_.mean(axis=1).tolist(), "coef": m.coef_.tolist(),
+                     "intercept": float(m.intercept_), "mean": m.predict(Xte).tolist(),
+                     "paper_alpha_nonzero": int(np.count_nonzero(Lasso(alpha=0.01).fit(Xtr, ys).coef_))})
+
 br = BayesianRidge().fit(Xtr, ytr)
 br_mean, br_std = br.predict(Xte, return_std=True)
 
 out = {
     "generator": f"scripts/sklearn-reference.py, scikit-learn {sklearn.__version__}, SciPy {scipy.__version__}",
     "X_train": Xtr.tolist(), "y_train": ytr.tolist(), "X_test": Xte.tolist(),
-    "bessel": bessel, "matern": matern, "gp_fixed": gp_fixed, "gp_fitted": gp_fitted, "lasso": lasso,
+    "bessel": bessel, "matern": matern, "gp_fixed": gp_fixed, "gp_fitted": gp_fitted, "lasso": lasso, "lasso_cv": lasso_cv,
     "bayesian_ridge": {"coef": br.coef_.tolist(), "intercept": float(br.intercept_), "alpha": float(br.alpha_),
                        "lambda": float(br.lambda_), "mean": br_mean.tolist(), "std": br_std.tolist()},
 }

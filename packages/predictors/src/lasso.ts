@@ -1,11 +1,22 @@
 import type { FeatureContext, PredictionBatch, Predictor, PredictorFactory, SerializedPredictor } from '@hurricane/core/plugin';
 import { z } from 'zod';
+import { lassoCvAlpha } from './lasso-path.js';
 import { checkModelFormat, checkRows, checkTargets, means, parseOptions } from './rows.js';
 
 const optionsSchema = z
   .object({
-    /** L1 penalty α of `(1/2n)·‖y − Xw − b‖² + α‖w‖₁` (scikit-learn's objective; the paper's CPU predictor: 0.01). */
-    alpha: z.number().min(0).default(0.01),
+    /**
+     * L1 penalty α of `(1/2n)·‖y − Xw − b‖² + α‖w‖₁` (scikit-learn's objective). Unset: chosen by
+     * cross-validation as scikit-learn's `LassoCV` does. The paper's CPU predictor used 0.01, which
+     * suits its units only: at sub-millisecond latencies it zeroes every coefficient.
+     */
+    alpha: z.number().min(0).optional(),
+    /** Folds of the α search when `alpha` is unset (scikit-learn's `LassoCV`: 5). */
+    cvFolds: z.number().int().min(2).default(5),
+    /** α values the search tries, log-spaced (`LassoCV`: 100). */
+    nAlphas: z.number().int().min(1).max(1000).default(100),
+    /** The smallest α tried ÷ the largest (`LassoCV`: 1e-3). */
+    eps: z.number().positive().max(1).default(1e-3),
     /** Coordinate-descent sweeps at most (scikit-learn: 1000). */
     maxIter: z.number().int().min(1).default(1000),
     /** Duality-gap tolerance, relative to ‖y − ȳ‖² (scikit-learn: 1e-4). */
@@ -16,6 +27,10 @@ const optionsSchema = z
 export type LassoOptions = z.infer<typeof optionsSchema>;
 
 interface LassoState {
+  /** The α fitted with: the option, or the one cross-validation chose. */
+  readonly alpha: number;
+  /** How α was set. */
+  readonly alphaFrom: 'option' | 'cross-validation';
   readonly coef: number[];
   readonly intercept: number;
   readonly iterations: number;
@@ -58,7 +73,7 @@ function dualityGap(cols: Float64Array[], r: Float64Array, y: Float64Array, w: F
 
 /**
  * Lasso regression by cyclic coordinate descent with an unpenalised intercept (data centred first),
- * the paper's CPU predictor (α = 0.01). Sweeps and stopping follow scikit-learn's `Lasso`: after a
+ * the paper's CPU predictor; α is the option's, or chosen by {@link lassoCvAlpha}. Sweeps and stopping follow scikit-learn's `Lasso`: after a
  * sweep whose largest update is below `tol · max|w|`, stop once the duality gap is below
  * `tol · ‖y − ȳ‖²`. A point predictor: no standard deviation.
  */
@@ -74,6 +89,16 @@ export class LassoPredictor implements Predictor {
   async fit(x: readonly (readonly number[])[], y: readonly number[]): Promise<void> {
     const p = checkRows('lasso', x);
     checkTargets('lasso', y, x.length, 2);
+    const { maxIter, tol } = this.options;
+    const chosen =
+      this.options.alpha ??
+      lassoCvAlpha(x, y, {
+        folds: Math.min(this.options.cvFolds, x.length),
+        nAlphas: this.options.nAlphas,
+        eps: this.options.eps,
+        maxIter,
+        tol,
+      }).alpha;
     const n = x.length;
     const { xMean, yMean } = means(x, y, p);
     const cols = Array.from({ length: p }, (_, j) => Float64Array.from(x, (row) => (row[j] as number) - (xMean[j] as number)));
@@ -81,8 +106,7 @@ export class LassoPredictor implements Predictor {
     const yc = Float64Array.from(y, (v) => v - yMean);
     const r = Float64Array.from(yc);
     const w = new Float64Array(p);
-    const { alpha, maxIter, tol } = this.options;
-    const l1 = alpha * n;
+    const l1 = chosen * n;
     const gapTol = tol * yc.reduce((a, v) => a + v * v, 0);
     let iterations = 0;
     let gap = Number.POSITIVE_INFINITY;
@@ -96,7 +120,8 @@ export class LassoPredictor implements Predictor {
     }
     const coef = Array.from(w);
     const intercept = yMean - coef.reduce((a, c, j) => a + c * (xMean[j] as number), 0);
-    this.state = { coef, intercept, iterations, dualityGap: gap };
+    const alphaFrom = this.options.alpha === undefined ? 'cross-validation' : 'option';
+    this.state = { alpha: chosen, alphaFrom, coef, intercept, iterations, dualityGap: gap };
   }
 
   predict(x: readonly (readonly number[])[]): PredictionBatch {
@@ -106,15 +131,17 @@ export class LassoPredictor implements Predictor {
     return { mean: x.map((row) => row.reduce((a, v, j) => a + v * (s.coef[j] as number), s.intercept)) };
   }
 
-  /** Fitted coefficients and intercept (for inspection). */
-  coefficients(): { coef: readonly number[]; intercept: number } {
+  /** Fitted coefficients, intercept and the α they were fitted with (for inspection). */
+  coefficients(): { coef: readonly number[]; intercept: number; alpha: number; alphaFrom: LassoState['alphaFrom'] } {
     if (!this.state) throw new Error('lasso: not fitted');
-    return { coef: this.state.coef, intercept: this.state.intercept };
+    const { coef, intercept, alpha, alphaFrom } = this.state;
+    return { coef, intercept, alpha, alphaFrom };
   }
 
   serialize(): SerializedPredictor {
     if (!this.state) throw new Error('lasso: serialize() called before fit()');
-    return { kind: this.kind, version: 2, hyperparameters: { ...this.options }, state: this.state };
+    // the α fitted with is a hyper-parameter of the saved model, however it was chosen
+    return { kind: this.kind, version: 2, hyperparameters: { ...this.options, alpha: this.state.alpha }, state: this.state };
   }
 
   /** Restores a fitted predictor from {@link serialize}'s output. */
@@ -124,7 +151,14 @@ export class LassoPredictor implements Predictor {
     if (!s || !Array.isArray(s.coef) || typeof s.intercept !== 'number')
       throw new Error('lasso: the saved model is incomplete (needs coef and intercept)');
     const p = new LassoPredictor(data.hyperparameters);
-    p.state = { coef: s.coef.map(Number), intercept: s.intercept, iterations: s.iterations ?? 0, dualityGap: s.dualityGap ?? 0 };
+    p.state = {
+      alpha: s.alpha ?? p.options.alpha ?? Number.NaN,
+      alphaFrom: s.alphaFrom ?? 'option',
+      coef: s.coef.map(Number),
+      intercept: s.intercept,
+      iterations: s.iterations ?? 0,
+      dualityGap: s.dualityGap ?? 0,
+    };
     return p;
   }
 }
@@ -132,7 +166,8 @@ export class LassoPredictor implements Predictor {
 /** Factory registered under `PredictorFactory` by the predictors plugin. */
 export const lassoFactory: PredictorFactory = {
   kind: 'lasso',
-  description: "Lasso regression by coordinate descent (the paper's CPU predictor, α = 0.01)",
+  description:
+    "Lasso regression by coordinate descent, α by 5-fold cross-validation unless given (the paper's CPU predictor, with α = 0.01 in its units)",
   hasUncertainty: false,
   create: (options: Readonly<Record<string, unknown>>, _features: FeatureContext) => new LassoPredictor(options),
   deserialize: (data) => LassoPredictor.deserialize(data),

@@ -117,7 +117,9 @@ describe('serialization, options and bad input', () => {
     });
   }
   it('unknown or out-of-range options name the option', () => {
-    expect(() => lassoFactory.create({ nu: 0.5 }, features(3))).toThrow(/lasso: unknown option 'nu' \(lasso takes alpha, maxIter, tol\)/);
+    expect(() => lassoFactory.create({ nu: 0.5 }, features(3))).toThrow(
+      /lasso: unknown option 'nu' \(lasso takes alpha, cvFolds, nAlphas, eps, maxIter, tol\)/,
+    );
     expect(() => gaussianProcessFactory.create({ nu: -1 }, features(3))).toThrow(/gp: option 'nu'/);
     expect(() => lookupTableFactory.create({}, features(3))).toThrow(/no profiled operator latencies/);
   });

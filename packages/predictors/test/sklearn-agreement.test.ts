@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BayesianRidgePredictor, GaussianProcessPredictor, LassoPredictor, besselK, maternCorrelation } from '../src/index.js';
+import { lassoCvAlpha } from '../src/lasso-path.js';
 
 interface Reference {
   generator: string;
@@ -12,6 +13,16 @@ interface Reference {
   gp_fixed: { nu: number; amplitude: number; length_scale: number; noise: number; mean: number[]; std: number[]; lml: number }[];
   gp_fitted: { nu: number; lml: number }[];
   lasso: { alpha: number; coef: number[]; intercept: number; mean: number[] }[];
+  lasso_cv: {
+    scale: number;
+    alpha: number;
+    alphas: number[];
+    mse: number[];
+    coef: number[];
+    intercept: number;
+    mean: number[];
+    paper_alpha_nonzero: number;
+  }[];
   bayesian_ridge: { coef: number[]; intercept: number; alpha: number; lambda: number; mean: number[]; std: number[] };
 }
 const ref = JSON.parse(readFileSync(new URL('./fixtures/sklearn-reference.json', import.meta.url), 'utf8')) as Reference;
@@ -67,6 +78,24 @@ describe(`agreement with SciPy and scikit-learn (${ref.generator})`, () => {
       await gp.fit(ref.X_train, ref.y_train);
       expect(gp.fitted().logMarginalLikelihood).toBeGreaterThanOrEqual(c.lml - 1e-3);
     }, 120_000);
+  }
+
+  for (const c of ref.lasso_cv) {
+    it(`Lasso without alpha chooses α as LassoCV does at latencies × ${c.scale}: the same 100-α grid (1e-12) and the same α, mean CV errors to 1e-4, coefficients and predictions to 1e-4 (Lasso(alpha=0.01) keeps ${c.paper_alpha_nonzero} of 32)`, async () => {
+      const y = ref.y_train.map((v) => v * c.scale);
+      const cv = lassoCvAlpha(ref.X_train, y, { folds: 5, nAlphas: 100, eps: 1e-3, maxIter: 1000, tol: 1e-4 });
+      expectRelative(cv.alphas, c.alphas, 1e-12);
+      expect(c.alphas.indexOf(c.alpha)).toBeGreaterThanOrEqual(0);
+      expect(cv.alphas.indexOf(cv.alpha)).toBe(c.alphas.indexOf(c.alpha)); // the same grid point
+      expectRelative(cv.mse, c.mse, 1e-4);
+      const lasso = new LassoPredictor();
+      await lasso.fit(ref.X_train, y);
+      const fitted = lasso.coefficients();
+      expect(fitted.alpha).toBe(cv.alpha);
+      expect(fitted.alphaFrom).toBe('cross-validation');
+      expectRelative(fitted.coef, c.coef, 1e-4, 1e-3 * c.scale);
+      expectRelative(lasso.predict(ref.X_test).mean, c.mean, 1e-4);
+    });
   }
 
   for (const c of ref.lasso) {

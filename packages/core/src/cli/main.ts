@@ -184,15 +184,17 @@ function predictorCommands(p: Command, withSession: WithSession, io: CliIO): voi
       ),
     );
   pr.command('fit')
-    .description('fit a predictor on a latency CSV (feature columns and latency_ms): 80/20 split, k-fold CV, portable JSON out')
+    .description(
+      'fit a predictor on a latency CSV (feature columns and latency_ms): scored on a 20 % hold-out and by k-fold CV, then fitted on every row; portable JSON out',
+    )
     .requiredOption('--train <file.csv>', 'the training data')
     .requiredOption('-o, --output <predictor.json>', 'the predictor file to write')
     .option('--model <name>', 'gp, lasso, bayesian-ridge, lut, a plugin model, or auto (best by cross-validation); default predictor.model')
-    .option('--alpha <a>', 'Lasso penalty α')
+    .option('--alpha <a>', 'Lasso penalty α (default: chosen by 5-fold cross-validation)')
     .option('--nu <n>', 'GP Matérn smoothness ν')
     .option('--length-scale <l>', 'GP length scale (the starting point unless --fixed)')
     .option('--fixed', 'GP: keep the given hyper-parameters instead of maximising the marginal likelihood')
-    .option('--test-share <s>', 'held-out share of the rows', '0.2')
+    .option('--test-share <s>', 'share of the rows held out to score a separate fit, in [0, 1); 0: cross-validation only', '0.2')
     .option('--folds <k>', 'cross-validation folds', '5')
     .option('--json', 'print JSON')
     .action(

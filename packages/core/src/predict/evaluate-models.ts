@@ -19,15 +19,26 @@ export function createPredictor(spec: ModelSpec, features: FeatureContext): Pred
   }
 }
 
-/** Fits `spec` on rows `train` of the data and predicts rows `test`. */
-async function fitPredict(spec: ModelSpec, features: FeatureContext, x: readonly (readonly number[])[], y: readonly number[], s: Split) {
+/** A new predictor of `spec` fitted on `x`, `y`; a rejected fit (RangeError) becomes one line naming the model. */
+async function fitted(
+  spec: ModelSpec,
+  features: FeatureContext,
+  x: readonly (readonly number[])[],
+  y: readonly number[],
+): Promise<Predictor> {
   const p = createPredictor(spec, features);
   try {
-    await p.fit(pick(x, s.train), pick(y, s.train));
+    await p.fit(x, y);
   } catch (error) {
     if (error instanceof RangeError) throw new HurricaneError(`predictor ${error.message}`);
     throw error;
   }
+  return p;
+}
+
+/** Fits `spec` on rows `train` of the data and predicts rows `test`. */
+async function fitPredict(spec: ModelSpec, features: FeatureContext, x: readonly (readonly number[])[], y: readonly number[], s: Split) {
+  const p = await fitted(spec, features, pick(x, s.train), pick(y, s.train));
   return { predictor: p, prediction: p.predict(pick(x, s.test)) };
 }
 
@@ -42,6 +53,16 @@ export async function fitWithHoldout(
   const split = holdoutSplit(x.length, o.testShare, o.seed);
   const { predictor, prediction } = await fitPredict(spec, features, x, y, split);
   return { predictor, split, holdout: predictionMetrics(pick(y, split.test), prediction.mean, prediction.std) };
+}
+
+/** A model fitted on every row: the final fit after scoring and model selection. */
+export async function fitAll(
+  spec: ModelSpec,
+  features: FeatureContext,
+  x: readonly (readonly number[])[],
+  y: readonly number[],
+): Promise<Predictor> {
+  return fitted(spec, features, x, y);
 }
 
 /** k-fold cross-validation: every row predicted once by a model that did not see it; metrics over the pooled predictions. */

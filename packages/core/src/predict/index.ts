@@ -15,7 +15,7 @@ export type { Split } from './split.js';
 export { kendallTau, predictionMetrics } from './metrics.js';
 export type { PredictionMetrics } from './metrics.js';
 export { meetsBudget, probabilityWithinBudget } from './uncertainty.js';
-export { chooseModel, createPredictor, crossValidate, fitWithHoldout } from './evaluate-models.js';
+export { chooseModel, createPredictor, crossValidate, fitAll, fitWithHoldout } from './evaluate-models.js';
 export type { ModelSelection, ModelSpec } from './evaluate-models.js';
 export {
   PREDICTOR_FORMAT,

@@ -16,7 +16,7 @@ export const PREDICTOR_FORMAT_VERSION = 1;
 
 /** Where a predictor's figures come from. */
 export interface PredictorMetrics {
-  /** On the held-out share of the data (80/20 by default). */
+  /** On the held-out share of the data (80/20 by default), predicted by a model fitted without it; absent with `--test-share 0`. */
   readonly holdout?: PredictionMetrics;
   /** Pooled over k folds of the training share. */
   readonly crossValidation?: PredictionMetrics & { readonly folds: number };
@@ -46,7 +46,13 @@ export interface PredictorFile {
   readonly training: {
     /** The file the data came from (as given). */
     readonly source: string;
+    /** Rows the final model was fitted on: every row of the source (files written before the refit on every row: the training share). */
     readonly rows: number;
+    /**
+     * Rows held out to score a separate fit (`metrics.holdout`) and then fitted on with the rest;
+     * absent in files written before the refit on every row.
+     */
+    readonly heldOutForScoring?: number;
     /** SHA-256 of the column names, features and latencies it was fitted on. */
     readonly dataHash: string;
     readonly seed: number;

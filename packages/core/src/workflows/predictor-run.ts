@@ -9,6 +9,7 @@ import {
   chooseModel,
   createPredictor,
   crossValidate,
+  fitAll,
   fitWithHoldout,
 } from '../predict/evaluate-models.js';
 import { type PredictionMetrics, predictionMetrics } from '../predict/metrics.js';
@@ -56,7 +57,7 @@ export interface FitOptions {
   readonly model?: string;
   /** Options of the model (merged over the config's when the model is the config's). */
   readonly options?: Readonly<Record<string, unknown>>;
-  /** Held-out share (default 0.2, docs/method.md §6). */
+  /** Held-out share for scoring, in [0, 1) (default 0.2, docs/method.md §6); the final model is fitted on every row either way. */
   readonly testShare?: number;
   /** Folds of the cross-validation (default 5). */
   readonly folds?: number;
@@ -87,56 +88,60 @@ function modelSpec(session: HurricaneSession, o: FitOptions): ModelSpec | 'auto'
 }
 
 /**
- * `hurricane predictor fit`: fits a model (or, with `auto`, the best by cross-validation) on 80 % of
- * a latency CSV, scores it on the held-out 20 % and by k-fold cross-validation, and writes the
- * portable predictor file with its metrics, the data's noise floor when known, and the encoding.
+ * `hurricane predictor fit`: scores a model (or, with `auto`, the best by cross-validation) on a
+ * held-out share of a latency CSV (default 20 %; 0 scores by cross-validation only) and by k-fold
+ * cross-validation of the rest, then fits it again on every row (the usual refit after model
+ * selection), and writes the portable predictor file with its metrics, the data's noise floor
+ * when known, and the encoding.
  */
 export async function fitPredictor(session: HurricaneSession, o: FitOptions): Promise<FitSummary> {
   const data = readLatencyDataset(o.train);
   const { x, y, columns } = data.table;
   const seed = session.config.core.seed;
-  const folds = o.folds ?? 5;
   const testShare = o.testShare ?? 0.2;
   const spec = modelSpec(session, o);
   const started = performance.now();
-  let selection: ModelSelection | null = null;
-  let chosen: ModelSpec;
-  const trainRows = Math.round(x.length * (1 - testShare));
   if (x.length < 10) {
     throw new HurricaneError(
       `${o.train} has ${x.length} rows; a predictor needs at least 10 (measure more with 'hurricane predictor dataset -n N')`,
       { exitCode: ExitCode.BadUsage },
     );
   }
-  const cvFolds = Math.min(folds, Math.floor(trainRows / 2));
+  const split = testShare > 0 ? holdoutSplit(x.length, testShare, seed) : null;
+  const scoreX = split ? pick(x, split.train) : x;
+  const scoreY = split ? pick(y, split.train) : y;
+  const cvFolds = Math.min(o.folds ?? 5, Math.floor(scoreX.length / 2));
   if (spec !== 'auto') createPredictor(spec, data.features); // options checked before any work
-  if (spec === 'auto') {
-    const s = holdoutSplit(x.length, testShare, seed);
-    selection = await chooseModel(session.predictorFactories(), data.features, pick(x, s.train), pick(y, s.train), {
-      folds: cvFolds,
-      seed,
-      onModel: (kind) => o.onStage?.(`cross-validating ${kind}`),
-    });
-    chosen = selection.chosen;
-  } else {
-    chosen = spec;
+  const selection =
+    spec === 'auto'
+      ? await chooseModel(session.predictorFactories(), data.features, scoreX, scoreY, {
+          folds: cvFolds,
+          seed,
+          onModel: (kind) => o.onStage?.(`cross-validating ${kind}`),
+        })
+      : null;
+  const chosen = selection?.chosen ?? (spec as ModelSpec);
+  let holdout: PredictionMetrics | undefined;
+  if (split) {
+    o.onStage?.(`scoring ${chosen.factory.kind}: fitted on ${split.train.length} rows, predicting the ${split.test.length} held out`);
+    holdout = (await fitWithHoldout(chosen, data.features, x, y, { testShare, seed })).holdout;
   }
-  o.onStage?.(`fitting ${chosen.factory.kind} on ${trainRows} rows`);
-  const fitted = await fitWithHoldout(chosen, data.features, x, y, { testShare, seed });
   const cv =
     selection?.candidates.find((c) => c.model === chosen.factory.kind)?.metrics ??
-    (await crossValidate(chosen, data.features, pick(x, fitted.split.train), pick(y, fitted.split.train), { folds: cvFolds, seed }));
+    (await crossValidate(chosen, data.features, scoreX, scoreY, { folds: cvFolds, seed }));
+  o.onStage?.(`fitting ${chosen.factory.kind} on all ${x.length} rows`);
+  const model = await fitAll(chosen, data.features, x, y);
   const predictor: PredictorFile = {
     format: PREDICTOR_FORMAT,
     formatVersion: PREDICTOR_FORMAT_VERSION,
     createdBy: `@hurricane/core ${CORE_VERSION}`,
     createdAt: new Date().toISOString(),
-    model: fitted.predictor.serialize(),
+    model: model.serialize(),
     encoding: data.encoding,
     hardware: data.meta?.hardware ?? null,
-    training: { source: o.train, rows: fitted.split.train.length, dataHash: dataHash(columns, x, y), seed },
+    training: { source: o.train, rows: x.length, heldOutForScoring: split?.test.length ?? 0, dataHash: dataHash(columns, x, y), seed },
     metrics: {
-      holdout: fitted.holdout,
+      ...(holdout ? { holdout } : {}),
       crossValidation: { ...cv, folds: cvFolds },
       ...(data.meta?.noiseFloor ? { noiseFloor: data.meta.noiseFloor } : {}),
     },

@@ -62,8 +62,10 @@ function printFit(io: CliIO, s: FitSummary): void {
   const hp = Object.entries(p.model.hyperparameters)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : String(v)}`)
     .join(', ');
-  io.out(`fitted ${p.model.kind} (${hp}) on ${p.training.rows} of ${rel(p.training.source)}'s rows in ${(s.fitMs / 1000).toFixed(1)} s`);
-  if (p.metrics.holdout) io.out(`held-out: ${metricsLine(p.metrics.holdout)}`);
+  io.out(`fitted ${p.model.kind} (${hp}) on all ${p.training.rows} rows of ${rel(p.training.source)} in ${(s.fitMs / 1000).toFixed(1)} s`);
+  const held = p.training.heldOutForScoring ?? 0;
+  if (p.metrics.holdout)
+    io.out(`held-out (a fit on the other ${p.training.rows - held} rows predicting ${held}): ${metricsLine(p.metrics.holdout)}`);
   if (p.metrics.crossValidation) io.out(`${p.metrics.crossValidation.folds}-fold CV: ${metricsLine(p.metrics.crossValidation)}`);
   io.out(
     p.metrics.noiseFloor
@@ -82,6 +84,13 @@ function modelOptions(opts: { alpha?: string; nu?: string; lengthScale?: string;
     ...(opts.lengthScale !== undefined ? { lengthScale: numberIn(opts.lengthScale, '--length-scale', 0, inf, true) } : {}),
     ...(opts.fixed ? { fixed: true } : {}),
   };
+}
+
+/** `--test-share`: a share in [0, 1); 0 scores by cross-validation alone. */
+function testShareOf(v: string): number {
+  const n = Number(v);
+  if (v.trim() !== '' && n === 0) return 0;
+  return numberIn(v, '--test-share', 0, 1, true);
 }
 
 /** `hurricane predictor fit`: fit a model (or `auto`) on a latency CSV and write the predictor file. */
@@ -106,7 +115,7 @@ export async function fitCommand(
     output: opts.output,
     ...(opts.model !== undefined ? { model: opts.model } : {}),
     options: modelOptions(opts),
-    ...(opts.testShare !== undefined ? { testShare: numberIn(opts.testShare, '--test-share', 0, 1, true) } : {}),
+    ...(opts.testShare !== undefined ? { testShare: testShareOf(opts.testShare) } : {}),
     ...(opts.folds !== undefined ? { folds: positiveInt(opts.folds, '--folds') } : {}),
     onStage: (what) => io.err(`hurricane: ${what}`),
   });
