@@ -35,6 +35,12 @@ describe('hurricane profile --hardware snpe-dsp (fake SNPE SDK, fake adb device)
     expect(calls.filter((c) => c[3] === 'push' && String(c[5]).endsWith('/lib'))).toHaveLength(1); // libraries pushed once
     const space = await hurricane(['space', '--hardware', 'snpe-dsp', '--json'], dir, env);
     expect(space.code, space.stderr).toBe(0);
-    expect(JSON.parse(space.stdout).candidates.flat()).toHaveLength(84);
+    const reduced = JSON.parse(space.stdout);
+    expect(reduced.candidates.flat()).toHaveLength(84);
+    // a device whose DSP cannot run layer 3: the network is measured with that layer on the CPU, and said so
+    const arch = (reduced.initialArch as string[]).join(',');
+    const mixed = await hurricane(['latency', '--hardware', 'snpe-dsp', '--arch', arch], dir, { ...env, FAKE_SNPE_CPU_LAYERS: '3' });
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(mixed.stdout).toMatch(/^warning: 1 layer ran on the CPU \(3\): this latency is a mix of processors$/m);
   }, 400_000);
 });

@@ -171,6 +171,13 @@ describe('farm results', () => {
     expect(refused({ malformed: 'not JSON: {' })).toMatch(/^refused a malformed result from an unnamed agent/);
   });
 
+  it("carry a measurement's fallen-back layers through to the requester, bounded (an agent's SNPE DSP run with CPU layers)", () => {
+    const fallback = { to: 'CPU', layers: ['1', '7: conv/Relu'] };
+    expect(checkResult({ ...m, fallback }, want, bound)).toMatchObject({ ok: true, m: { fallback } });
+    const r = checkResult({ ...m, fallback: { to: 'CPU', layers: new Array(5000).fill('1') } }, want, bound);
+    expect(r.ok ? '' : r.why).toMatch(/^refused a malformed result from agent "lab:1" \(fallback\.layers: /);
+  });
+
   it('with a farm key, accept only results signed for this job and model: unsigned, re-signed or replayed ones are refused', () => {
     const key = 'farm-secret';
     const signed = { ...m, signature: signResult(m, bound, key) };

@@ -277,6 +277,30 @@ describe('reduceSpace against a hand-made latency table', () => {
     expect(spaceTable(tied, four)).toContain(`(tied with ${loser}, left out by the tie-break)`);
   });
 
+  it('marks operators whose layers fell back to another processor, in space.json and in Table 1, without changing the ranking', () => {
+    const first = distinctContexts(four)[0]?.contextId;
+    const latency = (op: string) => four.operators.indexOf(op) + 1;
+    const plain = reduceSpace(four, latency, eq4, meta, PAPER);
+    const s = reduceSpace(
+      four,
+      (op, ctx) =>
+        op === four.operators[1] && ctx === first ? { latencyMs: latency(op), fallback: { to: 'CPU', layers: ['1', '7'] } } : latency(op),
+      eq4,
+      meta,
+      PAPER,
+    );
+    expect(s.layers.map((l) => l.kept)).toEqual(plain.layers.map((l) => l.kept));
+    const entry = s.layers[0]?.ranking.find((r) => r.operator === four.operators[1]);
+    expect(entry?.fallback).toEqual({ to: 'CPU', layers: ['1', '7'] });
+    expect(s.layers.flatMap((l) => l.ranking).filter((r) => r.fallback)).toHaveLength(s.layers.filter((l) => l.contextId === first).length);
+    const md = spaceTable(s, four);
+    expect(md).toContain(`${four.operators[1]} (2.0000 ms, layers 1, 7 on CPU)`);
+    expect(md).toContain(
+      `Fell back (some layers ran on another processor when measured, so the latency is a mix): ${four.operators[1]}@${first}.`,
+    );
+    expect(spaceTable(plain, four)).not.toContain('Fell back');
+  });
+
   it('names missing latencies', () => {
     const n = distinctContexts(four).length;
     expect(() => reduceSpace(four, (op) => (op === 'MB_3_3' ? undefined : 1), eq4, meta, PAPER)).toThrow(

@@ -72,3 +72,21 @@ export function parseDiagview(text: string): DiagviewStats {
 function num(v: string | undefined): number | undefined {
   return v === undefined ? undefined : Number(v);
 }
+
+/** The runtime name snpe-diagview prints in layer rows for each Hurricane runtime. */
+const PRINTED: Readonly<Record<string, string>> = { dsp: 'DSP', gpu: 'GPU', cpu: 'CPU' };
+
+/**
+ * The layers of a run that did not run on `runtime` (`dsp`, `gpu`, `cpu`): with
+ * `--enable_cpu_fallback`, snpe-net-run places layers the accelerator cannot run on the CPU, and
+ * the per-layer rows say so (`3: 412 us : CPU` in a DSP run). Each as `<index>: <name>` (2.37
+ * layout) or `<index>` (2.9, which prints no names), with where it ran instead; null when every
+ * layer ran where asked (or the log has no layer rows: `--profiling_level off`).
+ */
+export function fallbackLayers(stats: DiagviewStats, runtime: string): { to: string; layers: string[] } | null {
+  const want = PRINTED[runtime] ?? runtime.toUpperCase();
+  const off = stats.layers.filter((l) => l.runtime.toUpperCase() !== want);
+  if (off.length === 0) return null;
+  const to = [...new Set(off.map((l) => l.runtime.toUpperCase()))].join('+');
+  return { to, layers: off.map((l) => (l.name ? `${l.index}: ${l.name}` : String(l.index))) };
+}

@@ -12,7 +12,9 @@ export interface NetRunArgs {
 
 /**
  * `snpe-net-run` argv (vendor-tools.md §2.3): the runtime's flag (none for the CPU: snpe-net-run has
- * no `--use_cpu`), the performance profile, and basic profiling so the SNPEDiag log holds the timings.
+ * no `--use_cpu`), with `--enable_cpu_fallback` on the DSP and GPU (a layer they cannot run runs on
+ * the CPU instead of failing the model; the per-layer rows then name it, and `snpe.fallback`
+ * decides), the performance profile, and basic profiling so the SNPEDiag log holds the timings.
  */
 export function buildNetRunArgs(o: NetRunArgs): string[] {
   const flag = SNPE_RUNTIMES[o.runtime].flag;
@@ -23,7 +25,7 @@ export function buildNetRunArgs(o: NetRunArgs): string[] {
     o.inputList,
     '--output_dir',
     o.outputDir,
-    ...(flag ? [flag] : []),
+    ...(flag ? [flag, '--enable_cpu_fallback'] : []),
     '--perf_profile',
     o.perfProfile,
     '--profiling_level',

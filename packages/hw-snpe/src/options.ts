@@ -34,6 +34,13 @@ export const snpeOptionsSchema = z
     rounds: z.number().int().min(1).default(3),
     /** Calibration inputs written for snpe-dlc-quantize (the DSP runs the quantized DLC). */
     calibrationInputs: z.number().int().min(1).default(8),
+    /**
+     * A DSP or GPU run in which some layers ran on the CPU (snpe-net-run's CPU fallback, which the
+     * per-layer rows of snpe-diagview show): `flag` stores it with those layers named
+     * (`fallback` in the measurement, marked in Table 1); `error` refuses it in one line naming
+     * the model and the layers.
+     */
+    fallback: z.enum(['flag', 'error']).default('flag'),
     /** Further attempts of an adb call that failed for a transient reason (device offline, adb server restarting). */
     adbRetries: z.number().int().min(0).max(10).default(2),
     /** Timeout of each tool run, in milliseconds. */

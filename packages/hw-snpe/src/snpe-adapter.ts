@@ -14,6 +14,7 @@ import type {
   ToolRunner,
 } from '@hurricane/core/plugin';
 import {
+  HurricaneError,
   ToolError,
   assertPreparedBy,
   batchDir,
@@ -270,11 +271,13 @@ export class SnpeAdapter implements HardwareAdapter {
         diagview: (log: string) => this.host('snpe-diagview', ['--input_log', log], { log: modelDir, ...(signal ? { signal } : {}) }),
       });
     });
+    this.refuseFallback(models, result.fallback);
     const d = await this.describe();
     const timestamp = new Date().toISOString();
     const settings = { runtime: this.runtime, perfProfile: this.options.perfProfile, inferences: this.options.inferences };
     return models.map((p, i) => {
       const samplesMs = result.samples[i] as number[];
+      const fallback = result.fallback[i];
       return measurementOf(
         samplesMs,
         {
@@ -282,9 +285,23 @@ export class SnpeAdapter implements HardwareAdapter {
           ...{ runtimeVersion: result.version ?? d.runtimeVersion, commands: [...p.commands, ...adb.commands], timestamp },
           settings: { ...settings, rounds: this.options.rounds, serial: adb.serial, batch: models.length },
         },
-        { runs: samplesMs.length * this.options.inferences },
+        { runs: samplesMs.length * this.options.inferences, ...(fallback ? { fallback } : {}) },
       );
     });
+  }
+
+  /** With `snpe.fallback: 'error'`, the first model some of whose layers ran elsewhere fails the batch in one line. */
+  private refuseFallback(models: readonly PreparedModel[], fallback: readonly ({ to: string; layers: readonly string[] } | null)[]): void {
+    if (this.options.fallback !== 'error') return;
+    const i = fallback.findIndex((f) => f !== null);
+    const f = fallback[i];
+    if (!f) return;
+    const source = (models[i] as PreparedModel).source.path;
+    const model = path.join(path.basename(path.dirname(source)), path.basename(source));
+    const layers = f.layers.slice(0, 5).join(', ') + (f.layers.length > 5 ? ` and ${f.layers.length - 5} more` : '');
+    throw new HurricaneError(
+      `${this.id}: ${model} ran ${f.layers.length === 1 ? 'layer' : 'layers'} ${layers} on the ${f.to}, not the ${SNPE_RUNTIMES[this.runtime].label}, and snpe.fallback is 'error': leave the operator out of the space or set snpe.fallback: 'flag' to keep such measurements, marked`,
+    );
   }
 
   /** A session to the configured (or only) authorized device; logs go under `logDir/logs`. */

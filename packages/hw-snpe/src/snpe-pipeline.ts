@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ToolResult } from '@hurricane/core/plugin';
 import { Rng, ToolError, outputExcerpt, runRemoteBatch } from '@hurricane/core/adapter-kit';
 import type { BatchRun, RemoteSession } from '@hurricane/core/adapter-kit';
-import { parseDiagview } from './diagview.js';
+import { fallbackLayers, parseDiagview } from './diagview.js';
 import { batchScript, buildNetRunArgs, parseNetRunStdout, rawInput, shellQuote } from './net-run.js';
 import type { SnpeRuntime } from './runtimes.js';
 
@@ -102,15 +102,15 @@ function stageItems(up: string, items: readonly BatchItem[]): void {
   }
 }
 
-/** One run's Total Inference Time (ms) from its pulled stdout and SNPEDiag log, read by the host snpe-diagview. */
+/** One run's Total Inference Time (ms) and fallen-back layers, from its pulled stdout and SNPEDiag log read by the host snpe-diagview. */
 async function readRun(
-  o: { items: readonly BatchItem[]; serial: string; diagview: (log: string) => Promise<ToolResult> },
+  o: { items: readonly BatchItem[]; serial: string; runtime: SnpeRuntime; diagview: (log: string) => Promise<ToolResult> },
   run: BatchRun,
   down: string,
   status: number | undefined,
   command: readonly string[],
   version: { value?: string },
-): Promise<number> {
+): Promise<{ ms: number; fallback: Fallback | null }> {
   const local = path.join(down, `m${run.model}`, `output_r${run.round}`);
   const stdoutFile = path.join(local, 'stdout.txt');
   const said = existsSync(stdoutFile) ? readFileSync(stdoutFile, 'utf8') : '';
@@ -132,7 +132,8 @@ async function readRun(
       `snpe-diagview could not read ${log}: ${outputExcerpt(d.stderr || d.stdout, { lines: 1, from: 'start' })}`,
     );
   try {
-    return parseDiagview(d.stdout).totalInferenceUs / 1000;
+    const stats = parseDiagview(d.stdout);
+    return { ms: stats.totalInferenceUs / 1000, fallback: fallbackLayers(stats, o.runtime) };
   } catch (error) {
     throw new ToolError(d.command, (error as Error).message);
   }
@@ -156,8 +157,9 @@ export async function runBatch(
     perfProfile: string;
     diagview: (log: string) => Promise<ToolResult>;
   },
-): Promise<{ samples: number[][]; version?: string }> {
+): Promise<{ samples: number[][]; version?: string; fallback: (Fallback | null)[] }> {
   const version: { value?: string } = {};
+  const fallback: (Fallback | null)[] = o.items.map(() => null);
   const samples = await runRemoteBatch(adb, {
     runDir: o.runDir,
     stagingParent: o.stagingParent,
@@ -181,7 +183,23 @@ export async function runBatch(
           }),
         })),
       }),
-    read: (run, down, status, command) => readRun({ ...o, serial: adb.serial }, run, down, status, command, version),
+    read: async (run, down, status, command) => {
+      const r = await readRun({ ...o, serial: adb.serial }, run, down, status, command, version);
+      fallback[run.model] = mergeFallback(fallback[run.model] ?? null, r.fallback);
+      return r.ms;
+    },
   });
-  return { samples, ...(version.value ? { version: version.value } : {}) };
+  return { samples, ...(version.value ? { version: version.value } : {}), fallback };
+}
+
+/** Layers that ran elsewhere than the runtime asked for ({@link fallbackLayers}). */
+export interface Fallback {
+  readonly to: string;
+  readonly layers: readonly string[];
+}
+
+/** The union of two rounds' fallen-back layers (a round may differ from another). */
+function mergeFallback(a: Fallback | null, b: Fallback | null): Fallback | null {
+  if (!a || !b) return a ?? b;
+  return { to: [...new Set([...a.to.split('+'), ...b.to.split('+')])].join('+'), layers: [...new Set([...a.layers, ...b.layers])] };
 }

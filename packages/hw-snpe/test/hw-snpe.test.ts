@@ -49,7 +49,7 @@ describe('@hurricane/hw-snpe measures through the fake SDK and a fake adb device
       "export ADSP_LIBRARY_PATH='/data/local/tmp/hurricane/dsp;/system/lib/rfsa/adsp;/system/vendor/lib/rfsa/adsp;/dsp'",
     );
     expect(run).toContain(
-      "snpe-net-run --container 'op '\\''one'\\''.quantized.dlc' --input_list input_list.txt --output_dir output_r1 --use_dsp --perf_profile burst --profiling_level basic > output_r1/stdout.txt 2>&1; echo __RC_m0_r1__=$?",
+      "snpe-net-run --container 'op '\\''one'\\''.quantized.dlc' --input_list input_list.txt --output_dir output_r1 --use_dsp --enable_cpu_fallback --perf_profile burst --profiling_level basic > output_r1/stdout.txt 2>&1; echo __RC_m0_r1__=$?",
     );
     expect(readdirSync(path.join(deviceDir, 'data/local/tmp/hurricane/runs'))).toEqual([]); // cleaned up
     // a second measurement finds the libraries' hash marker and pushes only the model and its inputs
@@ -81,6 +81,32 @@ describe('@hurricane/hw-snpe measures through the fake SDK and a fake adb device
       'input_list.txt',
     ]);
     expect(existsSync(path.join(work, 'snpe', 'dsp', "op 'one'", 'logs'))).toBe(true);
+    expect(m.fallback).toBeUndefined(); // every layer ran on the DSP
+  });
+
+  it("a DSP run in which layers fell back to the CPU (diagview's rows say CPU) is stored with them named; with snpe.fallback 'error' it fails in one line naming the model and layers", async () => {
+    // the fake device cannot run layers 1 and 7 on its DSP; the fake diagview writes them as the recorded CPU rows do
+    const env = { ...ready, FAKE_SNPE_CPU_LAYERS: '1,7' };
+    const flag = (await createPluginHarness(plugin, { env, options: { rounds: 2, inferences: 2 } })).adapter('snpe-dsp');
+    const prepared = await flag.prepare(tinyModel, { workDir: work });
+    const m = await flag.measure(prepared);
+    expect(m.fallback).toEqual({ to: 'CPU', layers: ['1', '7'] });
+    expect(m.samplesMs).toHaveLength(2);
+    const cpu = (await createPluginHarness(plugin, { env, options: { rounds: 1, inferences: 2 } })).adapter('snpe-cpu');
+    expect((await cpu.measure(await cpu.prepare(tinyModel, { workDir: work }))).fallback).toBeUndefined(); // the CPU runtime has nothing to fall back from
+    const strict = (await createPluginHarness(plugin, { env, options: { rounds: 1, inferences: 2, fallback: 'error' } })).adapter(
+      'snpe-dsp',
+    );
+    const error = await strict.measure(prepared).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(
+      new RegExp(
+        `^snpe-dsp: ${path.basename(work)}/op 'one'\\.onnx ran layers 1, 7 on the CPU, not the Hexagon DSP / HTP, and snpe\\.fallback is 'error': leave the operator out of the space or set snpe\\.fallback: 'flag'`,
+      ),
+    );
+    expect(error?.message).not.toContain('\n');
   });
 
   it('a batch of three models costs one push, one run and one pull on the device, and yields one measurement each', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseDiagview } from '../src/diagview.js';
+import { fallbackLayers, parseDiagview } from '../src/diagview.js';
 import { buildNetRunArgs, deviceScript, parseNetRunStdout, rawInput, remoteStatus } from '../src/net-run.js';
 
 const sample = (name: string) =>
@@ -51,6 +51,22 @@ describe('snpe-diagview output (vendor-tools.md §2.4)', () => {
       runtime: 'DSP',
     });
   });
+  it('fallback: the recorded 2.9 DSP and CPU blocks ran where asked; a CPU row in a DSP run (the row format of the recorded CPU block) is a fallen-back layer', () => {
+    expect(fallbackLayers(parseDiagview(blockOf(text, 'DSP')), 'dsp')).toBeNull();
+    expect(fallbackLayers(parseDiagview(blockOf(text, 'CPU')), 'cpu')).toBeNull();
+    expect(fallbackLayers(parseDiagview(blockOf(text, 'GPU')), 'gpu')).toBeNull();
+    const mixed = blockOf(text, 'DSP').replace('1: 162014 cycles : DSP', '1: 1419 us : CPU');
+    expect(fallbackLayers(parseDiagview(mixed), 'dsp')).toEqual({ to: 'CPU', layers: ['1'] });
+  });
+  it("fallback in the 2.37 layout names the layers: the documented excerpt's MatMul on the CPU in a DSP run", () => {
+    const v237 = [
+      '  Total Inference Time: 69 us',
+      '  Per-Layer Execution Times: ',
+      '    0: _sequential_1/dense_1/MatMul : 23 us : CPU',
+      '    1: sequential_1/dense_1/MatMul:OpId_18 (cycles) : 0 cycles : DSP',
+    ].join('\n');
+    expect(fallbackLayers(parseDiagview(v237), 'dsp')).toEqual({ to: 'CPU', layers: ['0: _sequential_1/dense_1/MatMul'] });
+  });
   it('output without Total Inference Time (profiling off, a failed run) is refused, quoting its last lines', () => {
     expect(() => parseDiagview('Log File Created: x\nSoftware library version: 2.9.0.4462\n')).toThrow(
       /printed no 'Total Inference Time'; its last lines were: Log File Created: x \| Software library version: 2.9.0.4462/,
@@ -77,12 +93,15 @@ describe('snpe-net-run on the device (vendor-tools.md §2.3, §2.7)', () => {
       '--output_dir',
       'output',
       '--use_dsp',
+      '--enable_cpu_fallback',
       '--perf_profile',
       'burst',
       '--profiling_level',
       'basic',
     ]);
     expect(buildNetRunArgs({ ...base, runtime: 'cpu' })).not.toContain('--use_cpu');
+    expect(buildNetRunArgs({ ...base, runtime: 'cpu' })).not.toContain('--enable_cpu_fallback'); // nothing to fall back from
+    expect(buildNetRunArgs({ ...base, runtime: 'gpu' })).toContain('--enable_cpu_fallback');
   });
   it("the device script exports the library paths (ADSP_LIBRARY_PATH ';'-separated and quoted), quotes names with spaces and quotes, and echoes the exit status", () => {
     const script = deviceScript({

@@ -120,8 +120,21 @@ export interface LatencyMeasurement extends SampleSummary {
    * one batch can be compared pairwise, round by round (drift and bursts of load cancel).
    */
   readonly rounds?: MeasurementRounds;
+  /**
+   * Layers that did not run on the processor measured (SNPE's CPU fallback on a DSP or GPU run):
+   * the latency then describes a mix of processors, not the one the store keys it under.
+   */
+  readonly fallback?: MeasurementFallback;
   /** Where and how it was measured. */
   readonly provenance: MeasurementProvenance;
+}
+
+/** What fell back, as the vendor's per-layer output named it. */
+export interface MeasurementFallback {
+  /** Where the layers ran instead, e.g. `CPU`. */
+  readonly to: string;
+  /** The layers as the tool prints them: `<index>: <name>`, or the index alone when it prints no name. */
+  readonly layers: readonly string[];
 }
 
 /** The device and runtime an adapter targets, as far as it can tell right now. */

@@ -124,6 +124,10 @@ export const resultSchema = z
     runs: z.number().int().min(1).max(1e9).optional(),
     uncertaintyMs: ms.optional(),
     timedMs: finite.nonnegative().max(JOB_LIMITS.timeoutMs).optional(),
+    fallback: z
+      .object({ to: word(64), layers: z.array(word(512)).min(1).max(4096) })
+      .strict()
+      .optional(),
     provenance: z
       .object({
         adapterId: word(64),
@@ -194,6 +198,7 @@ export function resultFor(
     ...(m.runs !== undefined ? { runs: m.runs } : {}),
     ...(m.uncertaintyMs !== undefined ? { uncertaintyMs: m.uncertaintyMs } : {}),
     ...(m.timedMs !== undefined ? { timedMs: m.timedMs } : {}),
+    ...(m.fallback !== undefined ? { fallback: { to: m.fallback.to, layers: [...m.fallback.layers] } } : {}),
     provenance: {
       adapterId: p.adapterId,
       device: p.device,

@@ -1,7 +1,7 @@
 import { graphCost } from '../space/analytics.js';
 import { layerContexts, operatorGraph, type Backbone, type LayerContext } from '../space/backbone.js';
 import type { ScoringFunction } from '../contracts/scoring-function.js';
-import type { MeasurementRounds } from '../contracts/hardware-adapter.js';
+import type { MeasurementFallback, MeasurementRounds } from '../contracts/hardware-adapter.js';
 import { type OperatorEvidence, isPaired, keepConfidence, rankOperators } from './operator-ranking.js';
 
 /** How many operators each layer keeps (docs/method.md §2, Algorithm 1 lines 1–5). */
@@ -31,6 +31,8 @@ export interface LatencyEvidence {
   readonly latencyMs: number;
   readonly uncertaintyMs?: number | undefined;
   readonly rounds?: MeasurementRounds | undefined;
+  /** Layers of the operator that ran on another processor than the one measured. */
+  readonly fallback?: MeasurementFallback | undefined;
 }
 
 /** The figure of a measurement that {@link ReductionOptions.statistic} names. */
@@ -50,6 +52,8 @@ export interface RankedOperator {
   readonly params: number;
   /** Tie group (operators whose difference is within the measured uncertainty), ordered by the tie-break; null when not tied. */
   readonly tie?: number | null;
+  /** Layers of this operator that fell back to another processor when it was measured (its latency is a mix). */
+  readonly fallback?: MeasurementFallback;
 }
 
 /** One layer of the reduced space. */
@@ -146,6 +150,7 @@ function rankContext(
   missing: Set<string>,
 ): Omit<ReducedLayer, 'layer' | 'stage' | 'exploring'> {
   const evidence: OperatorEvidence[] = [];
+  const fellBack = new Map<string, MeasurementFallback>();
   const batches = new Set<string>();
   for (const operator of backbone.operators) {
     const got = latencyOf(operator, ctx.contextId);
@@ -154,6 +159,7 @@ function rankContext(
       continue;
     }
     const e = typeof got === 'number' ? { latencyMs: got } : got;
+    if (e.fallback) fellBack.set(operator, e.fallback);
     const c = graphCost(operatorGraph(operator, ctx));
     batches.add(e.rounds?.batch ?? '');
     evidence.push({
@@ -168,7 +174,10 @@ function rankContext(
   // rounds pair up only within one batch: a context measured in pieces is ranked on its statistics
   const usable = batches.size === 1 && !batches.has('') ? evidence : evidence.map(({ rounds: _, ...e }) => e);
   const o = { ...DEFAULT_TIES, ...options };
-  const ranking = rankOperators(usable, scorer, o);
+  const ranking = rankOperators(usable, scorer, o).map((r) => {
+    const f = fellBack.get(r.operator);
+    return f ? { ...r, fallback: f } : r;
+  });
   const kept = ranking.slice(0, options.keep).map((r) => r.operator);
   const all = o.bootstrap > 0 ? keepConfidence(usable, scorer, { ...o, resamples: o.bootstrap, seed }) : null;
   const confidence = all ? Object.fromEntries(kept.map((op) => [op, all.get(op) ?? 0])) : null;
@@ -211,6 +220,13 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
   const choices = space.candidates.reduce((a, c) => a + c.length, 0);
   rows.push('');
   rows.push(`${choices} choices in ${space.layers.length} layers; initial architecture: ${space.initialArch.join(',')}`);
+  const fell = [...new Set(space.layers.flatMap((l) => l.ranking.filter((r) => r.fallback).map((r) => `${r.operator}@${l.contextId}`)))];
+  if (fell.length > 0) {
+    rows.push('');
+    rows.push(
+      `Fell back (some layers ran on another processor when measured, so the latency is a mix): ${fell.slice(0, 10).join(', ')}${fell.length > 10 ? ` and ${fell.length - 10} more` : ''}.`,
+    );
+  }
   const unstable = unstableContexts(space);
   if (unstable.length > 0) {
     rows.push('');
@@ -229,7 +245,8 @@ function keptText(layer: ReducedLayer): string {
   const parts = layer.kept.map((op, i) => {
     const r = layer.ranking.find((x) => x.operator === op);
     const c = layer.confidence?.[op];
-    const text = `${op} (${(r?.latencyMs ?? 0).toFixed(4)} ms${c !== undefined ? `, ${Math.round(100 * c)} %` : ''})`;
+    const fell = r?.fallback ? `, ${fallbackText(r.fallback)}` : '';
+    const text = `${op} (${(r?.latencyMs ?? 0).toFixed(4)} ms${c !== undefined ? `, ${Math.round(100 * c)} %` : ''}${fell})`;
     const prev = layer.ranking[i - 1];
     return i === 0 ? text : `${prev?.tie != null && prev.tie === r?.tie ? ' ≈ ' : ', '}${text}`;
   });
@@ -237,6 +254,12 @@ function keptText(layer: ReducedLayer): string {
   const left = layer.ranking.slice(layer.kept.length).filter((r) => last?.tie != null && r.tie === last.tie);
   const tail = left.length > 0 ? ` (tied with ${left.map((r) => r.operator).join(', ')}, left out by the tie-break)` : '';
   return parts.join('') + tail;
+}
+
+/** `layers 3, 7 on CPU`: where a measurement's fallen-back layers ran. */
+function fallbackText(f: MeasurementFallback): string {
+  const shown = f.layers.slice(0, 3).join(', ') + (f.layers.length > 3 ? ` and ${f.layers.length - 3} more` : '');
+  return `${f.layers.length === 1 ? 'layer' : 'layers'} ${shown} on ${f.to}`;
 }
 
 /** Contexts whose kept set is unstable, each with its least confident kept operator. */

@@ -134,7 +134,7 @@ function storedEvidence(session: HurricaneSession, device: Omit<OperatorKey, 'op
         .listOperators(device)
         .map(({ key, measurement: m }) => [
           `${key.operator}@${key.contextId}`,
-          { latencyMs: latencyStatistic(m, statistic), uncertaintyMs: m.uncertaintyMs, rounds: m.rounds },
+          { latencyMs: latencyStatistic(m, statistic), uncertaintyMs: m.uncertaintyMs, rounds: m.rounds, fallback: m.fallback },
         ]),
     );
   } finally {

@@ -78,6 +78,7 @@ export async function latencyCommand(
           uncertainty_ms: m.uncertaintyMs ?? null,
           runs: m.runs ?? m.samplesMs.length,
           outliers: m.outlierIndices.length,
+          fallback: m.fallback ?? null,
           provenance: m.provenance,
         },
         null,
@@ -91,5 +92,9 @@ export async function latencyCommand(
       `${m.uncertaintyMs !== undefined ? ` ± ${m.uncertaintyMs.toFixed(3)}` : ''}, mean ${m.meanMs.toFixed(3)}, p10 ${m.p10Ms.toFixed(3)}, p90 ${m.p90Ms.toFixed(3)}, CoV ${m.cov.toFixed(3)}, ` +
       `${m.runs ?? m.samplesMs.length} runs, ${m.outlierIndices.length} outlier samples`,
   );
+  if (m.fallback)
+    io.out(
+      `warning: ${m.fallback.layers.length} ${m.fallback.layers.length === 1 ? 'layer' : 'layers'} ran on the ${m.fallback.to} (${m.fallback.layers.slice(0, 5).join(', ')}${m.fallback.layers.length > 5 ? ', …' : ''}): this latency is a mix of processors`,
+    );
   return ExitCode.Success;
 }
