@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { readWeights } from '@hurricane/core/onnx';
@@ -418,7 +419,26 @@ describe('hurricane profile: kill -9 and resume', () => {
     expect(j.runs).toBeGreaterThanOrEqual(30);
     expect(j.p10_ms).toBeLessThanOrEqual(j.median_ms);
     expect(j.median_ms).toBeLessThanOrEqual(j.p90_ms);
-  }, 60_000);
+    // The conditions it ran under: this host's cores and the load average before and after.
+    expect(j.conditions.cores).toBe(os.cpus().length);
+    expect(j.conditions.loadAverage).toHaveLength(2);
+    // Cores that ran at half their maximum frequency (a sysfs tree laid out as Linux does, in kHz): a warning line.
+    const sys = mkdtempSync(path.join(os.tmpdir(), 'hurricane-sysfs-'));
+    const freq = path.join(sys, 'sys/devices/system/cpu/cpu0/cpufreq');
+    mkdirSync(freq, { recursive: true });
+    writeFileSync(path.join(freq, 'scaling_governor'), 'powersave\n');
+    writeFileSync(path.join(freq, 'scaling_cur_freq'), '1200000\n');
+    writeFileSync(path.join(freq, 'cpuinfo_max_freq'), '2400000\n');
+    try {
+      const slow = await hurricane(['latency', '--arch', `@${file}`], { cwd: dir, env: { HURRICANE_SYS_ROOT: sys } });
+      expect(slow.code, slow.stderr).toBe(0);
+      expect(slow.stdout).toMatch(
+        /^warning: measured under CPU throttling \(1200 of 2400 MHz\)(?: and heavy load [^\n]*)?: this figure may not repeat$/m,
+      );
+    } finally {
+      rmSync(sys, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('train works with no config: the default preset gives way to the one the default dataset (MNIST, shipped) fits', async () => {
     const dir = makeProject();

@@ -171,9 +171,12 @@ describe('farm results', () => {
     expect(refused({ malformed: 'not JSON: {' })).toMatch(/^refused a malformed result from an unnamed agent/);
   });
 
-  it("carry a measurement's fallen-back layers through to the requester, bounded (an agent's SNPE DSP run with CPU layers)", () => {
+  it("carry a measurement's fallen-back layers and conditions through to the requester, bounded (an agent's SNPE DSP run with CPU layers)", () => {
     const fallback = { to: 'CPU', layers: ['1', '7: conv/Relu'] };
-    expect(checkResult({ ...m, fallback }, want, bound)).toMatchObject({ ok: true, m: { fallback } });
+    const conditions = { cores: 8, loadAverage: [0.5, 2.75], governor: 'schedutil', frequencyMHz: [1800, 1700], flags: ['load'] };
+    expect(checkResult({ ...m, fallback, conditions }, want, bound)).toMatchObject({ ok: true, m: { fallback, conditions } });
+    const odd = checkResult({ ...m, conditions: { ...conditions, flags: ['cosmic rays'] } }, want, bound);
+    expect(odd.ok ? '' : odd.why).toMatch(/\(conditions\.flags\.0: /);
     const r = checkResult({ ...m, fallback: { to: 'CPU', layers: new Array(5000).fill('1') } }, want, bound);
     expect(r.ok ? '' : r.why).toMatch(/^refused a malformed result from agent "lab:1" \(fallback\.layers: /);
   });

@@ -18,8 +18,11 @@ import {
   Rng,
   assertPreparedBy,
   callFloorModel,
+  conditionsOf,
   healthReport,
+  hostConditionsSource,
   measurementOf,
+  readConditions,
   withDeviceLock,
 } from '@hurricane/core/adapter-kit';
 import type { ArmCpuOptions } from './options.js';
@@ -191,10 +194,15 @@ export class ArmCpuAdapter implements HardwareAdapter {
       // one measurement on this host's CPU at a time, across processes (two agents, a profile beside
       // a search); it waits for the CPU at most as long as it may then measure
       const protocol = protocolFor(this.protocol, options);
-      const results = await withDeviceLock(
+      const host = hostConditionsSource(this.env);
+      const { results, conditions } = await withDeviceLock(
         this.env,
         HOST_CPU_LOCK,
-        (lost) => runSessions(sessions, floor, { ...protocol, signal: anySignal(options.signal, lost) }),
+        async (lost) => {
+          const before = readConditions(host);
+          const results = await runSessions(sessions, floor, { ...protocol, signal: anySignal(options.signal, lost) });
+          return { results, conditions: conditionsOf(before, readConditions(host), host.cores, this.options.threads) };
+        },
         { waitMs: protocol.timeoutMs },
       );
       const description = await this.describe();
@@ -216,7 +224,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
               sessions: perModel,
             },
           },
-          { runs: r.runs, uncertaintyMs: r.uncertaintyMs, timedMs: r.timedMs, rounds: { batch, ms: r.roundMins } },
+          { runs: r.runs, uncertaintyMs: r.uncertaintyMs, timedMs: r.timedMs, rounds: { batch, ms: r.roundMins }, conditions },
         ),
       );
     } finally {

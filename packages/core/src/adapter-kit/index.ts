@@ -13,6 +13,8 @@ export { checkAdbDevice, checkExecutable, failingChecks } from './checks.js';
 export { summarizeSamples, percentile } from './statistics.js';
 export type { SampleSummary } from './statistics.js';
 export { callFloorModel } from './call-floor.js';
+export { conditionsOf, conditionsWarning, hostConditionsSource, readConditions } from './host-conditions.js';
+export type { ConditionsReading, ConditionsSource } from './host-conditions.js';
 export { Rng } from '../random.js';
 export { lockDir, withDeviceLock } from './device-lock.js';
 export { AdbSession, batchStatuses, remoteStatus, shellQuote } from './adb-session.js';

@@ -37,7 +37,7 @@ export function outputExcerpt(text: string, o: { lines?: number; from?: 'start' 
 export function measurementOf(
   samplesMs: readonly number[],
   provenance: MeasurementProvenance,
-  extra: Pick<LatencyMeasurement, 'runs' | 'timedMs' | 'uncertaintyMs' | 'rounds' | 'fallback'> = {},
+  extra: Pick<LatencyMeasurement, 'runs' | 'timedMs' | 'uncertaintyMs' | 'rounds' | 'fallback' | 'conditions'> = {},
 ): LatencyMeasurement {
   return { samplesMs: [...samplesMs], ...summarizeSamples(samplesMs), ...extra, provenance };
 }

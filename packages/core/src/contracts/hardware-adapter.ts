@@ -125,8 +125,35 @@ export interface LatencyMeasurement extends SampleSummary {
    * the latency then describes a mix of processors, not the one the store keys it under.
    */
   readonly fallback?: MeasurementFallback;
+  /** The conditions it ran under, where the platform exposes them (load, frequency, temperature). */
+  readonly conditions?: MeasurementConditions;
   /** Where and how it was measured. */
   readonly provenance: MeasurementProvenance;
+}
+
+/**
+ * The conditions of a measurement, read before and after it: what a bad session can be told from
+ * a real difference by. A field is absent where the platform does not expose it (a VM has no
+ * frequency or thermal files).
+ */
+export interface MeasurementConditions {
+  /** Logical cores of the machine that measured. */
+  readonly cores: number;
+  /** 1-minute load average before and after (it includes the measurement's own threads). */
+  readonly loadAverage: readonly [number, number];
+  /** Frequency governor of the cores (`performance`, `schedutil`, …; several joined by `/`). */
+  readonly governor?: string;
+  /** Mean current frequency of the cores before and after, MHz. */
+  readonly frequencyMHz?: readonly [number, number];
+  /** Highest maximum frequency of the cores, MHz. */
+  readonly maxFrequencyMHz?: number;
+  /** Hottest thermal zone before and after, °C. */
+  readonly temperatureC?: readonly [number, number];
+  /**
+   * Why the figure is suspect: `load` (other processes kept the cores busy), `throttled` (the
+   * cores ran well below their maximum frequency). Empty when nothing was seen.
+   */
+  readonly flags: readonly ('load' | 'throttled')[];
 }
 
 /** What fell back, as the vendor's per-layer output named it. */

@@ -18,6 +18,7 @@ export type {
   MeasureOptions,
   PrepareOptions,
   MeasurementProvenance,
+  MeasurementConditions,
   MeasurementFallback,
   MeasurementRounds,
   OnnxModel,

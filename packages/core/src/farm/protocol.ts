@@ -128,6 +128,18 @@ export const resultSchema = z
       .object({ to: word(64), layers: z.array(word(512)).min(1).max(4096) })
       .strict()
       .optional(),
+    conditions: z
+      .object({
+        cores: z.number().int().min(1).max(4096),
+        loadAverage: z.tuple([finite.nonnegative().max(1e5), finite.nonnegative().max(1e5)]),
+        governor: word(256).optional(),
+        frequencyMHz: z.tuple([finite.nonnegative().max(1e5), finite.nonnegative().max(1e5)]).optional(),
+        maxFrequencyMHz: finite.nonnegative().max(1e5).optional(),
+        temperatureC: z.tuple([finite.min(-100).max(1000), finite.min(-100).max(1000)]).optional(),
+        flags: z.array(z.enum(['load', 'throttled'])).max(2),
+      })
+      .strict()
+      .optional(),
     provenance: z
       .object({
         adapterId: word(64),
@@ -199,6 +211,7 @@ export function resultFor(
     ...(m.uncertaintyMs !== undefined ? { uncertaintyMs: m.uncertaintyMs } : {}),
     ...(m.timedMs !== undefined ? { timedMs: m.timedMs } : {}),
     ...(m.fallback !== undefined ? { fallback: { to: m.fallback.to, layers: [...m.fallback.layers] } } : {}),
+    ...(m.conditions !== undefined ? { conditions: m.conditions } : {}),
     provenance: {
       adapterId: p.adapterId,
       device: p.device,

@@ -8,6 +8,7 @@ import { preset } from '../../space/backbone.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
 import { backboneAndArch } from './inspect.js';
+import { conditionsWarning } from '../../adapter-kit/host-conditions.js';
 
 /** `hurricane profile`: measure every operator of the preset on the hardware (resumable). */
 export async function profileCommand(
@@ -40,6 +41,14 @@ export async function profileCommand(
     `profiled ${s.adapterId} (${s.device}, runtime ${s.runtimeVersion}) for preset ${session.config.core.preset}: ` +
       `${s.total} operator measurements, ${s.measured} new, ${s.reused} reused from ${rel(path.join(session.config.workDir, 'latency.sqlite'))}, in ${(s.wallMs / 1000).toFixed(1)} s`,
   );
+  const flagged = s.results.filter((r) => (r.measurement.conditions?.flags.length ?? 0) > 0);
+  if (flagged.length > 0) {
+    const names = { load: 'heavy load from other processes', throttled: 'CPU throttling' } as const;
+    const why = [...new Set(flagged.flatMap((r) => r.measurement.conditions?.flags ?? []))].map((f) => names[f]).join(' or ');
+    io.err(
+      `warning: ${flagged.length} of the ${s.measured} new measurements were taken under ${why} (e.g. ${flagged[0]?.key.operator}@${flagged[0]?.key.contextId}); measure them again on a quiet machine with '${session.command('profile --force')}'`,
+    );
+  }
   return ExitCode.Success;
 }
 
@@ -79,6 +88,7 @@ export async function latencyCommand(
           runs: m.runs ?? m.samplesMs.length,
           outliers: m.outlierIndices.length,
           fallback: m.fallback ?? null,
+          conditions: m.conditions ?? null,
           provenance: m.provenance,
         },
         null,
@@ -92,6 +102,8 @@ export async function latencyCommand(
       `${m.uncertaintyMs !== undefined ? ` ± ${m.uncertaintyMs.toFixed(3)}` : ''}, mean ${m.meanMs.toFixed(3)}, p10 ${m.p10Ms.toFixed(3)}, p90 ${m.p90Ms.toFixed(3)}, CoV ${m.cov.toFixed(3)}, ` +
       `${m.runs ?? m.samplesMs.length} runs, ${m.outlierIndices.length} outlier samples`,
   );
+  const conditions = m.conditions ? conditionsWarning(m.conditions) : null;
+  if (conditions) io.out(`warning: ${conditions}`);
   if (m.fallback)
     io.out(
       `warning: ${m.fallback.layers.length} ${m.fallback.layers.length === 1 ? 'layer' : 'layers'} ran on the ${m.fallback.to} (${m.fallback.layers.slice(0, 5).join(', ')}${m.fallback.layers.length > 5 ? ', …' : ''}): this latency is a mix of processors`,
