@@ -34,7 +34,7 @@ describe('hurricane profile --hardware openvino (fake ovc and benchmark_app on P
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as string[]);
-    expect(runs.filter((a) => a[0] === 'ovc')).toHaveLength(256 + 2); // every operator, plus the call-floor probe of doctor and of profile
+    expect(runs.filter((a) => a[0] === 'ovc')).toHaveLength(256 + 2 + 3); // every operator, the call-floor probe of doctor and of profile, and 3 canary networks
     expect(runs.filter((a) => a[0] === '-m').every((a) => a.includes('-api') && a[a.indexOf('-api') + 1] === 'sync')).toBe(true);
     const space = await hurricane(['space', '--hardware', 'openvino', '--json'], dir, env);
     expect(space.code, space.stderr).toBe(0);

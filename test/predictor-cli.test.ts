@@ -190,4 +190,47 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
     const got = await predict('cv.json');
     for (const [i, g] of got.entries()) expect(Math.abs(g - (expected[i] as number))).toBeLessThan(0.0005);
   }, 60_000);
+
+  it('a runtime update (simulated: every latency × 1.3 + 0.05 ms) moves the canaries, which say so in one line; recalibrate from 10 networks brings the predictor back', async () => {
+    const device = { device: 'sim device', samples: 1, wobble: true, delayMs: 0 };
+    const dir = simProject(0, { simDevice: device });
+    const config = path.join(dir, 'hurricane.config.json');
+    const ds = await hurricane(['predictor', 'dataset', '-n', '60', '--repeats', '5', '--json'], dir);
+    expect(ds.code, ds.stderr).toBe(0);
+    expect(ds.stderr).not.toMatch(/canar/); // the first run has nothing to compare with
+    const fit = await hurricane(['predictor', 'fit', '--model', 'lasso', '--train', JSON.parse(ds.stdout).csv, '-o', 'p.json'], dir);
+    expect(fit.code, fit.stderr).toBe(0);
+
+    const c = JSON.parse(readFileSync(config, 'utf8'));
+    c.simDevice = { ...device, runtimeVersion: '2', runtimeScale: 1.3, runtimeOffsetMs: 0.05 };
+    writeFileSync(config, JSON.stringify(c));
+    // the new runtime's profile starts with the canaries, which moved
+    const profiled = await hurricane(['profile'], dir);
+    expect(profiled.code, profiled.stderr).toBe(0);
+    const line = profiled.stderr.split('\n').filter((l) => /canar/.test(l));
+    expect(line).toHaveLength(1);
+    expect(line[0]).toMatch(
+      /^warning: the 3 canary networks moved \+3\d\.\d % since the run of \S+ \(runtime 1 → 2\), beyond the noise floor of 5\.0 %: .* 'hurricane predictor recalibrate <predictor\.json> -o <recalibrated\.json>'$/,
+    );
+
+    // the data set under the new runtime (the truth below) compares its canaries with the profile's: nothing moved, nothing changed
+    const after = await hurricane(['predictor', 'dataset', '-n', '60', '--repeats', '5', '-o', 'new.csv', '--json'], dir);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).not.toMatch(/canar/);
+    const stale = await hurricane(['predictor', 'eval', 'p.json', '--input', 'new.csv', '--json'], dir);
+    const re = await hurricane(['predictor', 'recalibrate', 'p.json', '-o', 'r.json', '-n', '10'], dir);
+    expect(re.code, re.stderr).toBe(0);
+    expect(re.stdout).toMatch(/^recalibrated p\.json to sim-1 \(runtime 2\) from 10 networks measured now: latency ≈ 1\.\d+ × prediction/m);
+    const fresh = await hurricane(['predictor', 'eval', 'r.json', '--input', 'new.csv', '--json'], dir);
+    const mape = (r: { stdout: string }) => JSON.parse(r.stdout).metrics.mapePct as number;
+    // every prediction is off by the update: |L − (1.3 L + 0.05)| / (1.3 L + 0.05) ≈ 0.3 / 1.3 = 23 % (hand), give or take Lasso's error
+    expect(mape(stale)).toBeGreaterThan(20);
+    expect(mape(fresh)).toBeLessThan(3); // the wobble is ±1 %, Lasso's own error a little more
+    const saved = JSON.parse(readFileSync(path.join(dir, 'r.json'), 'utf8'));
+    expect(saved.calibration).toMatchObject({ networks: 10, runtimeVersion: '2', deviceFingerprint: 'sim-1' });
+    expect(saved.model).toEqual(JSON.parse(readFileSync(path.join(dir, 'p.json'), 'utf8')).model); // the model itself is untouched
+    const few = await hurricane(['predictor', 'recalibrate', 'p.json', '-o', 'x.json', '-n', '2'], dir);
+    expect(few.code).toBe(2);
+    expect(few.stderr).toMatch(/^hurricane: --networks must be at least 3/);
+  }, 180_000);
 });

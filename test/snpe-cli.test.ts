@@ -31,7 +31,7 @@ describe('hurricane profile --hardware snpe-dsp (fake SNPE SDK, fake adb device)
       .split('\n')
       .map((l) => JSON.parse(l) as string[]);
     const runs = calls.filter((c) => c[3] === 'shell' && (c[4] as string).includes('snpe-net-run'));
-    expect(runs).toHaveLength(8); // the mnist preset has 8 distinct layer contexts of 32 operators each
+    expect(runs).toHaveLength(8 + 1); // the mnist preset has 8 distinct layer contexts of 32 operators each; the canaries are one more batch
     expect(calls.filter((c) => c[3] === 'push' && String(c[5]).endsWith('/lib'))).toHaveLength(1); // libraries pushed once
     const space = await hurricane(['space', '--hardware', 'snpe-dsp', '--json'], dir, env);
     expect(space.code, space.stderr).toBe(0);

@@ -216,6 +216,17 @@ function predictorCommands(p: Command, withSession: WithSession, io: CliIO): voi
     .action(async (file: string, o: { input: string; json?: boolean }) =>
       withSession(async (s) => (await load()).evalCommand(s, io, file, o))(o),
     );
+  pr.command('recalibrate')
+    .description(
+      'refit only a scale and offset of a predictor to the hardware as it is now (after a runtime update or when the canaries moved), from a few networks measured now',
+    )
+    .argument('<predictor.json>', 'a fitted predictor file')
+    .requiredOption('-o, --output <recalibrated.json>', 'the predictor file to write')
+    .option('-n, --networks <n>', 'networks to measure now (≥ 3)', '20')
+    .option('--json', 'print JSON')
+    .action(async (file: string, o: { output: string; networks: string; json?: boolean }) =>
+      withSession(async (s) => (await load()).recalibrateCommand(s, io, file, o))(o),
+    );
 }
 
 /** The exit code of an error a command threw, with its one-line message (and details) on stderr. */

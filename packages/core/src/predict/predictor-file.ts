@@ -24,6 +24,21 @@ export interface PredictorMetrics {
   readonly noiseFloor?: PredictionMetrics & { readonly pairs: number };
 }
 
+/** What `hurricane predictor recalibrate` fitted, and on what. */
+export interface PredictorCalibration {
+  readonly scale: number;
+  readonly offset: number;
+  /** Networks measured for it. */
+  readonly networks: number;
+  /** The device and runtime it calibrates to. */
+  readonly deviceFingerprint: string;
+  readonly runtimeVersion: string;
+  readonly createdAt: string;
+  /** MAPE on those networks before recalibration, and leave-one-out after. */
+  readonly mapeBeforePct: number;
+  readonly mapeAfterLooPct: number;
+}
+
 /**
  * A fitted predictor as portable, versioned JSON: the model (kind, format version, hyper-parameters,
  * fitted state — plain numbers, no pickles), the encoding it expects, the hardware and data it was
@@ -58,6 +73,11 @@ export interface PredictorFile {
     readonly seed: number;
   };
   readonly metrics: PredictorMetrics;
+  /**
+   * A linear recalibration to a changed device or runtime (`hurricane predictor recalibrate`):
+   * predictions become `scale · mean + offset` (std `scale · std`). Absent on a fitted predictor.
+   */
+  readonly calibration?: PredictorCalibration;
   /** Why this model, when `--model auto` chose it. */
   readonly selection?: {
     readonly reason: string;
@@ -121,9 +141,28 @@ export function restorePredictor(file: string, p: PredictorFile, factories: read
       BAD_INPUT,
     );
   }
+  let model: Predictor;
   try {
-    return f.deserialize(p.model);
+    model = f.deserialize(p.model);
   } catch (error) {
     throw new HurricaneError(`${file} cannot be loaded: ${(error as Error).message}`, BAD_INPUT);
   }
+  const c = p.calibration;
+  if (!c) return model;
+  if (!Number.isFinite(c.scale) || !(c.scale > 0) || !Number.isFinite(c.offset))
+    throw new HurricaneError(`${file} has a calibration whose scale or offset is not a finite number (scale must be > 0)`, BAD_INPUT);
+  return calibrated(model, c);
+}
+
+/** `model` with its predictions mapped by a calibration: mean → scale · mean + offset, std → scale · std. */
+export function calibrated(model: Predictor, c: Pick<PredictorCalibration, 'scale' | 'offset'>): Predictor {
+  return {
+    kind: model.kind,
+    fit: (x, y) => model.fit(x, y),
+    predict(x) {
+      const p = model.predict(x);
+      return { mean: p.mean.map((m) => c.scale * m + c.offset), ...(p.std ? { std: p.std.map((s) => c.scale * s) } : {}) };
+    },
+    serialize: () => model.serialize(),
+  };
 }

@@ -37,7 +37,18 @@ export interface LatencyStore {
   /** A network's measurement; `trial` > 0 are repeated measurements of the same network (the noise floor). */
   getNetwork(key: NetworkKey, trial?: number): LatencyMeasurement | undefined;
   putNetwork(key: NetworkKey, m: LatencyMeasurement, trial?: number): void;
+  /** Stores one canary measurement of the run that started at `runAt` (every run's canaries are kept). */
+  putCanary(key: NetworkKey, runAt: string, m: LatencyMeasurement): void;
+  /** The canary runs of one device (any runtime version) for a preset, newest first. */
+  canaryRuns(device: Pick<NetworkKey, 'adapterId' | 'deviceFingerprint' | 'preset'>, limit: number): CanaryRun[];
   close(): void;
+}
+
+/** The canaries of one run: each measurement by architecture. */
+export interface CanaryRun {
+  readonly runAt: string;
+  readonly runtimeVersion: string;
+  readonly byArch: ReadonlyMap<string, LatencyMeasurement>;
 }
 
 const SCHEMA = `
@@ -58,6 +69,12 @@ CREATE TABLE IF NOT EXISTS network_latency_repeat (
   preset TEXT NOT NULL, arch TEXT NOT NULL, trial INTEGER NOT NULL,
   median_ms REAL NOT NULL, measurement TEXT NOT NULL, measured_at TEXT NOT NULL,
   PRIMARY KEY (adapter_id, device_fingerprint, runtime_version, preset, arch, trial)
+);
+CREATE TABLE IF NOT EXISTS canary_latency (
+  adapter_id TEXT NOT NULL, device_fingerprint TEXT NOT NULL, runtime_version TEXT NOT NULL,
+  preset TEXT NOT NULL, arch TEXT NOT NULL, run_at TEXT NOT NULL,
+  median_ms REAL NOT NULL, measurement TEXT NOT NULL,
+  PRIMARY KEY (adapter_id, device_fingerprint, preset, arch, run_at)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
@@ -153,6 +170,34 @@ export class SqliteLatencyStore implements LatencyStore {
         )
         .run(...values, trial, m.medianMs, JSON.stringify(m), m.provenance.timestamp);
     }
+  }
+
+  putCanary(k: NetworkKey, runAt: string, m: LatencyMeasurement): void {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO canary_latency (adapter_id, device_fingerprint, runtime_version, preset, arch, run_at, median_ms, measurement) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(k.adapterId, k.deviceFingerprint, k.runtimeVersion, k.preset, k.arch, runAt, m.medianMs, JSON.stringify(m));
+  }
+
+  canaryRuns(d: Pick<NetworkKey, 'adapterId' | 'deviceFingerprint' | 'preset'>, limit: number): CanaryRun[] {
+    const runs = this.db
+      .prepare(
+        'SELECT DISTINCT run_at FROM canary_latency WHERE adapter_id=? AND device_fingerprint=? AND preset=? ORDER BY run_at DESC LIMIT ?',
+      )
+      .all(d.adapterId, d.deviceFingerprint, d.preset, limit) as { run_at: string }[];
+    return runs.map(({ run_at }) => {
+      const rows = this.db
+        .prepare(
+          'SELECT arch, runtime_version, measurement FROM canary_latency WHERE adapter_id=? AND device_fingerprint=? AND preset=? AND run_at=?',
+        )
+        .all(d.adapterId, d.deviceFingerprint, d.preset, run_at) as { arch: string; runtime_version: string; measurement: string }[];
+      return {
+        runAt: run_at,
+        runtimeVersion: rows[0]?.runtime_version ?? 'unknown',
+        byArch: new Map(rows.map((r) => [r.arch, JSON.parse(r.measurement) as LatencyMeasurement])),
+      };
+    });
   }
 
   close(): void {

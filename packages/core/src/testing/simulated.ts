@@ -161,6 +161,11 @@ export const simulatedDeviceSchema = z
     failFirst: z.number().int().min(0).default(0),
     log: z.string().optional(),
     roundNoise: z.number().min(0).max(1).optional(),
+    /** Runtime version the device reports (a runtime update is a new version). */
+    runtimeVersion: z.string().min(1).default('1'),
+    /** A runtime update's effect: every latency becomes runtimeScale · latency + runtimeOffsetMs. */
+    runtimeScale: z.number().positive().default(1),
+    runtimeOffsetMs: z.number().default(0),
   })
   .strict();
 
@@ -173,9 +178,14 @@ export const simulatedDevicePlugin: HurricanePlugin<z.output<typeof simulatedDev
   configSchema: simulatedDeviceSchema,
   register(container, { options: o }) {
     const fixed = o.fixedMs;
+    const updated = (ms: number) => o.runtimeScale * ms + o.runtimeOffsetMs;
     const adapter = new SimulatedAdapter({
       ...o,
-      ...(fixed !== undefined ? { latencyMs: () => fixed, delayMs: o.delayMs || fixed } : {}),
+      ...(fixed !== undefined
+        ? { latencyMs: () => updated(fixed), delayMs: o.delayMs || fixed }
+        : o.runtimeScale !== 1 || o.runtimeOffsetMs !== 0
+          ? { latencyMs: (m: OnnxModel) => updated(latencyFromSize(m)) }
+          : {}),
     });
     container.register(HardwareAdapter, { useValue: adapter });
   },

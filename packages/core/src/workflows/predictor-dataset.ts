@@ -17,6 +17,7 @@ import { type ProgressReporter, silentProgress } from '../progress.js';
 import type { HurricaneSession } from '../session/session.js';
 import { type Backbone, layerContexts, preset } from '../space/backbone.js';
 import type { Architecture } from '../space/architecture.js';
+import { checkCanaries } from './canary-run.js';
 import { buildSpace, openLatencyStore, profile, spacePath } from './profile-run.js';
 
 /** The hardware a data set was measured on. */
@@ -58,6 +59,8 @@ export interface DatasetOptions {
   readonly batchSize?: number;
   readonly progress?: ProgressReporter;
   readonly signal?: AbortSignal;
+  /** Where the canaries' line goes (see {@link checkCanaries}). */
+  readonly log?: (line: string) => void;
 }
 
 /** What {@link measureDataset} did. */
@@ -103,7 +106,7 @@ export function metaPathOf(csv: string): string {
 
 async function spaceOrBuild(session: HurricaneSession, progress: ProgressReporter, signal?: AbortSignal): Promise<ReducedSpace> {
   if (existsSync(spacePath(session))) return readSpace(spacePath(session));
-  await profile(session, { progress, ...(signal ? { signal } : {}) });
+  await profile(session, { progress, canaries: false, ...(signal ? { signal } : {}) });
   return (await buildSpace(session)).space;
 }
 
@@ -150,6 +153,33 @@ async function measureJobs(
       },
       { batchSize: o.batchSize, ...(o.signal ? { signal: o.signal } : {}) },
     );
+  }
+}
+
+/**
+ * Measures `archs` of the session's reduced space on its hardware now, stored as network
+ * measurements of the current device and runtime (they join a later data set), and returns each
+ * one's measurement in order. What the store already holds for this runtime is reused.
+ */
+export async function measureArchitectures(
+  session: HurricaneSession,
+  archs: readonly Architecture[],
+  o: { progress?: ProgressReporter; signal?: AbortSignal } = {},
+): Promise<{ hardware: DatasetHardware; space: ReducedSpace; measurements: LatencyMeasurement[] }> {
+  const space = readSpace(spacePath(session));
+  const hw = await datasetHardware(session, space);
+  const keyOf = (a: Architecture): NetworkKey => ({ ...hw, preset: space.preset, arch: a.join(',') });
+  const store = openLatencyStore(session);
+  const progress = o.progress ?? silentProgress;
+  try {
+    const jobs = archs.map((arch) => ({ arch, trial: 0 })).filter((j) => !store.getNetwork(keyOf(j.arch)));
+    progress.start(archs.length, archs.length - jobs.length, `measuring ${archs.length} ${space.preset} networks on ${hw.adapterId}`);
+    const options = { store, keyOf, batchSize: 8, progress, ...(o.signal ? { signal: o.signal } : {}) };
+    await measureJobs(session, session.adapter(), preset(space.preset), jobs, options).finally(() => progress.stop());
+    const measurements = archs.map((a) => store.getNetwork(keyOf(a)) as LatencyMeasurement);
+    return { hardware: hw, space, measurements };
+  } finally {
+    store.close();
   }
 }
 
@@ -219,6 +249,7 @@ export async function measureDataset(session: HurricaneSession, o: DatasetOption
   const progress = o.progress ?? silentProgress;
   const space = await spaceOrBuild(session, progress, o.signal);
   const hw = await datasetHardware(session, space);
+  await checkCanaries(session, { ...(o.log ? { log: o.log } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const seed = o.seed ?? session.config.core.seed;
   const sampled = sampleArchitectures(space, o.n, seed);
   // winners that `hurricane search` measured on the hardware join the data set (the next predictor learns from them)

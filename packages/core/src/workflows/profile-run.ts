@@ -9,6 +9,7 @@ import { preset } from '../space/backbone.js';
 import { type OperatorKey, SqliteLatencyStore } from '../profile/latency-store.js';
 import { type ProfileSummary, assertReady, distinctContexts, profileOperators } from '../profile/profiler.js';
 import type { ProgressReporter } from '../progress.js';
+import { checkCanaries } from './canary-run.js';
 import { type LatencyEvidence, type ReducedSpace, latencyStatistic, reduceSpace, unstableContexts } from '../profile/reduction.js';
 
 /** The run's latency store: `<workDir>/latency.sqlite`. */
@@ -24,8 +25,22 @@ export function spacePath(session: HurricaneSession, presetName: string = sessio
 /** Profiles every operator of the session's preset on its hardware (see {@link profileOperators}). */
 export async function profile(
   session: HurricaneSession,
-  o: { force?: boolean; progress?: ProgressReporter; signal?: AbortSignal; contexts?: readonly string[]; measure?: MeasureOptions } = {},
+  o: {
+    force?: boolean;
+    progress?: ProgressReporter;
+    signal?: AbortSignal;
+    contexts?: readonly string[];
+    measure?: MeasureOptions;
+    /** Where the canaries' line goes (see {@link checkCanaries}). */
+    log?: (line: string) => void;
+    /** Measure the canary networks first (default: yes, unless only some contexts are measured again). */
+    canaries?: boolean;
+  } = {},
 ): Promise<ProfileSummary> {
+  if (o.canaries ?? !o.contexts) {
+    await checkCanaries(session, { ...(o.log ? { log: o.log } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  }
+  const { log: _, canaries: __, ...rest } = o;
   const store = openLatencyStore(session);
   try {
     return await profileOperators({
@@ -35,7 +50,7 @@ export async function profile(
       workDir: session.config.workDir,
       seed: session.config.core.seed,
       doctorCommand: session.command('doctor'),
-      ...o,
+      ...rest,
     });
   } finally {
     store.close();
@@ -103,7 +118,7 @@ export async function profileUntilStable(
 ): Promise<{ summary: ProfileSummary; stability: StabilityRun }> {
   const started = performance.now();
   const { log = () => {}, limitMs, ...rest } = o;
-  const summary = await profile(session, rest);
+  const summary = await profile(session, { ...rest, log });
   const passes: { contexts: string[]; minRuns: number; measured: number }[] = [];
   let minRuns = 60;
   for (;;) {

@@ -199,7 +199,12 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
   profile: {
     files: [],
     run: async (c) => {
-      const p = await profile(c.session, { progress: c.progress, ...c.signal, ...(c.o.from === 'profile' ? { force: true } : {}) });
+      const p = await profile(c.session, {
+        progress: c.progress,
+        log: (l) => c.log(l),
+        ...c.signal,
+        ...(c.o.from === 'profile' ? { force: true } : {}),
+      });
       return { device: p.device, total: p.total, measured: p.measured, reused: p.reused };
     },
   },
@@ -225,6 +230,7 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
         repeats: sc.datasetRepeats,
         output,
         progress: c.progress,
+        log: (l) => c.log(l),
         ...c.signal,
       });
       return { rows: d.meta.architectures.length, measured: d.measured, reused: d.reused, noiseFloor: d.meta.noiseFloor };

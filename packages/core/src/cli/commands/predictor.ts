@@ -1,11 +1,12 @@
 import type { HurricaneSession } from '../../session/session.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, HurricaneError } from '../../errors.js';
 import { measureDataset, metaPathOf } from '../../workflows/predictor-dataset.js';
 import type { PredictionMetrics } from '../../predict/metrics.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
 import { numberIn, positiveInt } from './numbers.js';
 import { type FitSummary, evaluateFromFile, fitPredictor, predictFromFile } from '../../workflows/predictor-run.js';
+import { recalibratePredictor } from '../../workflows/predictor-recalibrate.js';
 
 /** One line of metrics, as every predictor command prints them. */
 export function metricsLine(m: PredictionMetrics): string {
@@ -30,6 +31,7 @@ export async function datasetCommand(
     ...(opts.output ? { output: opts.output } : {}),
     progress: cliProgress(io),
     signal: controller.signal,
+    log: (l) => io.err(l),
   });
   if (opts.json) {
     io.out(
@@ -168,5 +170,28 @@ export async function evalCommand(
       ? `noise floor of its training data: ${metricsLine(nf)}`
       : 'noise floor: unknown (the training data were not measured by hurricane predictor dataset)',
   );
+  return ExitCode.Success;
+}
+
+/** `hurricane predictor recalibrate`: measure a few networks now and refit the predictor's scale and offset to them. */
+export async function recalibrateCommand(
+  session: HurricaneSession,
+  io: CliIO,
+  file: string,
+  opts: { output: string; networks: string; json?: boolean },
+): Promise<number> {
+  const n = positiveInt(opts.networks, '--networks');
+  if (n < 3)
+    throw new HurricaneError(`--networks must be at least 3 (a scale, an offset and a check), got ${n}`, { exitCode: ExitCode.BadUsage });
+  const controller = new AbortController();
+  const r = await recalibratePredictor(session, { file, output: opts.output, n, progress: cliProgress(io), signal: controller.signal });
+  const c = r.calibration;
+  if (opts.json) io.out(JSON.stringify({ file: r.file, calibration: c }, null, 2));
+  else
+    io.out(
+      `recalibrated ${rel(file)} to ${c.deviceFingerprint} (runtime ${c.runtimeVersion}) from ${c.networks} networks measured now: ` +
+        `latency ≈ ${c.scale.toFixed(4)} × prediction ${c.offset >= 0 ? '+' : '−'} ${Math.abs(c.offset).toFixed(4)} ms; ` +
+        `MAPE on them ${c.mapeBeforePct.toFixed(2)} % before, ${c.mapeAfterLooPct.toFixed(2)} % after (leave-one-out); wrote ${rel(r.file)}`,
+    );
   return ExitCode.Success;
 }

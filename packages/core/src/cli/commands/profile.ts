@@ -21,9 +21,9 @@ export async function profileCommand(
   if (opts.stableMinutes !== undefined && !opts.untilStable)
     throw new HurricaneError('--stable-minutes goes with --until-stable', { exitCode: ExitCode.BadUsage });
   const controller = new AbortController();
-  const o = { force: Boolean(opts.force), progress: cliProgress(io), signal: controller.signal };
+  const o = { force: Boolean(opts.force), progress: cliProgress(io), signal: controller.signal, log: (l: string) => io.err(l) };
   const run = opts.untilStable
-    ? await profileUntilStable(session, { ...o, limitMs: minutes * 60_000, log: (l) => io.err(l) })
+    ? await profileUntilStable(session, { ...o, limitMs: minutes * 60_000 })
     : { summary: await profile(session, o), stability: undefined };
   const s = run.summary;
   if (opts.json) {
