@@ -5,7 +5,7 @@
 // latency × scale + offset), a second data set is measured as the truth, and the predictor is
 // recalibrated from k = 3 … 50 networks measured under the new runtime, each scored on the new data.
 // Usage: node bench/recalibrate.mjs [--n 400] [--scale 1.3] [--offset 0.05] [--json]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,10 @@ log(`runtime 1: measuring ${n} networks and fitting Lasso`);
 const before = JSON.parse(hurricane('predictor', 'dataset', '-n', String(n), '--repeats', '50', '-o', 'old.csv', '--json'));
 const fit = JSON.parse(hurricane('predictor', 'fit', '--model', 'lasso', '--train', 'old.csv', '-o', 'p.json', '--json'));
 config({ ...device, runtimeVersion: '2', runtimeScale: scale, runtimeOffsetMs: offset }, 99);
-log(`runtime 2 (× ${scale} + ${offset} ms): measuring ${n} networks as the truth`);
+log(`runtime 2 (× ${scale} + ${offset} ms): profiling again (the canaries' line below), then ${n} networks as the truth`);
+const profiled = spawnSync(process.execPath, [cli, 'profile'], { cwd: dir, encoding: 'utf8' });
+if (profiled.status !== 0) throw new Error(`profile failed: ${profiled.stderr}`);
+const canaryLine = profiled.stderr.split('\n').find((l) => /canar/.test(l)) ?? '(no canary line)';
 const after = JSON.parse(hurricane('predictor', 'dataset', '-n', String(n), '--repeats', '50', '-o', 'new.csv', '--json'));
 const rows = [];
 for (const k of [3, 5, 10, 20, 50]) {
@@ -50,6 +53,7 @@ const result = {
   update: { scale, offset_ms: offset },
   noise_floor_mape_pct: { runtime1: before.noiseFloor?.mapePct ?? null, runtime2: after.noiseFloor?.mapePct ?? null },
   predictor_holdout_mape_pct: fit.metrics.holdout?.mapePct ?? null,
+  canaries: canaryLine,
   stale_mape_pct: mape('p.json', 'new.csv'),
   recalibrated: rows,
 };
@@ -58,6 +62,7 @@ else {
   const lines = [
     `bench:recalibrate — simulated runtime update × ${scale} + ${offset} ms, cifar, ${n} networks per data set`,
     `noise floor (repeat MAPE): ${result.noise_floor_mape_pct.runtime1?.toFixed(2)} % before, ${result.noise_floor_mape_pct.runtime2?.toFixed(2)} % after; Lasso held-out MAPE before the update ${result.predictor_holdout_mape_pct?.toFixed(2)} %`,
+    `canaries after the update: ${canaryLine}`,
     `the stale predictor on the new runtime: MAPE ${result.stale_mape_pct.toFixed(2)} %`,
     '| networks measured | scale | offset (ms) | MAPE on the new runtime |',
     '|---|---|---|---|',
