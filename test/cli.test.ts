@@ -190,7 +190,7 @@ describe('hurricane CLI', () => {
     const r = await hurricane(['search', '--from', 'serch']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      "argument 'serch' is invalid. Allowed choices are profile, space, dataset, predictor, search, retrain, verify, export, report.",
+      "argument 'serch' is invalid. Allowed choices are profile, space, dataset, predictor, search, retrain, verify, export, rank-check, report.",
     );
   });
 });

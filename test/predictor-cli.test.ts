@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -167,11 +167,25 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
       );
     const expected = [truth(1, 1, 1), truth(0, 0, 0), truth(1, 0, 0)];
 
-    const paper = await hurricane(
-      ['predictor', 'fit', '--model', 'lasso', '--alpha', '0.01', '--train', 'train.csv', '-o', 'paper.json'],
-      dir,
-    );
+    // a constant cannot rank (each fold's constant is its training mean, so the pooled τ is not 0 but at chance):
+    // refused in one line, written only with --allow-weak (and a warning)
+    const paperArgs = ['predictor', 'fit', '--model', 'lasso', '--alpha', '0.01', '--train', 'train.csv', '-o', 'paper.json'];
+    const refused = await hurricane(paperArgs, dir);
+    expect(refused.code).toBe(1);
+    expect(
+      refused.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('hurricane: predictor lasso')),
+    ).toEqual([
+      expect.stringMatching(
+        /^hurricane: predictor lasso cannot rank these latencies: cross-validated Kendall τ -?[\d.]+ is below 0\.289, what chance reaches at 32 rows, and its cross-validated MAPE of [\d.]+ % is no better than predicting the mean \([\d.]+ %\); .*--allow-weak writes it anyway$/,
+      ),
+    ]);
+    expect(existsSync(path.join(dir, 'paper.json'))).toBe(false);
+    const paper = await hurricane([...paperArgs, '--allow-weak'], dir);
     expect(paper.code, paper.stderr).toBe(0);
+    expect(paper.stdout).toMatch(/^WARNING: this model cannot rank these latencies: cross-validated Kendall τ -?[\d.]+ is below 0\.289/m);
     const flat = await predict('paper.json');
     expect(Math.max(...flat) - Math.min(...flat)).toBeLessThan(1e-12); // every coefficient zero: one constant
 
@@ -189,6 +203,8 @@ describe('hurricane predictor dataset | fit | predict | eval', () => {
     expect(saved.model.hyperparameters.alpha).toBeLessThan(0.01);
     const got = await predict('cv.json');
     for (const [i, g] of got.entries()) expect(Math.abs(g - (expected[i] as number))).toBeLessThan(0.0005);
+    expect(saved.metrics.ranking).toMatchObject({ ok: true, n: 40 });
+    expect(fit.stdout).toMatch(/"ranking"/);
   }, 60_000);
 
   it('a runtime update (simulated: every latency × 1.3 + 0.05 ms) moves the canaries, which say so in one line; recalibrate from 10 networks brings the predictor back', async () => {

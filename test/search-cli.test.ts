@@ -15,6 +15,7 @@ const TINY = {
   search: {
     ...{ iterations: 2, supernetSteps: 9, retrainSteps: 30, datasetSize: 20, datasetRepeats: 2 },
     ...{ population: 6, generations: 3, topK: 3, mutations: 2, crossovers: 2, recalibrationBatches: 2, recalibrationBatchSize: 16 },
+    ...{ rankCheck: 3, rankCheckSteps: 4 },
   },
 };
 const dirs: string[] = [];
@@ -83,6 +84,14 @@ describe('hurricane search', () => {
     // the report, the export, the budget of every candidate and --from are proven with a dummy engine in
     // packages/core/test/search-phases.test.ts; here: the files exist after the real, resumed run
     for (const f of [s.report.html, s.report.markdown, s.export.file]) expect(existsSync(f), f).toBe(true);
+    // the checks on real TF.js training: the predictor ranks, the fitness noise, the rank check of 3 paths
+    expect(readJson(path.join(run, 'predictor.json')).metrics.ranking.ok).toBe(true);
+    expect(s.iterations[1].noise.candidates).toBe(readJson(path.join(run, 'iteration-2.json')).evaluated.length);
+    expect(Number.isFinite(s.iterations[1].noise.binomialStd)).toBe(true);
+    expect(s.rankCheck.paths).toHaveLength(3);
+    expect(s.rankCheck.paths[0].arch).toEqual(s.winner);
+    for (const p of s.rankCheck.paths) expect(p.standalone).toBeGreaterThanOrEqual(0);
+    expect(r.stderr).toMatch(/^rank check: Kendall τ .* over 3 paths; the winner ranks [1-3] of 3 on its own$/m);
   }, 900_000);
 
   it('refuses an unreachable budget with one line naming the smallest reachable latency, and a changed config in the same run folder', async () => {

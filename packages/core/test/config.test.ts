@@ -1,7 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/resolve.js';
+import { searchSchema } from '../src/config/schema.js';
 import { ConfigError } from '../src/errors.js';
 import { makeProject, pkgDir } from '../../../test/helpers.js';
 
@@ -217,5 +219,30 @@ describe('config validation', () => {
     const dir = makeProject();
     expect((await configError(dir, { seed: 'abc' })).message).toBe('command line: --seed expected number, found the string "abc"');
     expect((await configError(dir, { hardware: 'Snpe DSP' })).message).toMatch(/^command line: --hardware: /);
+  });
+});
+
+describe('docs/search.md', () => {
+  it("the defaults table gives every search key with the schema's default, and no other", () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/search.md', import.meta.url)), 'utf8');
+    const section = doc.slice(doc.indexOf('## Defaults'));
+    const table = section.split('\n').filter((l) => l.startsWith('| `search.'));
+    const documented: Record<string, unknown> = {};
+    for (const row of table) {
+      const [keys, defaults] = row
+        .split('|')
+        .slice(1, 3)
+        .map((c) => c.trim()) as [string, string];
+      const names = keys.split(' / ').map((k) => k.replace(/`/g, '').replace(/^search\./, ''));
+      const values = defaults.split(' / ');
+      expect(values, row).toHaveLength(names.length);
+      names.forEach((name, i) => {
+        const v = (values[i] as string).replace(/`/g, '');
+        documented[name] = v === '—' ? undefined : v === 'true' || v === 'false' ? v === 'true' : Number.isNaN(Number(v)) ? v : Number(v);
+      });
+    }
+    const defaults = searchSchema.parse({}) as Record<string, unknown>;
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(searchSchema.shape).sort());
+    for (const [k, v] of Object.entries(documented)) expect(defaults[k], `search.${k}`).toEqual(v);
   });
 });

@@ -2,8 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Predictor, PredictorFactory } from '../src/contracts/predictor.js';
+import { HurricaneError } from '../src/errors.js';
+import { meanPredictorMape, rankingCheck, tauFloor } from '../src/predict/ranking-check.js';
+import { Rng } from '../src/random.js';
 import {
   checkColumns,
+  chooseModel,
   encodeArchitecture,
   holdoutSplit,
   kFolds,
@@ -163,5 +168,85 @@ describe('predictor files', () => {
     expect(() => readPredictorFile(file('pickle.json', '{"format":"sklearn"}'))).toThrow(/is not a Hurricane predictor \(format 'sklearn'/);
     expect(() => readPredictorFile(file('half.json', '{"format":"hurricane-predictor","formatVersion":1}'))).toThrow(/is incomplete/);
     expect(() => readPredictorFile(file('bin.json', '\u0000PK'))).toThrow(/is not JSON/);
+  });
+});
+
+/** A model for {@link chooseModel}: predicts each row from its one feature and the training latencies. */
+function fakeModel(kind: string, predict: (x: number, trainY: readonly number[]) => number): PredictorFactory {
+  const make = (): Predictor => {
+    let ys: readonly number[] = [];
+    return {
+      kind,
+      fit: async (_x, y) => {
+        ys = [...y];
+      },
+      predict: (x) => ({ mean: x.map((r) => predict(r[0] as number, ys)) }),
+      serialize: () => ({ kind, version: 1, hyperparameters: {}, state: null }),
+    };
+  };
+  return { kind, description: kind, hasUncertainty: false, create: make, deserialize: make };
+}
+
+describe('ranking check: the search trusts a latency model only when it orders architectures better than chance and predicts better than the mean', () => {
+  it('chance exceeds the τ floor about one time in a hundred: 4,000 seeded random orders of 30 rows (an independent simulation of τ under no association)', () => {
+    const rng = new Rng(11);
+    const truth = Array.from({ length: 30 }, (_, i) => i);
+    let above = 0;
+    for (let k = 0; k < 4000; k++) if (kendallTau(truth, rng.shuffle([...truth])) >= tauFloor(30)) above++;
+    expect(above / 4000).toBeGreaterThan(0.004);
+    expect(above / 4000).toBeLessThan(0.02);
+    expect(tauFloor(100_000)).toBe(0.1); // never below 0.1, however many rows
+  });
+
+  it("the mean predictor's cross-validated MAPE is each fold predicted by the other folds' mean (a hand computation over the same folds)", () => {
+    const y = [1, 2, 4, 8, 16, 32];
+    let ape = 0;
+    for (const f of kFolds(6, 3, 5)) {
+      const mean = f.train.reduce((a, i) => a + (y[i] as number), 0) / f.train.length;
+      for (const i of f.test) ape += Math.abs(mean - (y[i] as number)) / (y[i] as number);
+    }
+    expect(meanPredictorMape(y, { folds: 3, seed: 5 })).toBeCloseTo((100 * ape) / 6, 12);
+  });
+
+  it('a constant prediction cannot rank (τ 0, no better than the mean); a biased but ordered one can', () => {
+    const flat = rankingCheck(predictionMetrics([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], Array(10).fill(5)), 30);
+    expect(flat.ok).toBe(false);
+    expect(flat.kendallTau).toBe(0);
+    expect(flat.reason).toMatch(
+      /Kendall τ 0\.000 is below 0\.578, what chance reaches at 10 rows, and .* no better than predicting the mean \(30\.00 %\)/,
+    );
+    const biased = rankingCheck(predictionMetrics([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]), 130);
+    expect(biased).toMatchObject({ ok: true, kendallTau: 1 });
+    expect(biased.reason).toBeUndefined();
+  });
+
+  it('auto never picks a model that cannot rank, even at a lower MAPE; when none can, it stops in one line unless allowed', async () => {
+    // skewed latencies (e^{3v}, 1–20 ms): a constant at the training median has a lower MAPE (≈ 104 % cross-validated) than a model
+    // 2.2 times too high (120 %) that orders them perfectly; predicting the mean scores ≈ 140 %
+    const x = Array.from({ length: 40 }, (_, i) => [i / 39]);
+    const y = x.map((r) => Math.exp(3 * (r[0] as number)));
+    const median = (ys: readonly number[]) => {
+      const s = [...ys].sort((a, b) => a - b);
+      return ((s[Math.floor((s.length - 1) / 2)] as number) + (s[Math.ceil((s.length - 1) / 2)] as number)) / 2;
+    };
+    const flat = fakeModel('flat', (_v, ys) => median(ys));
+    const biased = fakeModel('biased', (v) => 2.2 * Math.exp(3 * v));
+    const features = { columns: ['f'] };
+    const o = { folds: 5, seed: 1 };
+    const both = await chooseModel([flat, biased], features, x, y, o);
+    expect(both.candidates.find((c) => c.model === 'flat')?.metrics.mapePct).toBeLessThan(
+      both.candidates.find((c) => c.model === 'biased')?.metrics.mapePct as number,
+    );
+    expect(both.chosen.factory.kind).toBe('biased');
+    expect(both.reason).toMatch(/flat [\d.]+ % \(cannot rank\)/);
+    const err = await chooseModel([flat], features, x, y, { ...o, advice: 'do this' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HurricaneError);
+    expect((err as Error).message).toMatch(
+      /^no predictor model can rank these latencies \(the best, flat: cross-validated Kendall τ -?[\d.]+ is below 0\.256, what chance reaches at 40 rows\): do this$/,
+    );
+    expect((err as Error).message).not.toContain('\n');
+    const allowed = await chooseModel([flat], features, x, y, { ...o, allowWeak: true });
+    expect(allowed.chosen.factory.kind).toBe('flat');
+    expect(allowed.reason).toMatch(/though no model can rank/);
   });
 });

@@ -2,14 +2,15 @@
 // fitness instead of a trained supernet, seeded weights instead of retraining. The hardware half
 // runs for real on the simulated device; what the phases record, resume and discard is checked
 // against the run folder.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession } from '../src/create-session.js';
-import type { ConfigError } from '../src/errors.js';
+import { type ConfigError, HurricaneError } from '../src/errors.js';
 import { initialValues } from '../src/onnx/initializer.js';
 import { writeWeights } from '../src/onnx/weights-file.js';
 import { graphParams } from '../src/space/ir.js';
+import { kendallTau } from '../src/predict/metrics.js';
 import { networkGraph, preset } from '../src/space/backbone.js';
 import type { Architecture } from '../src/space/architecture.js';
 import { search, type SearchEngineFactory } from '../src/workflows/search-run.js';
@@ -23,19 +24,25 @@ afterAll(() => {
 const SMALL = {
   search: {
     ...{ iterations: 2, supernetSteps: 9, datasetSize: 12, datasetRepeats: 2 },
-    ...{ population: 6, generations: 3, topK: 3, mutations: 2, crossovers: 2 },
+    ...{ population: 6, generations: 3, topK: 3, mutations: 2, crossovers: 2, rankCheck: 4, rankCheckSteps: 7 },
   },
-  // α pinned: on a 12-network data set, cross-validation picks the intercept-only Lasso (one latency
-  // for every architecture), and these tests are about the phases, not the predictor
-  predictor: { model: 'lasso', alpha: 0.01 },
+  // the lookup table ranks 12 networks (sums of profiled operator latencies); a regression over 84
+  // one-hot columns cannot from 10 rows, and the run would stop at the predictor (tested below)
+  predictor: { model: 'lut' },
 };
 
 /** The dummy's fitness: how many layers pick an MB operator (a known best, not an accident of training). */
 const fitness = (a: Architecture) => a.filter((op) => op.startsWith('MB_')).length / a.length;
 
+/** The dummy's second score minus its first: a fixed wobble of at most one point per architecture. */
+const again = (a: Architecture) => 0.01 * Math.sin(a.reduce((h, op, l) => h + (l + 1) * op.length, 0));
+
+/** The dummy's accuracy of a path trained on its own: the fitness, reordered a little by a fixed wobble. */
+const standalone = (a: Architecture) => fitness(a) + 0.03 * Math.cos(a.reduce((h, op, l) => h + (l + 1) * op.length, 0));
+
 /** A dummy engine that counts what it is asked to do. */
 function dummyEngine() {
-  const calls = { trained: [] as number[], evaluated: 0, retrained: 0 };
+  const calls = { trained: [] as number[], evaluated: 0, retrained: 0, standalone: [] as string[] };
   const factory: SearchEngineFactory = async () => ({
     presetName: 'mnist',
     trainer: () => ({
@@ -45,10 +52,19 @@ function dummyEngine() {
           calls.evaluated++;
           return { accuracy: fitness(a), loss: 1 - fitness(a) };
         };
-        return { training: { steps: 9, lossEma: 1.5, stoppedBy: 'steps' as const }, evaluator: { evaluate } };
+        // the second score of the fitness-noise check: the fitness moved by a fixed ±1 point per architecture
+        const evaluateAgain = async (a: Architecture) => ({ accuracy: fitness(a) + again(a), loss: 1 - fitness(a) });
+        return {
+          training: { steps: 9, lossEma: 1.5, stoppedBy: 'steps' as const },
+          evaluator: { evaluate, evaluateAgain, validationImages: 500 },
+        };
       },
       dispose() {},
     }),
+    async trainStandalone(_r, arch, o) {
+      calls.standalone.push(`${arch.join(',')}@${o.steps}`);
+      return { accuracy: standalone(arch), loss: 0, images: 100 };
+    },
     async retrain(r, winner) {
       calls.retrained++;
       const weights = r.journal.file('winner.safetensors');
@@ -85,7 +101,10 @@ describe('search phases with a dummy engine', () => {
   it('runs every phase in order and records each one in the run folder', async () => {
     ({ summary, lines } = await runSearch(dir, first.factory));
     const order = lines.filter((l) => l.endsWith(': running')).map((l) => l.replace(': running', ''));
-    expect(order).toEqual(['profile', 'space', 'dataset', 'predictor', 'search', 'search:budget', 'retrain', 'verify', 'export', 'report']);
+    expect(order).toEqual([
+      ...['profile', 'space', 'dataset', 'predictor', 'search', 'search:budget'],
+      ...['retrain', 'verify', 'export', 'rank-check', 'report'],
+    ]);
     const state = JSON.parse(readFileSync(path.join(run, 'state.json'), 'utf8'));
     expect(Object.keys(state)).toEqual([
       'profile',
@@ -97,6 +116,7 @@ describe('search phases with a dummy engine', () => {
       'retrain',
       'verify',
       'export',
+      'rank-check',
       'report',
     ]);
     for (const f of [
@@ -125,6 +145,62 @@ describe('search phases with a dummy engine', () => {
       [0, 7],
     ]);
     expect(summary.supernetSteps).toBe(18);
+  });
+
+  it("records the share of the space the budget admits (auto: about half, the median of distinct predictions) and the constraint's rejections, in the summary and the report", () => {
+    expect(summary.admitted).toBeGreaterThan(0.3);
+    expect(summary.admitted).toBeLessThan(0.7);
+    const iterations = [1, 2].map((i) => JSON.parse(readFileSync(path.join(run, `iteration-${i}.json`), 'utf8')));
+    expect(summary.rejected).toBe(iterations[0].rejected + iterations[1].rejected);
+    expect(summary.rejected).toBeGreaterThan(0);
+    const md = readFileSync(summary.report.markdown, 'utf8');
+    expect(md).toContain(
+      `which admits ${((summary.admitted as number) * 100).toFixed(1)} % of the searched space; ${iterations[0].evaluated.length + iterations[1].evaluated.length} candidates evaluated, ${summary.rejected} draws rejected by the latency constraint`,
+    );
+    expect(md).not.toMatch(/rejected nothing/);
+  });
+
+  it("checks the fitness noise on each step's own top candidates and reports it in the log, the summary and the report", () => {
+    const iterations = [1, 2].map((i) => JSON.parse(readFileSync(path.join(run, `iteration-${i}.json`), 'utf8')));
+    iterations.forEach((it, k) => {
+      const n = it.noise;
+      // every candidate the step evaluated (fewer than search.noiseCheck's 50), best first, each scored again
+      expect(n.candidates).toHaveLength(it.evaluated.length);
+      expect(n.candidates[0].arch).toEqual(it.winner);
+      for (const c of n.candidates) expect(c.second).toBeCloseTo(fitness(c.arch) + again(c.arch), 12);
+      expect(n.binomialStd).toBeCloseTo(Math.sqrt((n.candidates[0].first * (1 - n.candidates[0].first)) / 500), 12);
+      expect(summary.iterations[k]?.noise).toMatchObject({
+        candidates: it.evaluated.length,
+        kendallTau: n.kendallTau,
+        withinNoise: n.withinNoise,
+      });
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^iteration ${k + 1}: fitness noise: Kendall τ `)));
+    });
+    const md = readFileSync(summary.report.markdown, 'utf8');
+    expect(md).toMatch(/## Fitness noise/);
+    expect(md).toContain(`| 2 | ${iterations[1].evaluated.length} | ${iterations[1].noise.kendallTau.toFixed(3)} |`);
+  });
+
+  it("the rank check trains the winner and paths spread over the last step's fitness range on their own, and compares the two orders", () => {
+    const last = JSON.parse(readFileSync(path.join(run, 'iteration-2.json'), 'utf8'));
+    const rc = summary.rankCheck;
+    expect(rc?.paths).toHaveLength(4);
+    expect(first.calls.standalone).toEqual(rc?.paths.map((p) => `${p.arch.join(',')}@7`));
+    expect(rc?.paths[0]?.arch).toEqual(summary.winner);
+    // each path's fitness is the accuracy the step recorded for it; its own accuracy is what training gave
+    const recorded = new Map(last.evaluated.map((c: { arch: string[]; accuracy: number }) => [c.arch.join(','), c.accuracy]));
+    for (const p of rc?.paths ?? []) {
+      expect(p.fitness).toBe(recorded.get(p.arch.join(',')));
+      expect(p.standalone).toBeCloseTo(standalone(p.arch), 12);
+    }
+    const f = (rc?.paths ?? []).map((p) => p.fitness);
+    const s = (rc?.paths ?? []).map((p) => p.standalone);
+    expect(rc?.agreement?.kendallTau).toBeCloseTo(kendallTau(f, s), 12);
+    expect(rc?.agreement?.winnerRank).toBe(1 + s.filter((v) => v > (s[0] as number)).length);
+    expect(rc?.agreement?.kendallInterval[0]).toBeLessThanOrEqual(rc?.agreement?.kendallInterval[1] as number);
+    const md = readFileSync(summary.report.markdown, 'utf8');
+    expect(md).toMatch(/## Rank check/);
+    expect(md).toContain(`Kendall τ ${rc?.agreement?.kendallTau.toFixed(3)} [`);
   });
 
   it('verifies the winner on the hardware and adds it to the architectures every later data set of the space measures', () => {
@@ -160,7 +236,7 @@ describe('search phases with a dummy engine', () => {
     const again = dummyEngine();
     const r = await runSearch(dir, again.factory);
     expect(r.lines.filter((l) => l.endsWith(': running'))).toEqual([]);
-    expect(again.calls).toEqual({ trained: [], evaluated: 0, retrained: 0 });
+    expect(again.calls).toEqual({ trained: [], evaluated: 0, retrained: 0, standalone: [] });
     expect(r.summary.winner).toEqual(summary.winner);
   }, 60_000);
 
@@ -184,13 +260,85 @@ describe('search phases with a dummy engine', () => {
       'retrain: running',
       'verify: running',
       'export: running',
+      'rank-check: running',
       'report: running',
     ]);
     expect(r.lines).toContain('search: finished earlier (kept)');
     expect(again.calls).toMatchObject({ trained: [], evaluated: 0, retrained: 1 });
+    expect(again.calls.standalone).toEqual([]); // the rank check runs again after retraining, keeping every path it trained
     expect(existsSync(path.join(run, 'winner.onnx'))).toBe(true);
     expect(
       JSON.parse(readFileSync(path.join(dir, '.hurricane', 'sim', 'mnist', 'verified-architectures.json'), 'utf8')).architectures,
     ).toEqual([summary.winner.join(',')]);
   }, 60_000);
+});
+
+describe('the rank check on a finished run', () => {
+  it('a new search.rankCheck re-runs only the rank check and the report; a killed check resumes from its last finished path', async () => {
+    const dir = simProject(0, { ...SMALL, search: { ...SMALL.search, rankCheck: 0 } });
+    dirs.push(dir);
+    const before = await runSearch(dir, dummyEngine().factory);
+    expect(before.summary.rankCheck).toBeUndefined();
+    const config = path.join(dir, 'hurricane.config.json');
+    const withCheck = { ...JSON.parse(readFileSync(config, 'utf8')), search: { ...SMALL.search, rankCheck: 3 } };
+    writeFileSync(config, JSON.stringify(withCheck));
+    // the first path trains, then the second fails as a kill would stop it
+    const failing = dummyEngine();
+    const engine: SearchEngineFactory = async (s, log) => {
+      const e = await failing.factory(s, log);
+      return {
+        ...e,
+        trainStandalone: async (r, a, o) => {
+          if (failing.calls.standalone.length === 1) throw new Error('killed');
+          return e.trainStandalone(r, a, o);
+        },
+      };
+    };
+    await expect(runSearch(dir, engine)).rejects.toThrow('killed');
+    expect(failing.calls.standalone).toHaveLength(1);
+    const resumed = dummyEngine();
+    const after = await runSearch(dir, resumed.factory);
+    expect(after.lines.filter((l) => l.endsWith(': running'))).toEqual(['rank-check: running', 'report: running']);
+    expect(resumed.calls).toMatchObject({ trained: [], evaluated: 0, retrained: 0 });
+    expect(resumed.calls.standalone).toHaveLength(2); // the first path was kept
+    expect(after.summary.rankCheck?.paths.map((p) => p.arch)).toHaveLength(3);
+    expect(after.summary.winner).toEqual(before.summary.winner);
+  }, 120_000);
+});
+
+describe('a latency predictor that cannot rank (lasso α = 10: one latency for every architecture)', () => {
+  const weak = { ...SMALL, predictor: { model: 'lasso', alpha: 10 } };
+
+  it('stops the search at the predictor, before any supernet training, with one line saying why and what to do', async () => {
+    const dir = simProject(0, weak);
+    dirs.push(dir);
+    const engine = dummyEngine();
+    const e = await runSearch(dir, engine.factory).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(HurricaneError);
+    const message = (e as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toMatch(
+      /^predictor lasso cannot rank these latencies: cross-validated Kendall τ -?[\d.]+ is below 0\.578, what chance reaches at 10 rows, .*search\.datasetRepeats.*set search\.allowWeakPredictor: true with an explicit search\.budgetMs$/,
+    );
+    expect(engine.calls.trained).toEqual([]);
+    expect(existsSync(path.join(dir, '.hurricane', 'runs', 'hurricane', 'iteration-1.json'))).toBe(false);
+  }, 60_000);
+
+  it('with search.allowWeakPredictor it searches, warning that the predictor cannot rank and that the constraint rejected nothing', async () => {
+    const dir = simProject(0, { ...weak, search: { ...SMALL.search, allowWeakPredictor: true, budgetMs: 50 } });
+    dirs.push(dir);
+    const { summary, lines } = await runSearch(dir, dummyEngine().factory);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^WARNING: the latency predictor cannot rank these latencies \(cross-validated Kendall τ -?[\d.]+ is below/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^WARNING: the latency budget of 50 ms admits 100\.0 % of the searched space, so the constraint rejects almost nothing/,
+      ),
+    );
+    expect(summary).toMatchObject({ admitted: 1, rejected: 0 });
+    expect(readFileSync(summary.report.markdown, 'utf8')).toMatch(
+      /- \*\*Warning: the latency constraint rejected nothing\*\*: every candidate drawn met the budget \(it admits 100\.0 % of the searched space\)/,
+    );
+  }, 120_000);
 });

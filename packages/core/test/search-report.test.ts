@@ -19,7 +19,8 @@ function report(device: string) {
     iterations: [],
     retrain: null,
     verify: null,
-    ...{ space, backbone, budgetMs: 1, baseline: false, winner, candidates: space.candidates },
+    rankCheck: null,
+    ...{ space, backbone, budget: { budgetMs: 1 }, baseline: false, winner, candidates: space.candidates },
   });
 }
 

@@ -8,10 +8,13 @@ import {
   type LatencyModel,
   SearchSpace,
   type SupernetTrainer,
+  type FitnessNoise,
   activeLayersOf,
   coordinateAscent,
   evolve,
+  summariseFitnessNoise,
 } from '../src/search/index.js';
+import { kendallTau } from '../src/predict/metrics.js';
 
 // A synthetic problem small enough to brute-force: 8 layers × 4 operators (65,536 architectures).
 // Accuracy and latency are additive over layers with fixed, seeded per-(layer, op) tables, so the
@@ -233,7 +236,7 @@ describe('evolve (SPOS evolution under a latency constraint)', () => {
     expect(e.message).not.toContain('\n');
     expect(e.message).toContain(`the smallest latency it can reach is ${minLatency.toFixed(4)} ms`);
     expect(e.message).toMatch(/Appendix B/);
-    expect(e.message).toMatch(/skip operator/);
+    expect(e.message).toMatch(/scoring\.alpha: 0/);
   });
 
   it('resumes after an interruption at any evaluation and ends exactly as an uninterrupted run', async () => {
@@ -370,5 +373,70 @@ describe('coordinateAscent', () => {
     }).catch((e: unknown) => e as Error);
     expect(err.message).toMatch(/iteration 1's sub-space \(layers 8–19 active/);
     expect(err.message).toContain('the smallest latency it can reach is 24.0000 ms');
+  });
+
+  it("the fitness-noise check scores each step's own top candidates again and compares the two scores", async () => {
+    // a second score that differs from the first by a fixed, architecture-dependent wobble of ±2 points
+    const wobble = (a: readonly string[]) => 0.02 * Math.sin(a.reduce((h, op, l) => h + (l + 1) * OPS.indexOf(op), 0));
+    const rescored: string[] = [];
+    const trainer: SupernetTrainer = {
+      async train(iteration) {
+        const evaluator = {
+          evaluate: async (a: readonly string[]) => ({ accuracy: acc(a), loss: 0 }),
+          evaluateAgain: async (a: readonly string[]) => {
+            rescored.push(a.join(','));
+            return { accuracy: acc(a) + wobble(a), loss: 0 };
+          },
+          validationImages: 400,
+        };
+        return { training: { steps: 100 * iteration, lossEma: 1, stoppedBy: 'steps' as const }, evaluator };
+      },
+    };
+    const r = await coordinateAscent({
+      candidates: wide,
+      initial: Array(n).fill('a'),
+      constraint: new LatencyConstraint(wideModel, { budgetMs: 30 }),
+      trainer,
+      options: { iterations: 2, t: 8, evolution, noiseCheck: 10 },
+      journal: memoryJournal(),
+    });
+    expect(rescored).toHaveLength(20);
+    for (const it of r.iterations) {
+      const noise = it.noise as FitnessNoise;
+      // the ten best of this step's own evaluated candidates, best first, each with its recorded first score
+      const top = [...it.evaluated].sort((a, b) => b.accuracy - a.accuracy || a.loss - b.loss || a.latencyMs - b.latencyMs).slice(0, 10);
+      expect(noise.candidates.map((c) => c.arch)).toEqual(top.map((c) => c.arch));
+      expect(noise.candidates.map((c) => c.first)).toEqual(top.map((c) => c.accuracy));
+      expect(noise.candidates.map((c) => c.second)).toEqual(top.map((c) => acc(c.arch) + wobble(c.arch)));
+      expect(noise.candidates[0]?.arch).toEqual(it.winner);
+      expect(noise.kendallTau).toBeCloseTo(
+        kendallTau(
+          noise.candidates.map((c) => c.first),
+          noise.candidates.map((c) => c.second),
+        ),
+        12,
+      );
+      expect(noise.validationImages).toBe(400);
+    }
+  });
+
+  it('the fitness-noise figures of three candidates scored twice equal a hand computation', () => {
+    const noise = summariseFitnessNoise(
+      [
+        { arch: ['a'], first: 0.5, second: 0.47 },
+        { arch: ['b'], first: 0.48, second: 0.49 },
+        { arch: ['c'], first: 0.4, second: 0.41 },
+      ],
+      100,
+    );
+    // τ: pair (a, b) discordant, (a, c) and (b, c) concordant → (2 − 1)/3
+    expect(noise.kendallTau).toBeCloseTo(1 / 3, 12);
+    expect(noise.binomialStd).toBeCloseTo(Math.sqrt((0.5 * 0.5) / 100), 12); // 0.05
+    // differences −0.03, 0.01, 0.01: sample variance 0.000533…, over √2 → √0.000266… = 0.016330
+    expect(noise.recalibrationStd).toBeCloseTo(0.0163299, 6);
+    expect(noise.margin).toBeCloseTo(0.02, 12);
+    expect(noise.noiseOfMargin).toBeCloseTo(2 * Math.SQRT2 * Math.sqrt(0.05 ** 2 + 0.0163299 ** 2), 6);
+    expect(noise.withinNoise).toBe(true);
+    expect(noise.winnerRankAgain).toBe(2); // b scores 0.49 > a's 0.47 the second time
   });
 });

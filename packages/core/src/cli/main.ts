@@ -196,6 +196,7 @@ function predictorCommands(p: Command, withSession: WithSession, io: CliIO): voi
     .option('--fixed', 'GP: keep the given hyper-parameters instead of maximising the marginal likelihood')
     .option('--test-share <s>', 'share of the rows held out to score a separate fit, in [0, 1); 0: cross-validation only', '0.2')
     .option('--folds <k>', 'cross-validation folds', '5')
+    .option('--allow-weak', 'write a model that cannot rank the latencies (τ at chance, or no better than the mean) instead of refusing it')
     .option('--json', 'print JSON')
     .action(
       withSession(async (s, o) => (await load()).fitCommand(s, io, o as Parameters<Awaited<ReturnType<typeof load>>['fitCommand']>[2])),

@@ -81,6 +81,12 @@ export const searchSchema = z
     budgetMs: z.union([z.literal('auto'), z.number().positive()]).default('auto'),
     /** Accept a candidate only when `P(latency ≤ budget) ≥ confidence` under the predictor's std (default: its mean ≤ budget). */
     confidence: z.number().gt(0).lt(1).optional(),
+    /**
+     * Search with a latency predictor that cannot rank the measured latencies (cross-validated
+     * Kendall τ at chance, or no better than predicting the mean). Default: the run stops before
+     * any supernet training, saying why.
+     */
+    allowWeakPredictor: z.boolean().default(false),
     /** `I`: coordinate-ascent iterations. */
     iterations: z.number().int().min(1).default(1),
     /** `t`: the layer split between the two coordinate groups. */
@@ -96,6 +102,15 @@ export const searchSchema = z
     mutations: z.number().int().min(0).default(25),
     crossovers: z.number().int().min(0).default(25),
     mutationProb: z.number().min(0).max(1).default(0.1),
+    /** Top candidates of each evolution scored again after recalibration on an independent sample (the fitness-noise check; 0: none). */
+    noiseCheck: z.number().int().min(0).default(50),
+    /**
+     * The rank check: paths of the last step spread over its fitness range (the winner among them),
+     * each trained on its own for `rankCheckSteps` to compare supernet fitness with standalone
+     * accuracy (0: none). Changing either re-runs only the check and the report.
+     */
+    rankCheck: z.number().int().min(0).default(0),
+    rankCheckSteps: z.number().int().min(1).default(300),
     /** BatchNorm recalibration before each evaluation: batches and images per batch (SPOS: 200 of 128). */
     recalibrationBatches: z.number().int().min(1).default(5),
     recalibrationBatchSize: z.number().int().min(1).default(64),

@@ -1,6 +1,7 @@
 import type { FeatureContext, Predictor, PredictorFactory } from '../contracts/predictor.js';
 import { ConfigError, HurricaneError } from '../errors.js';
 import { type PredictionMetrics, predictionMetrics } from './metrics.js';
+import { type RankingCheck, meanPredictorMape, rankingCheck } from './ranking-check.js';
 import { type Split, holdoutSplit, kFolds, pick } from './split.js';
 
 /** A model to fit: a factory and its options. */
@@ -89,25 +90,28 @@ export async function crossValidate(
 export interface ModelSelection {
   readonly chosen: ModelSpec;
   readonly reason: string;
-  readonly candidates: readonly { readonly model: string; readonly metrics: PredictionMetrics }[];
+  readonly candidates: readonly { readonly model: string; readonly metrics: PredictionMetrics; readonly ranking: RankingCheck }[];
   /** Models left out, and why (e.g. the lookup table without profiled latencies). */
   readonly skipped: readonly string[];
 }
 
 /**
  * `--model auto`: cross-validates every registered model with its default options on the training
- * rows and picks the lowest cross-validated MAPE (ties: the higher Kendall τ). Models that cannot
- * be built for these data (the lookup table without profiled operator latencies) are skipped, saying why.
+ * rows and picks, among those that can rank ({@link rankingCheck}), the lowest cross-validated MAPE
+ * (ties: the higher Kendall τ). Models that cannot be built for these data (the lookup table without
+ * profiled operator latencies) are skipped, saying why. When no model can rank, it fails in one line
+ * naming the best one's figures, unless `allowWeak` (then the best of them is chosen and says so).
  */
 export async function chooseModel(
   factories: readonly PredictorFactory[],
   features: FeatureContext,
   x: readonly (readonly number[])[],
   y: readonly number[],
-  o: { folds: number; seed: number; onModel?: (kind: string) => void },
+  o: { folds: number; seed: number; onModel?: (kind: string) => void; allowWeak?: boolean; advice?: string },
 ): Promise<ModelSelection> {
-  const scored: { spec: ModelSpec; metrics: PredictionMetrics }[] = [];
+  const scored: { spec: ModelSpec; metrics: PredictionMetrics; ranking: RankingCheck }[] = [];
   const skipped: string[] = [];
+  const meanMape = meanPredictorMape(y, o);
   for (const factory of factories) {
     const spec = { factory, options: {} };
     try {
@@ -117,17 +121,29 @@ export async function chooseModel(
       continue;
     }
     o.onModel?.(factory.kind);
-    scored.push({ spec, metrics: await crossValidate(spec, features, x, y, o) });
+    const metrics = await crossValidate(spec, features, x, y, o);
+    scored.push({ spec, metrics, ranking: rankingCheck(metrics, meanMape) });
   }
   if (scored.length === 0)
     throw new ConfigError(`no predictor model can be fitted on these data (${skipped.join('; ') || 'no predictor plugin is loaded'})`);
   scored.sort((a, b) => a.metrics.mapePct - b.metrics.mapePct || b.metrics.kendallTau - a.metrics.kendallTau);
-  const [best, ...rest] = scored as [(typeof scored)[0], ...typeof scored];
-  const others = rest.map((r) => `${r.spec.factory.kind} ${r.metrics.mapePct.toFixed(2)} %`).join(', ');
+  const ranking = scored.filter((r) => r.ranking.ok);
+  if (ranking.length === 0 && !o.allowWeak) {
+    const b = scored[0] as (typeof scored)[0];
+    throw new HurricaneError(
+      `no predictor model can rank these latencies (the best, ${b.spec.factory.kind}: ${b.ranking.reason})${o.advice ? `: ${o.advice}` : ''}`,
+    );
+  }
+  const best = (ranking.length > 0 ? ranking : scored)[0] as (typeof scored)[0];
+  const others = scored
+    .filter((r) => r !== best)
+    .map((r) => `${r.spec.factory.kind} ${r.metrics.mapePct.toFixed(2)} %${r.ranking.ok ? '' : ' (cannot rank)'}`)
+    .join(', ');
+  const why = best.ranking.ok ? 'lowest' : 'lowest, though no model can rank these latencies,';
   return {
     chosen: best.spec,
-    reason: `${best.spec.factory.kind}: lowest ${o.folds}-fold cross-validated MAPE, ${best.metrics.mapePct.toFixed(2)} %${others ? ` (${others})` : ''}`,
-    candidates: scored.map((r) => ({ model: r.spec.factory.kind, metrics: r.metrics })),
+    reason: `${best.spec.factory.kind}: ${why} ${o.folds}-fold cross-validated MAPE, ${best.metrics.mapePct.toFixed(2)} %${others ? ` (${others})` : ''}`,
+    candidates: scored.map((r) => ({ model: r.spec.factory.kind, metrics: r.metrics, ranking: r.ranking })),
     skipped,
   };
 }

@@ -43,6 +43,37 @@ export function kendallTau(a: readonly number[], b: readonly number[]): number {
   return (concordant - discordant) / Math.sqrt((concordant + discordant + tiesA) * (concordant + discordant + tiesB));
 }
 
+/** Ranks 1..n of `v`, ties given the mean of the ranks they span (scipy.stats.rankdata's `average`). */
+function averageRanks(v: readonly number[]): number[] {
+  const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const ranks = new Array<number>(v.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && (order[j + 1] as readonly [number, number])[0] === (order[i] as readonly [number, number])[0]) j++;
+    for (let k = i; k <= j; k++) ranks[(order[k] as readonly [number, number])[1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+/** Spearman's ρ of two paired samples: Pearson's r of their average ranks (as scipy.stats.spearmanr). NaN when either is constant. */
+export function spearmanRho(a: readonly number[], b: readonly number[]): number {
+  const ra = averageRanks(a);
+  const rb = averageRanks(b);
+  const mean = (ra.length + 1) / 2;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < ra.length; i++) {
+    const da = (ra[i] as number) - mean;
+    const db = (rb[i] as number) - mean;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
 /** The metrics of predictions `mean` (and `std`, when the model has one) against measured `truth`. */
 export function predictionMetrics(truth: readonly number[], mean: readonly number[], std?: readonly number[]): PredictionMetrics {
   const n = truth.length;

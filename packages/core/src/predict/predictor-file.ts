@@ -8,6 +8,7 @@ import { ExitCode, HurricaneError } from '../errors.js';
 const BAD_INPUT = { exitCode: ExitCode.BadUsage } as const;
 import type { Encoding } from './encoding.js';
 import type { PredictionMetrics } from './metrics.js';
+import type { RankingCheck } from './ranking-check.js';
 
 /** The `format` field of every predictor file. */
 export const PREDICTOR_FORMAT = 'hurricane-predictor';
@@ -20,6 +21,11 @@ export interface PredictorMetrics {
   readonly holdout?: PredictionMetrics;
   /** Pooled over k folds of the training share. */
   readonly crossValidation?: PredictionMetrics & { readonly folds: number };
+  /**
+   * Whether the model ranks the data's latencies, from its cross-validated predictions: the search
+   * refuses one that cannot (docs/search.md). Absent in files written before the check.
+   */
+  readonly ranking?: RankingCheck;
   /** Repeated measurements scored against the first: what no model can beat. */
   readonly noiseFloor?: PredictionMetrics & { readonly pairs: number };
 }
@@ -81,7 +87,7 @@ export interface PredictorFile {
   /** Why this model, when `--model auto` chose it. */
   readonly selection?: {
     readonly reason: string;
-    readonly candidates: readonly { readonly model: string; readonly metrics: PredictionMetrics }[];
+    readonly candidates: readonly { readonly model: string; readonly metrics: PredictionMetrics; readonly ranking?: RankingCheck }[];
   };
 }
 

@@ -3,10 +3,12 @@
 import { Marked, type Tokens } from 'marked';
 import type { ReducedSpace } from '../profile/reduction.js';
 import type { IterationResult } from '../search/coordinate-ascent.js';
+import type { FitnessNoise } from '../search/fitness-noise.js';
+import type { RankAgreement } from '../search/rank-check.js';
 import type { Architecture } from '../space/architecture.js';
 import { type Backbone, layerContexts } from '../space/backbone.js';
 import { candidatesChart, paretoFront, renderSvg, stepsChart } from './charts.js';
-import type { RetrainSummary, VerifySummary } from './search-summaries.js';
+import type { RankCheckSummary, RetrainSummary, VerifySummary } from './search-summaries.js';
 
 /** What a search report shows: the run's record and results. */
 export interface SearchReportData {
@@ -15,9 +17,12 @@ export interface SearchReportData {
   readonly iterations: readonly IterationResult[];
   readonly retrain: RetrainSummary | null;
   readonly verify: VerifySummary | null;
+  /** The rank check, when it ran. */
+  readonly rankCheck: RankCheckSummary | null;
   readonly space: ReducedSpace;
   readonly backbone: Backbone;
-  readonly budgetMs: number;
+  /** The budget, and the share (0–1) of the searched space it admits (absent in runs recorded before it). */
+  readonly budget: { readonly budgetMs: number; readonly admitted?: number };
   readonly baseline: boolean;
   readonly winner: Architecture;
   readonly candidates: readonly (readonly string[])[];
@@ -106,6 +111,56 @@ function stepsSections(ctx: SearchReportData): string[] {
   return ['## Search steps', table(head, rows)];
 }
 
+/** Per iteration that checked it: the top candidates scored twice, and whether the winner's lead is within the noise. */
+function noiseSections(ctx: SearchReportData): string[] {
+  const checked = ctx.iterations.filter((it) => it.noise);
+  const images = checked[0]?.noise?.validationImages;
+  if (images === undefined) return [];
+  const head = [
+    'step',
+    'top candidates',
+    'Kendall τ',
+    'binomial std',
+    'recalibration std',
+    "winner's lead",
+    'noise of the lead',
+    "winner's rank again",
+  ];
+  const rows = checked.map((it) => {
+    const n = it.noise as FitnessNoise;
+    const tau = Number.isFinite(n.kendallTau) ? n.kendallTau.toFixed(3) : '–';
+    const lead = `${points(n.margin)}${n.withinNoise ? ' (**within the noise**)' : ''}`;
+    return [
+      it.iteration,
+      n.candidates.length,
+      tau,
+      points(n.binomialStd),
+      points(n.recalibrationStd),
+      lead,
+      points(n.noiseOfMargin),
+      n.winnerRankAgain,
+    ];
+  });
+  return [
+    '## Fitness noise',
+    `Each step's top candidates scored again after BatchNorm recalibration on an independent sample of training batches, on the same ${images} validation images. A lead below the noise of the lead (2·√2 times the combined std of one score) could go to another candidate with another sample.`,
+    table(head, rows),
+    ...checked.map((it) => `- step ${it.iteration}: ${noiseLine(noiseFigures(it.noise as FitnessNoise))}`),
+  ];
+}
+
+/** The rank check: each path's supernet fitness against its accuracy trained on its own, and how well they agree. */
+function rankCheckSections(ctx: SearchReportData): string[] {
+  const r = ctx.rankCheck;
+  if (!r || r.paths.length === 0) return [];
+  const rows = r.paths.map((p, i) => [i === 0 ? 'winner' : i + 1, `\`${p.arch.join(' ')}\``, pct(p.fitness), pct(p.standalone)]);
+  return [
+    '## Rank check',
+    `${r.paths.length} paths of step ${r.iteration}, spread over its fitness range, each trained on its own for ${r.steps} steps (cosine schedule) and scored on the validation images the supernet's fitness used. ${r.agreement ? agreementLine(r.agreement) : 'Fewer than three paths: no agreement figure.'}`,
+    table(['path', 'architecture', 'supernet fitness', 'on its own'], rows),
+  ];
+}
+
 /** The hardware's Table 1: the kept operators per layer with their latencies. */
 function profileSections(ctx: SearchReportData): string[] {
   const rows = ctx.space.layers.map((l) => [
@@ -119,6 +174,45 @@ function profileSections(ctx: SearchReportData): string[] {
   ];
 }
 
+/** The fitness-noise figures a summary keeps: {@link FitnessNoise} with the number of candidates for the list. */
+export type NoiseFigures = Omit<FitnessNoise, 'candidates'> & { readonly candidates: number };
+
+/** {@link FitnessNoise} as {@link NoiseFigures}. */
+export const noiseFigures = ({ candidates, ...figures }: FitnessNoise): NoiseFigures => ({ ...figures, candidates: candidates.length });
+
+const points = (v: number) => `${(v * 100).toFixed(2)} points`;
+
+/** The fitness-noise figures in one line, saying plainly whether the winner's lead is within the noise. */
+export function noiseLine(n: NoiseFigures): string {
+  const tau = Number.isFinite(n.kendallTau) ? n.kendallTau.toFixed(3) : 'undefined (constant scores)';
+  const lead = n.withinNoise
+    ? `WITHIN the noise (${points(n.noiseOfMargin)}): another recalibration or validation sample could pick another winner`
+    : `beyond the noise (${points(n.noiseOfMargin)})`;
+  return (
+    `fitness noise: Kendall τ ${tau} between two recalibrations of the top ${n.candidates}, ` +
+    `binomial std ${points(n.binomialStd)} on ${n.validationImages} validation images, recalibration std ${points(n.recalibrationStd)}; ` +
+    `the winner leads the runner-up by ${points(n.margin)}, ${lead}; it ranks ${n.winnerRankAgain} of ${n.candidates} when scored again`
+  );
+}
+
+const num = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : 'undefined');
+
+/** The rank check's figures in one line. */
+export function agreementLine(a: RankAgreement): string {
+  return (
+    `Kendall τ ${num(a.kendallTau)} [${num(a.kendallInterval[0])}, ${num(a.kendallInterval[1])}], ` +
+    `Spearman ρ ${num(a.spearmanRho)} [${num(a.spearmanInterval[0])}, ${num(a.spearmanInterval[1])}] ` +
+    `(95 % bootstrap intervals) between supernet fitness and standalone accuracy over ${a.paths} paths; ` +
+    `the winner ranks ${a.winnerRank} of ${a.paths} on its own`
+  );
+}
+
+/** Why a constraint that rejected nothing matters, and what to do. */
+export function noRejectionAdvice(admitted: number | undefined): string {
+  const share = admitted !== undefined ? ` (it admits ${(admitted * 100).toFixed(1)} % of the searched space)` : '';
+  return `every candidate drawn met the budget${share}, so the search chose on accuracy alone; lower search.budgetMs if latency should decide`;
+}
+
 /** The report's content as sections of Markdown, plus the two charts as SVG. */
 async function content(ctx: SearchReportData) {
   const { record, iterations } = ctx;
@@ -128,18 +222,26 @@ async function content(ctx: SearchReportData) {
   const last = iterations.at(-1)?.iteration;
   const points = all.map((c, i) => ({ ...c, pareto: front.has(i), winner: c.arch.join(',') === winnerKey && c.iteration === last }));
   const steps = iterations.reduce((a, it) => a + it.training.steps, 0);
+  const rejected = iterations.reduce((a, it) => a + it.rejected, 0);
+  const { budgetMs, admitted } = ctx.budget;
+  const share = admitted !== undefined ? `, which admits ${(admitted * 100).toFixed(1)} % of the searched space` : '';
   const md = [
     `# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${mdText(ctx.space.adapterId)} (${mdText(ctx.space.device)})`,
     [
       `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${mdText(String(record?.startedAt))}, ${mdText(String(record?.createdBy))}`,
-      `- latency budget **${ctx.budgetMs} ms**; ${all.length} candidates evaluated, ${steps} supernet training iterations`,
+      `- latency budget **${budgetMs} ms**${share}; ${all.length} candidates evaluated, ${rejected} draws rejected by the latency constraint, ${steps} supernet training iterations`,
+      ...(rejected === 0 && iterations.length > 0
+        ? [`- **Warning: the latency constraint rejected nothing**: ${noRejectionAdvice(admitted)}`]
+        : []),
       `- winner: \`${ctx.winner.join(' ')}\``,
     ].join('\n'),
     ...winnerSections(ctx),
     ...stepsSections(ctx),
+    ...noiseSections(ctx),
+    ...rankCheckSections(ctx),
     ...profileSections(ctx),
   ];
-  const scatter = await renderSvg(candidatesChart(points, ctx.budgetMs));
+  const scatter = await renderSvg(candidatesChart(points, budgetMs));
   const bars = await renderSvg(stepsChart(iterations.map((it) => ({ step: `iteration ${it.iteration}`, steps: it.training.steps }))));
   return { md, scatter, bars };
 }

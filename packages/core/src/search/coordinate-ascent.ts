@@ -3,6 +3,7 @@ import { Rng, hash32 } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
 import type { CostOf, Evaluator } from './evaluator.js';
 import { type EvaluatedCandidate, type EvolutionOptions, type EvolutionState, assertReachable, evolve } from './evolution.js';
+import { type FitnessNoise, fitnessNoise } from './fitness-noise.js';
 import type { LatencyConstraint } from './latency-constraint.js';
 import { SearchSpace, activeLayersOf } from './search-space.js';
 
@@ -38,6 +39,8 @@ export interface IterationResult {
   readonly best: EvaluatedCandidate;
   /** `a_win` after this iteration. */
   readonly winner: Architecture;
+  /** The top candidates scored again on an independent recalibration sample (absent when not checked). */
+  readonly noise?: FitnessNoise;
 }
 
 /**
@@ -63,6 +66,8 @@ export interface CoordinateAscentOptions {
    */
   readonly baseline?: boolean;
   readonly evolution: EvolutionOptions;
+  /** Top candidates of each evolution scored again for the fitness-noise check (0 or absent: none). */
+  readonly noiseCheck?: number;
 }
 
 /** Input of {@link coordinateAscent}. */
@@ -84,6 +89,7 @@ export type SearchEvent =
   | { readonly kind: 'iteration'; readonly iteration: number; readonly activeLayers: readonly number[]; readonly size: number }
   | { readonly kind: 'trained'; readonly iteration: number; readonly training: SupernetTraining }
   | { readonly kind: 'evaluated'; readonly iteration: number; readonly candidate: EvaluatedCandidate; readonly count: number }
+  | { readonly kind: 'rescoring'; readonly iteration: number; readonly count: number }
   | { readonly kind: 'done'; readonly result: IterationResult; readonly resumed: boolean };
 
 /** The result of a whole search. */
@@ -102,6 +108,22 @@ export function iterationSpace(input: Pick<CoordinateAscentInput, 'candidates' |
 }
 
 const layerRange = (ls: readonly number[]) => (ls.length === 0 ? 'none' : `${ls[0]}–${ls[ls.length - 1]}`);
+
+/** The fitness-noise check of iteration `i`, when asked for and the evaluator can score a path again. */
+async function checkNoise(
+  input: CoordinateAscentInput,
+  i: number,
+  evaluator: Evaluator,
+  evaluated: readonly EvaluatedCandidate[],
+): Promise<FitnessNoise | null> {
+  const count = Math.min(input.options.noiseCheck ?? 0, evaluated.length);
+  const again = evaluator.evaluateAgain?.bind(evaluator);
+  if (count < 2 || !again || !evaluator.validationImages) return null;
+  input.onEvent?.({ kind: 'rescoring', iteration: i, count });
+  const noise = await fitnessNoise(evaluated, count, again, evaluator.validationImages, input.signal);
+  if (input.signal?.aborted) throw new HurricaneError('the search was stopped; it resumes from its last evaluation when run again');
+  return noise;
+}
 
 /**
  * HURRICANE's coordinate ascent (docs/method.md §2, Algorithm 1 lines 6–14): for i = 1..I, train a
@@ -147,9 +169,11 @@ export async function coordinateAscent(input: CoordinateAscentInput): Promise<Se
       describe: what,
     });
     aWin = [...evo.best.arch];
+    const noise = await checkNoise(input, i, evaluator, evo.evaluated);
     const result: IterationResult = {
       ...{ iteration: i, activeLayers: space.active, training, evaluated: evo.evaluated },
       ...{ rejected: evo.rejected, best: evo.best, winner: aWin },
+      ...(noise ? { noise } : {}),
     };
     input.journal.saveIteration(result);
     done.push(result);

@@ -15,6 +15,13 @@ export interface PathScore {
  */
 export interface Evaluator {
   evaluate(arch: Architecture): Promise<PathScore>;
+  /**
+   * The same path scored after BatchNorm recalibration on an independent sample of training
+   * batches: the fitness-noise check compares it with {@link Evaluator.evaluate}. Optional.
+   */
+  evaluateAgain?(arch: Architecture): Promise<PathScore>;
+  /** Validation images behind each accuracy (for its binomial noise); with `evaluateAgain`. */
+  readonly validationImages?: number;
 }
 
 /** FLOPs (multiply-adds) and parameters of an architecture, recorded beside each candidate. */

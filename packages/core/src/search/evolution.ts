@@ -74,7 +74,9 @@ export interface EvolveInput {
   readonly describe?: string;
 }
 
-const better = (a: EvaluatedCandidate, b: EvaluatedCandidate) => b.accuracy - a.accuracy || a.loss - b.loss || a.latencyMs - b.latencyMs;
+/** The evolution's order (for sorting, best first): higher accuracy, then lower loss, then lower latency. */
+export const better = (a: EvaluatedCandidate, b: EvaluatedCandidate) =>
+  b.accuracy - a.accuracy || a.loss - b.loss || a.latencyMs - b.latencyMs;
 
 function checkOptions(o: EvolutionOptions): void {
   for (const k of ['population', 'generations', 'topK'] as const)
@@ -191,7 +193,13 @@ export async function evolve(input: EvolveInput): Promise<EvolutionResult> {
       await gen.fill(o.mutations, 'mutation', () => input.space.mutate(pick().arch, o.mutationProb, rng));
       await gen.fill(o.crossovers, 'crossover', () => input.space.crossover(pick().arch, pick().arch, rng));
     }
-    await gen.fill(o.population - gen.made.length, 'random', () => input.space.sampleWithin(rng, admitted, start));
+    // random draws the constraint turns away count as rejected too
+    const counted = (a: Architecture) => {
+      if (admitted(a)) return true;
+      gen.rejected++;
+      return false;
+    };
+    await gen.fill(o.population - gen.made.length, 'random', () => input.space.sampleWithin(rng, counted, start));
     rejected = gen.rejected;
     if (all.length === 0)
       throw unreachableBudgetError(input.constraint.budget, smallestLatency(input.space, input.constraint.model, []), what);

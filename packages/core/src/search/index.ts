@@ -13,6 +13,10 @@ export type { LatencyBudget, LatencyModel, LatencyVerdict } from './latency-cons
 export { assertReachable, evolve } from './evolution.js';
 export type { EvaluatedCandidate, EvolutionOptions, EvolutionResult, EvolutionState, EvolveInput } from './evolution.js';
 export { coordinateAscent, iterationSpace } from './coordinate-ascent.js';
+export { fitnessNoise, summarise as summariseFitnessNoise } from './fitness-noise.js';
+export { rankAgreement, rankCheckPaths } from './rank-check.js';
+export type { CheckedPath, RankAgreement } from './rank-check.js';
+export type { FitnessNoise, RescoredCandidate } from './fitness-noise.js';
 export type {
   CoordinateAscentInput,
   CoordinateAscentOptions,

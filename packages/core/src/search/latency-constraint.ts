@@ -7,13 +7,26 @@ import { Rng, hash32 } from '../random.js';
 
 export type { LatencyModel };
 
-/** `budgetMs: auto`: the median predicted latency of 1,000 seeded uniform samples of the space. */
-export function autoBudget(candidates: readonly (readonly string[])[], model: LatencyModel, seed: number): number {
+/** 1,000 seeded uniform samples of the space: what `auto` budgets and admitted shares are taken over. */
+function budgetSamples(candidates: readonly (readonly string[])[], seed: number): Architecture[] {
   const space = SearchSpace.whole(candidates);
   const rng = new Rng(hash32(`${seed}:budget`));
-  const { mean } = model.predict(Array.from({ length: 1000 }, () => space.sample(rng)));
+  return Array.from({ length: 1000 }, () => space.sample(rng));
+}
+
+/** `budgetMs: auto`: the median predicted latency of 1,000 seeded uniform samples of the space. */
+export function autoBudget(candidates: readonly (readonly string[])[], model: LatencyModel, seed: number): number {
+  const { mean } = model.predict(budgetSamples(candidates, seed));
   const sorted = [...mean].sort((a, b) => a - b);
   return Number((((sorted[499] as number) + (sorted[500] as number)) / 2).toPrecision(4));
+}
+
+/**
+ * The share (0–1) of the space a constraint admits, over the same 1,000 seeded uniform samples as
+ * {@link autoBudget}: near 1, the constraint rejects almost nothing; 0, nothing meets it.
+ */
+export function admittedShare(candidates: readonly (readonly string[])[], constraint: LatencyConstraint, seed: number): number {
+  return constraint.check(budgetSamples(candidates, seed)).filter((v) => v.ok).length / 1000;
 }
 
 /** The budget `LatC_h` and, optionally, the confidence with which a candidate must meet it. */
@@ -99,7 +112,7 @@ export function smallestLatency(
 export function unreachableBudgetError(budget: LatencyBudget, smallest: { meanMs: number }, what: string): HurricaneError {
   const how = budget.confidence === undefined ? 'predicted' : `met with confidence ${budget.confidence} by the predicted`;
   return new HurricaneError(
-    `no architecture of ${what} has a ${how} latency within the budget of ${budget.budgetMs} ms: the smallest latency it can reach is ${smallest.meanMs.toFixed(4)} ms. Raise search.budgetMs to at least ${Math.ceil(smallest.meanMs * 1000) / 1000} ms, or make the space faster as the paper's Appendix B suggests: allow a skip operator in some layers, or keep cheaper operators by scoring with alpha = 0 (1/latency)${budget.confidence !== undefined ? ', or lower search.confidence' : ''}`,
+    `no architecture of ${what} has a ${how} latency within the budget of ${budget.budgetMs} ms: the smallest latency it can reach is ${smallest.meanMs.toFixed(4)} ms. Raise search.budgetMs to at least ${Math.ceil(smallest.meanMs * 1000) / 1000} ms, or keep faster operators in each layer (scoring.alpha: 0, the default, ranks them by latency alone; the paper's Appendix B also suggests a skip operator in some layers, which Hurricane does not have yet)${budget.confidence !== undefined ? ', or lower search.confidence' : ''}`,
     { exitCode: ExitCode.BadUsage },
   );
 }

@@ -95,12 +95,22 @@ export class TfSupernetTrainer {
       training = { steps: result.steps, lossEma: result.lossEma, stoppedBy: result.stoppedBy };
       ctx.journal.finish(key, training);
     }
-    const pe = await PathEvaluator.create(net, ctx.recalibration, ctx.validation, {
-      recalibrationBatches: r.recalibrationBatches,
-      recalibrationBatchSize: r.recalibrationBatchSize,
-      seed: r.seed,
-    });
-    return { training, evaluator: { evaluate: (a: Architecture) => pe.evaluate(a) } };
+    const evaluatorWith = (seed: number) =>
+      PathEvaluator.create(net, ctx.recalibration, ctx.validation, {
+        ...{ recalibrationBatches: r.recalibrationBatches, recalibrationBatchSize: r.recalibrationBatchSize, seed },
+      });
+    const pe = await evaluatorWith(r.seed);
+    // the fitness-noise check: the same paths after recalibration on an independent sample of batches
+    let again: Promise<PathEvaluator> | null = null;
+    const evaluator = {
+      evaluate: (a: Architecture) => pe.evaluate(a),
+      evaluateAgain: async (a: Architecture) => {
+        again ??= evaluatorWith(hash32(`${r.seed}:noise-check`));
+        return (await again).evaluate(a);
+      },
+      validationImages: ctx.validation.size,
+    };
+    return { training, evaluator };
   }
 
   dispose(): void {

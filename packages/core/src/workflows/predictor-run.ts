@@ -14,6 +14,7 @@ import {
 } from '../predict/evaluate-models.js';
 import { type PredictionMetrics, predictionMetrics } from '../predict/metrics.js';
 import { holdoutSplit, pick } from '../predict/split.js';
+import { meanPredictorMape, rankingCheck } from '../predict/ranking-check.js';
 import {
   PREDICTOR_FORMAT,
   PREDICTOR_FORMAT_VERSION,
@@ -63,6 +64,22 @@ export interface FitOptions {
   readonly folds?: number;
   /** Called when `auto` starts cross-validating a model, and before the final fit. */
   readonly onStage?: (what: string) => void;
+  /**
+   * Fit a model that cannot rank the data's latencies ({@link rankingCheck}) anyway (default: refuse
+   * it in one line; `auto` never picks such a model while another can rank).
+   */
+  readonly allowWeak?: boolean;
+  /** How to override the refusal, ending its line (e.g. "--allow-weak fits it anyway"). */
+  readonly weakOverride?: string;
+}
+
+/** What to do about latencies no model ranks, as the refusal's advice. */
+function weakAdvice(o: FitOptions): string {
+  return [
+    'measure more networks or more repeats on a quieter machine (hurricane predictor dataset -n N; in a search: search.datasetSize, search.datasetRepeats)',
+    'or try another model (predictor.model: bayesian-ridge, gp, lut, lasso)',
+    ...(o.weakOverride ? [`or, knowing its predictions cannot tell candidates apart, ${o.weakOverride}`] : []),
+  ].join(', ');
 }
 
 /** What {@link fitPredictor} wrote. */
@@ -85,6 +102,37 @@ function modelSpec(session: HurricaneSession, o: FitOptions): ModelSpec | 'auto'
     return 'auto';
   }
   return { factory: session.predictorFactory(model), options: { ...(model === configModel ? configOptions : {}), ...o.options } };
+}
+
+/**
+ * The model to fit with its cross-validated metrics on the scoring rows and its ranking verdict:
+ * the named one, or with `auto` the best among those that rank. A model that cannot rank is
+ * refused in one line unless `allowWeak`.
+ */
+async function scoredModel(
+  session: HurricaneSession,
+  o: FitOptions,
+  spec: ModelSpec | 'auto',
+  data: LatencyDataset,
+  rows: { x: readonly (readonly number[])[]; y: readonly number[]; folds: number },
+) {
+  const seed = session.config.core.seed;
+  const cvo = { folds: rows.folds, seed };
+  if (spec === 'auto') {
+    const selection = await chooseModel(session.predictorFactories(), data.features, rows.x, rows.y, {
+      ...{ ...cvo, onModel: (kind: string) => o.onStage?.(`cross-validating ${kind}`) },
+      ...{ allowWeak: o.allowWeak ?? false, advice: weakAdvice(o) },
+    });
+    const c = selection.candidates.find((k) => k.model === selection.chosen.factory.kind) as ModelSelection['candidates'][0];
+    return { chosen: selection.chosen, selection, cv: { ...c.metrics, folds: rows.folds }, ranking: c.ranking };
+  }
+  createPredictor(spec, data.features); // options checked before any work
+  o.onStage?.(`cross-validating ${spec.factory.kind}`);
+  const cv = await crossValidate(spec, data.features, rows.x, rows.y, cvo);
+  const ranking = rankingCheck(cv, meanPredictorMape(rows.y, cvo));
+  if (!ranking.ok && !o.allowWeak)
+    throw new HurricaneError(`predictor ${spec.factory.kind} cannot rank these latencies: ${ranking.reason}; ${weakAdvice(o)}`);
+  return { chosen: spec, selection: null, cv, ranking };
 }
 
 /**
@@ -111,24 +159,12 @@ export async function fitPredictor(session: HurricaneSession, o: FitOptions): Pr
   const scoreX = split ? pick(x, split.train) : x;
   const scoreY = split ? pick(y, split.train) : y;
   const cvFolds = Math.min(o.folds ?? 5, Math.floor(scoreX.length / 2));
-  if (spec !== 'auto') createPredictor(spec, data.features); // options checked before any work
-  const selection =
-    spec === 'auto'
-      ? await chooseModel(session.predictorFactories(), data.features, scoreX, scoreY, {
-          folds: cvFolds,
-          seed,
-          onModel: (kind) => o.onStage?.(`cross-validating ${kind}`),
-        })
-      : null;
-  const chosen = selection?.chosen ?? (spec as ModelSpec);
+  const { chosen, selection, cv, ranking } = await scoredModel(session, o, spec, data, { x: scoreX, y: scoreY, folds: cvFolds });
   let holdout: PredictionMetrics | undefined;
   if (split) {
     o.onStage?.(`scoring ${chosen.factory.kind}: fitted on ${split.train.length} rows, predicting the ${split.test.length} held out`);
     holdout = (await fitWithHoldout(chosen, data.features, x, y, { testShare, seed })).holdout;
   }
-  const cv =
-    selection?.candidates.find((c) => c.model === chosen.factory.kind)?.metrics ??
-    (await crossValidate(chosen, data.features, scoreX, scoreY, { folds: cvFolds, seed }));
   o.onStage?.(`fitting ${chosen.factory.kind} on all ${x.length} rows`);
   const model = await fitAll(chosen, data.features, x, y);
   const predictor: PredictorFile = {
@@ -142,7 +178,8 @@ export async function fitPredictor(session: HurricaneSession, o: FitOptions): Pr
     training: { source: o.train, rows: x.length, heldOutForScoring: split?.test.length ?? 0, dataHash: dataHash(columns, x, y), seed },
     metrics: {
       ...(holdout ? { holdout } : {}),
-      crossValidation: { ...cv, folds: cvFolds },
+      crossValidation: cv,
+      ranking,
       ...(data.meta?.noiseFloor ? { noiseFloor: data.meta.noiseFloor } : {}),
     },
     ...(selection ? { selection: { reason: selection.reason, candidates: selection.candidates } } : {}),

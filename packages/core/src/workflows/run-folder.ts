@@ -8,7 +8,18 @@ import { ConfigError, HurricaneError } from '../errors.js';
 import { stableJson } from '../stable-json.js';
 
 /** The phases of `hurricane search`, in order (docs/method.md §2; `--from <phase>` re-runs from one). */
-export const SEARCH_PHASES = ['profile', 'space', 'dataset', 'predictor', 'search', 'retrain', 'verify', 'export', 'report'] as const;
+export const SEARCH_PHASES = [
+  'profile',
+  'space',
+  'dataset',
+  'predictor',
+  'search',
+  'retrain',
+  'verify',
+  'export',
+  'rank-check',
+  'report',
+] as const;
 export type SearchPhase = (typeof SEARCH_PHASES)[number];
 
 /** What `run.json` records so a run can be reproduced and resumed safely. */

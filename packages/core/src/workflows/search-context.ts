@@ -1,6 +1,7 @@
 // What every phase of one `hurricane search` run shares (`search-phases.ts`, `search-latency.ts`):
 // the session, the run folder, the engine and the output, and how a phase records its result.
 import type { ReducedSpace } from '../profile/reduction.js';
+import type { NoiseFigures } from '../report/search-report.js';
 import { readSpace } from '../profile/space-file.js';
 import type { ProgressReporter } from '../progress.js';
 import { HurricaneError } from '../errors.js';
@@ -36,6 +37,8 @@ export interface IterationSummary {
   readonly rejected: number;
   readonly bestAccuracy: number;
   readonly winner: Architecture;
+  /** The fitness-noise check of this iteration (absent when it did not run). */
+  readonly noise?: NoiseFigures;
 }
 
 /** What every phase of one run shares. */

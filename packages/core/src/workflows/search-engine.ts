@@ -39,42 +39,78 @@ export interface SearchEngine {
   trainer(run: EngineRun): SupernetTrainer & { dispose(): void };
   /** Retrains the winner from scratch (resumable in the journal), scores it on the test set and saves its weights. */
   retrain(run: EngineRun, winner: Architecture): Promise<RetrainSummary>;
+  /** Trains one path from scratch (the rank check) and scores it on the validation set the supernet's fitness used. */
+  trainStandalone(run: EngineRun, arch: Architecture, o: StandaloneTraining): Promise<{ accuracy: number; loss: number; images: number }>;
 }
 
 /** Makes the engine of one search from its session; `log` takes one line per event. */
 export type SearchEngineFactory = (session: HurricaneSession, log: (line: string) => void) => Promise<SearchEngine>;
 
-/** Retrains the winner from scratch with a cosine schedule (resumable), then scores it on the test set. */
-async function retrain(data: PreparedData, workers: number, r: EngineRun, winner: Architecture): Promise<RetrainSummary> {
+/** A standalone training of one path: its steps, base learning rate, seed, checkpoint and progress label. */
+export interface StandaloneTraining {
+  readonly steps: number;
+  readonly lr: number;
+  readonly seed: number;
+  /** Resumable checkpoint in the run folder. */
+  readonly checkpointFile: string;
+  readonly label: string;
+}
+
+/**
+ * Trains `arch` from scratch with a cosine schedule (resumable from its checkpoint), then
+ * re-estimates its BatchNorm statistics on training batches (running averages lag a short run).
+ * Returns the trained network; the caller scores and disposes of it.
+ */
+async function trainFromScratch(data: PreparedData, workers: number, r: EngineRun, arch: Architecture, o: StandaloneTraining) {
   const core = r.session.config.core;
   const t = core.train;
-  const steps = core.search.retrainSteps;
-  const seed = hash32(`${core.seed}:retrain`);
-  const net = new StandaloneNetwork(r.backbone, winner, seed);
-  const progress = trainingProgress(r.progress, {
-    steps,
-    batchSize: t.batchSize,
-    label: 'retraining the winner from scratch (cosine schedule)',
-  });
+  const net = new StandaloneNetwork(r.backbone, arch, o.seed);
+  const progress = trainingProgress(r.progress, { steps: o.steps, batchSize: t.batchSize, label: o.label });
   try {
     await trainNetwork(net, data.train, {
-      ...{ steps, batchSize: t.batchSize, lr: core.search.retrainLr, momentum: t.momentum, weightDecay: t.weightDecay },
-      ...{ labelSmoothing: t.labelSmoothing, schedule: 'cosine' as const, seed },
-      ...{ checkpointEvery: t.checkpointEvery, checkpointFile: r.journal.file('retrain.safetensors'), workers },
+      ...{ steps: o.steps, batchSize: t.batchSize, lr: o.lr, momentum: t.momentum, weightDecay: t.weightDecay },
+      ...{ labelSmoothing: t.labelSmoothing, schedule: 'cosine' as const, seed: o.seed },
+      ...{ checkpointEvery: t.checkpointEvery, checkpointFile: o.checkpointFile, workers },
       ...(r.signal ? { signal: r.signal } : {}),
       onStep: progress.onStep,
     }).finally(() => progress.stop());
-    // BatchNorm statistics re-estimated on training batches with the final weights (running averages lag a short run)
     const pe = await PathEvaluator.create(net, data.recalibration, data.validation, {
       recalibrationBatches: Math.max(20, core.search.recalibrationBatches),
       recalibrationBatchSize: core.search.recalibrationBatchSize,
       seed: core.seed,
     });
-    for (const [name, values] of await pe.recalibrate(winner)) net.store.setOnnxValues(name, values);
+    for (const [name, values] of await pe.recalibrate(arch)) net.store.setOnnxValues(name, values);
+    return net;
+  } catch (error) {
+    net.dispose();
+    throw error;
+  }
+}
+
+/** Retrains the winner from scratch with a cosine schedule (resumable), then scores it on the test set. */
+async function retrain(data: PreparedData, workers: number, r: EngineRun, winner: Architecture): Promise<RetrainSummary> {
+  const core = r.session.config.core;
+  const steps = core.search.retrainSteps;
+  const net = await trainFromScratch(data, workers, r, winner, {
+    ...{ steps, lr: core.search.retrainLr, seed: hash32(`${core.seed}:retrain`) },
+    ...{ checkpointFile: r.journal.file('retrain.safetensors'), label: 'retraining the winner from scratch (cosine schedule)' },
+  });
+  try {
     const weights = r.journal.file('winner.safetensors');
     saveNetworkWeights(net, weights);
     const ev = await evaluate(net, winner, data.test);
     return { steps, testAccuracy: ev.accuracy, testLoss: ev.loss, testImages: ev.count, weights };
+  } finally {
+    net.dispose();
+  }
+}
+
+/** Trains a path on its own (the rank check) and scores it on the validation set the supernet's fitness used. */
+async function trainStandalone(data: PreparedData, workers: number, r: EngineRun, arch: Architecture, o: StandaloneTraining) {
+  const net = await trainFromScratch(data, workers, r, arch, o);
+  try {
+    const ev = await evaluate(net, arch, data.validation);
+    return { accuracy: ev.accuracy, loss: ev.loss, images: ev.count };
   } finally {
     net.dispose();
   }
@@ -102,5 +138,6 @@ export const tfSearchEngine: SearchEngineFactory = async (session, log) => {
       });
     },
     retrain: (r, winner) => retrain(data, workers, r, winner),
+    trainStandalone: (r, arch, o) => trainStandalone(data, workers, r, arch, o),
   };
 };

@@ -7,7 +7,7 @@ import { readPredictorFile, restorePredictor } from '../predict/predictor-file.j
 import { operatorLatencies } from '../profile/latency-store.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import { HurricaneError } from '../errors.js';
-import { autoBudget } from '../search/latency-constraint.js';
+import { LatencyConstraint, admittedShare, autoBudget } from '../search/latency-constraint.js';
 import { layerContexts } from '../space/backbone.js';
 import { openLatencyStore } from './profile-run.js';
 import { type RunContext, step } from './search-context.js';
@@ -43,16 +43,41 @@ export function latencyModelOf(c: RunContext, space: ReducedSpace): LatencyModel
   }
 }
 
-/** The budget (recorded once, `search:budget`). */
+/** The budget the run answers to (recorded once, `search:budget`), and the share of the searched space it admits. */
+export interface RunBudget {
+  readonly budgetMs: number;
+  /** Share (0–1) of 1,000 seeded uniform samples of the searched space that the constraint admits (absent in runs recorded before it). */
+  readonly admitted?: number;
+}
+
+/** Each layer's candidates the search draws from: the reduced space's, or every operator for the SPOS baseline. */
+export function searchedCandidates(c: RunContext, space: ReducedSpace): (readonly string[])[] {
+  return c.session.config.core.search.baseline ? layerContexts(c.backbone).map(() => [...c.backbone.operators]) : [...space.candidates];
+}
+
+/** The budget (recorded once, `search:budget`), with the share of the space it admits; warns when that share is (nearly) all of it. */
 export async function budgetOf(c: RunContext, space: ReducedSpace): Promise<number> {
+  return (await runBudget(c, space)).budgetMs;
+}
+
+/** {@link budgetOf} with the share it admits. */
+export async function runBudget(c: RunContext, space: ReducedSpace): Promise<RunBudget> {
   const sc = c.session.config.core.search;
-  const { budgetMs } = await step(c, 'search:budget', async () => {
-    const budgetMs =
-      sc.budgetMs === 'auto' ? autoBudget(space.candidates, predictorModel(c, space), c.session.config.core.seed) : sc.budgetMs;
+  const seed = c.session.config.core.seed;
+  return step(c, 'search:budget', async () => {
+    const budgetMs = sc.budgetMs === 'auto' ? autoBudget(space.candidates, predictorModel(c, space), seed) : sc.budgetMs;
+    const constraint = new LatencyConstraint(latencyModelOf(c, space), {
+      budgetMs,
+      ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}),
+    });
+    const admitted = admittedShare(searchedCandidates(c, space), constraint, seed);
     const how =
       sc.budgetMs === 'auto' ? ' (auto: the median predicted latency of the reduced space; set search.budgetMs to choose one)' : '';
-    c.log(`latency budget: ${budgetMs} ms${how}`);
-    return { budgetMs };
+    c.log(`latency budget: ${budgetMs} ms${how}; it admits ${(admitted * 100).toFixed(1)} % of the searched space`);
+    if (admitted >= 0.99)
+      c.log(
+        `WARNING: the latency budget of ${budgetMs} ms admits ${(admitted * 100).toFixed(1)} % of the searched space, so the constraint rejects almost nothing: lower search.budgetMs${sc.budgetMs === 'auto' ? ' (auto took the median of near-identical predictions: check the predictor)' : ''}`,
+      );
+    return { budgetMs, admitted };
   });
-  return budgetMs;
 }

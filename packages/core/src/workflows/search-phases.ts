@@ -5,14 +5,14 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../atomic-write.js';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { exportArchitecture } from '../onnx/model-files.js';
-import { type ReducedSpace, unstableContexts } from '../profile/reduction.js';
-import { renderSearchReport } from '../report/search-report.js';
+import { unstableContexts } from '../profile/reduction.js';
+import { noiseFigures, noiseLine, renderSearchReport } from '../report/search-report.js';
 import type { RetrainSummary, VerifySummary } from '../report/search-summaries.js';
 import { type IterationResult, type SearchEvent, type SearchJournal, coordinateAscent } from '../search/coordinate-ascent.js';
 import type { EvolutionState } from '../search/evolution.js';
 import { LatencyConstraint } from '../search/latency-constraint.js';
 import { graphCost } from '../space/analytics.js';
-import { layerContexts, networkGraph } from '../space/backbone.js';
+import { networkGraph } from '../space/backbone.js';
 import { addVerifiedArchitecture, measureDataset } from './predictor-dataset.js';
 import { fitPredictor } from './predictor-run.js';
 import { buildSpace, measureNetwork, profile } from './profile-run.js';
@@ -27,7 +27,8 @@ import {
   spaceOf,
 } from './search-context.js';
 import type { EngineRun } from './search-engine.js';
-import { budgetOf, latencyModelOf } from './search-latency.js';
+import { budgetOf, latencyModelOf, runBudget, searchedCandidates } from './search-latency.js';
+import { rankCheckPhase } from './search-rank-check.js';
 
 /** Measurement sessions of the winner in the verify phase (their median is reported). */
 const VERIFY_SESSIONS = 3;
@@ -46,6 +47,11 @@ function journalOf(run: RunFolder): SearchJournal {
 function searchEvents(c: RunContext, perIteration: number) {
   const { progress, log } = c;
   let best = 0;
+  let bar = false;
+  const stopBar = () => {
+    if (bar) progress.stop();
+    bar = false;
+  };
   return (e: SearchEvent) => {
     if (e.kind === 'iteration') {
       log(
@@ -56,19 +62,24 @@ function searchEvents(c: RunContext, perIteration: number) {
       log(`iteration ${e.iteration}: supernet trained for ${t.steps} steps (loss EMA ${t.lossEma.toFixed(4)}, stopped by ${t.stoppedBy})`);
       best = 0;
     } else if (e.kind === 'evaluated') {
-      if (e.count === 1 || best === 0) progress.start(perIteration, e.count - 1, `iteration ${e.iteration}: evolution`);
+      if (!bar) progress.start(perIteration, e.count - 1, `iteration ${e.iteration}: evolution`);
+      bar = true;
       best = Math.max(best, e.candidate.accuracy);
       const cand = e.candidate;
       progress.advance(
         1,
         `gen ${cand.generation}: ${(cand.accuracy * 100).toFixed(2)} % at ${cand.latencyMs.toFixed(3)} ms (best ${(best * 100).toFixed(2)} %)`,
       );
+    } else if (e.kind === 'rescoring') {
+      stopBar();
+      log(`iteration ${e.iteration}: scoring the top ${e.count} again after recalibration on an independent sample (fitness noise)`);
     } else {
-      if (!e.resumed) progress.stop();
+      stopBar();
       const r = e.result;
       log(
         `iteration ${r.iteration}: a_win ${r.winner.join(' ')} — ${(r.best.accuracy * 100).toFixed(2)} % validation at ${r.best.latencyMs.toFixed(3)} ms predicted`,
       );
+      if (r.noise) log(`iteration ${r.iteration}: ${noiseLine(noiseFigures(r.noise))}`);
     }
   };
 }
@@ -83,16 +94,31 @@ const iterationSummary = (r: IterationResult): IterationSummary => ({
   rejected: r.rejected,
   bestAccuracy: r.best.accuracy,
   winner: r.winner,
+  ...(r.noise ? { noise: noiseFigures(r.noise) } : {}),
 });
-
-/** Each layer's candidates: the reduced space's, or every operator for the SPOS baseline. */
-function candidatesOf(c: RunContext, space: ReducedSpace): (readonly string[])[] {
-  return c.session.config.core.search.baseline ? layerContexts(c.backbone).map(() => [...c.backbone.operators]) : [...space.candidates];
-}
 
 /** What the engine's trainer and retraining get from the run. */
 function engineRun(c: RunContext): EngineRun {
   return { session: c.session, backbone: c.backbone, journal: c.run, progress: c.progress, ...c.signal, lossTarget: c.o.lossTarget };
+}
+
+/**
+ * Fits the latency predictor on the run's data set. One that cannot rank the data stops the run
+ * here, before any supernet training, unless `search.allowWeakPredictor` (the SPOS baseline answers
+ * to the calibrated lookup table, not to this predictor, so it only records the verdict).
+ */
+async function predictorPhase(c: RunContext) {
+  const sc = c.session.config.core.search;
+  const f = await fitPredictor(c.session, {
+    ...{ train: c.run.file('predictor-dataset.csv'), output: c.run.file('predictor.json') },
+    onStage: (s) => c.log(`predictor: ${s}`),
+    allowWeak: sc.allowWeakPredictor || sc.baseline,
+    weakOverride: 'set search.allowWeakPredictor: true with an explicit search.budgetMs',
+  });
+  const ranking = f.predictor.metrics.ranking;
+  if (ranking && !ranking.ok && !sc.baseline)
+    c.log(`WARNING: the latency predictor cannot rank these latencies (${ranking.reason}); searching anyway (search.allowWeakPredictor)`);
+  return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null, ranking };
 }
 
 /** Coordinate ascent over the engine's supernets (or the SPOS baseline), resumed from the run folder's journal. */
@@ -105,7 +131,7 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
     budgetMs,
     ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}),
   });
-  const candidates = candidatesOf(c, space);
+  const candidates = searchedCandidates(c, space);
   const trainer = c.engine.trainer(engineRun(c));
   try {
     const r = await coordinateAscent({
@@ -113,7 +139,13 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
       initial: sc.baseline ? candidates.map((ops) => ops[0] as string) : space.initialArch,
       constraint,
       trainer,
-      options: { iterations: sc.iterations, t: sc.t, baseline: sc.baseline, evolution: { ...sc, seed: core.seed } },
+      options: {
+        iterations: sc.iterations,
+        t: sc.t,
+        baseline: sc.baseline,
+        evolution: { ...sc, seed: core.seed },
+        noiseCheck: sc.noiseCheck,
+      },
       journal: journalOf(c.run),
       costOf: (a) => graphCost(networkGraph(c.backbone, a)),
       ...c.signal,
@@ -181,8 +213,9 @@ async function reportPhase(c: RunContext): Promise<{ markdown: string; html: str
     iterations.push(c.run.readJson<IterationResult>(`iteration-${i}.json`) as IterationResult);
   const rendered = await renderSearchReport({
     ...{ record: c.run.readJson('run.json'), iterations, retrain: c.run.done('retrain'), verify: c.run.done('verify') },
-    ...{ space, backbone: c.backbone, budgetMs: await budgetOf(c, space), baseline: c.session.config.core.search.baseline, winner },
-    candidates: candidatesOf(c, space),
+    rankCheck: c.run.done('rank-check'),
+    ...{ space, backbone: c.backbone, budget: await runBudget(c, space), baseline: c.session.config.core.search.baseline, winner },
+    candidates: searchedCandidates(c, space),
   });
   for (const [name, svg] of Object.entries(rendered.charts)) writeFileAtomicSync(c.run.file(name), svg);
   writeFileAtomicSync(c.run.file('report.md'), rendered.markdown);
@@ -236,14 +269,7 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
       return { rows: d.meta.architectures.length, measured: d.measured, reused: d.reused, noiseFloor: d.meta.noiseFloor };
     },
   },
-  predictor: {
-    files: ['predictor.json'],
-    run: async (c) => {
-      const train = c.run.file('predictor-dataset.csv');
-      const f = await fitPredictor(c.session, { train, output: c.run.file('predictor.json'), onStage: (s) => c.log(`predictor: ${s}`) });
-      return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null };
-    },
-  },
+  predictor: { files: ['predictor.json'], run: predictorPhase },
   search: { files: ['supernet-*.safetensors', 'evolution-*.json', 'iteration-*.json'], run: searchPhase },
   retrain: {
     files: ['retrain.safetensors', 'winner.safetensors'],
@@ -255,5 +281,6 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
   },
   verify: { files: [], run: verifyPhase },
   export: { files: ['winner.onnx'], run: exportPhase },
+  'rank-check': { files: ['rank-check-*.safetensors'], run: (c) => rankCheckPhase(c, engineRun(c)) },
   report: { files: ['report.md', 'report.html', 'candidates.svg', 'supernet-steps.svg'], run: reportPhase },
 };

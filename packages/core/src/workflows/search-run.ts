@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
-import type { RetrainSummary, VerifySummary } from '../report/search-summaries.js';
+import type { RankCheckSummary, RetrainSummary, VerifySummary } from '../report/search-summaries.js';
 import type { HurricaneSession } from '../session/session.js';
 import type { Architecture } from '../space/architecture.js';
 import { preset } from '../space/backbone.js';
@@ -10,6 +10,7 @@ import { RunFolder, SEARCH_PHASES, type SearchPhase } from './run-folder.js';
 import { type ExportSummary, type IterationSummary, type RunContext, type SearchResult, resultOf, step } from './search-context.js';
 import type { SearchEngineFactory } from './search-engine.js';
 import { PHASES } from './search-phases.js';
+import type { RunBudget } from './search-latency.js';
 
 /** Options of {@link search}. */
 export interface SearchOptions {
@@ -33,6 +34,10 @@ export interface SearchSummary {
   readonly preset: string;
   readonly hardware: string;
   readonly budgetMs: number;
+  /** Share (0–1) of the searched space the budget admits (absent in runs recorded before it). */
+  readonly admitted?: number;
+  /** Draws of the evolution the latency constraint rejected, over every iteration. */
+  readonly rejected: number;
   readonly baseline: boolean;
   readonly winner: Architecture;
   readonly iterations: readonly IterationSummary[];
@@ -40,6 +45,8 @@ export interface SearchSummary {
   readonly retrain: RetrainSummary;
   readonly verify: VerifySummary;
   readonly export: ExportSummary;
+  /** The rank check (absent when `search.rankCheck` is 0). */
+  readonly rankCheck?: RankCheckSummary;
   readonly report: { readonly markdown: string; readonly html: string };
   readonly wallMs: number;
 }
@@ -56,12 +63,19 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   const session = base.withPreset(engine.presetName);
   const core = session.config.core;
   const run = await RunFolder.acquire(path.join(session.config.workDir, 'runs', name));
-  // where latencies are measured (this machine or a farm) does not change the run; the farm URL may hold a password
-  const config = { ...core, plugins: undefined, farm: undefined };
+  // where latencies are measured (this machine or a farm) does not change the run; the farm URL may hold a password;
+  // the rank check adds a check without changing the search (a new setting re-runs it below)
+  const { rankCheck, rankCheckSteps, ...searchConfig } = core.search;
+  const config = { ...core, search: searchConfig, plugins: undefined, farm: undefined };
   try {
     run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
-    if (o.from)
-      run.resetFrom(o.from, Object.fromEntries(SEARCH_PHASES.map((p) => [p, PHASES[p].files])) as Record<SearchPhase, readonly string[]>);
+    const files = Object.fromEntries(SEARCH_PHASES.map((p) => [p, PHASES[p].files])) as Record<SearchPhase, readonly string[]>;
+    if (o.from) run.resetFrom(o.from, files);
+    const checked = run.done<RankCheckSummary>('rank-check');
+    if (checked && (checked.requested !== rankCheck || checked.steps !== rankCheckSteps)) {
+      log(`rank check: search.rankCheck or search.rankCheckSteps changed since it ran: running it (and the report) again`);
+      run.resetFrom('rank-check', files);
+    }
   } catch (error) {
     await run.close();
     throw error;
@@ -69,6 +83,12 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   log(`run folder: ${path.relative(process.cwd(), run.dir) || '.'}`);
   const progress = o.progress ?? silentProgress;
   return { session, run, backbone: preset(core.preset), engine, o, log, progress, signal: o.signal ? { signal: o.signal } : {} };
+}
+
+/** The rank check's summary when it ran. */
+function rankCheckOf(c: RunContext): { rankCheck?: RankCheckSummary } {
+  const r = resultOf<RankCheckSummary>(c, 'rank-check');
+  return r.requested > 0 ? { rankCheck: r } : {};
 }
 
 /**
@@ -87,12 +107,15 @@ export async function search(base: HurricaneSession, o: SearchOptions = {}): Pro
   }
   const core = c.session.config.core;
   const found = resultOf<SearchResult>(c, 'search');
+  const budget = resultOf<RunBudget>(c, 'search:budget');
   return {
     ...{
       run: c.run.dir,
       preset: core.preset,
       hardware: core.hardware,
-      budgetMs: resultOf<{ budgetMs: number }>(c, 'search:budget').budgetMs,
+      budgetMs: budget.budgetMs,
+      ...(budget.admitted !== undefined ? { admitted: budget.admitted } : {}),
+      rejected: found.iterations.reduce((a, it) => a + it.rejected, 0),
     },
     ...{ baseline: core.search.baseline, winner: found.winner, iterations: found.iterations, supernetSteps: found.supernetSteps },
     ...{
@@ -100,6 +123,7 @@ export async function search(base: HurricaneSession, o: SearchOptions = {}): Pro
       verify: resultOf<VerifySummary>(c, 'verify'),
       export: resultOf<ExportSummary>(c, 'export'),
     },
+    ...rankCheckOf(c),
     report: resultOf<{ markdown: string; html: string }>(c, 'report'),
     wallMs: performance.now() - started,
   };
@@ -107,5 +131,5 @@ export async function search(base: HurricaneSession, o: SearchOptions = {}): Pro
 
 export { SEARCH_PHASES };
 export type { IterationSummary } from './search-context.js';
-export type { RetrainSummary, VerifySummary } from '../report/search-summaries.js';
+export type { RankCheckSummary, RetrainSummary, VerifySummary } from '../report/search-summaries.js';
 export type { EngineRun, SearchEngine, SearchEngineFactory } from './search-engine.js';

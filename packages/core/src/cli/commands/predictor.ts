@@ -69,6 +69,13 @@ function printFit(io: CliIO, s: FitSummary): void {
   if (p.metrics.holdout)
     io.out(`held-out (a fit on the other ${p.training.rows - held} rows predicting ${held}): ${metricsLine(p.metrics.holdout)}`);
   if (p.metrics.crossValidation) io.out(`${p.metrics.crossValidation.folds}-fold CV: ${metricsLine(p.metrics.crossValidation)}`);
+  const r = p.metrics.ranking;
+  if (r)
+    io.out(
+      r.ok
+        ? `ranks: τ ${r.kendallTau.toFixed(3)} ≥ ${r.tauFloor.toFixed(3)} (chance at ${r.n} rows), MAPE ${r.mapePct.toFixed(2)} % < ${r.meanMapePct.toFixed(2)} % for predicting the mean`
+        : `WARNING: this model cannot rank these latencies: ${r.reason}; a search refuses it unless search.allowWeakPredictor is true`,
+    );
   io.out(
     p.metrics.noiseFloor
       ? `noise floor: ${metricsLine(p.metrics.noiseFloor)}`
@@ -109,10 +116,12 @@ export async function fitCommand(
     fixed?: boolean;
     testShare?: string;
     folds?: string;
+    allowWeak?: boolean;
     json?: boolean;
   },
 ): Promise<number> {
   const s = await fitPredictor(session, {
+    ...{ allowWeak: opts.allowWeak === true, weakOverride: '--allow-weak writes it anyway' },
     train: opts.train,
     output: opts.output,
     ...(opts.model !== undefined ? { model: opts.model } : {}),

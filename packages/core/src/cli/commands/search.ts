@@ -1,10 +1,24 @@
 import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode } from '../../errors.js';
 import type { SearchPhase } from '../../workflows/run-folder.js';
-import { search } from '../../workflows/search-run.js';
+import { type SearchSummary, search } from '../../workflows/search-run.js';
+import { agreementLine, noRejectionAdvice, noiseLine } from '../../report/search-report.js';
 import { onHardStop, onInterrupt } from '../interrupt.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
+
+/** What the latency constraint did: its admitted share and rejections, with a warning when it rejected nothing. */
+function constraintLine(s: SearchSummary): string {
+  const share = s.admitted !== undefined ? `admits ${(s.admitted * 100).toFixed(1)} % of the searched space, ` : '';
+  const line = `latency constraint: ${share}rejected ${s.rejected} draws of the evolution`;
+  return s.rejected === 0 ? `${line}\nWARNING: the latency constraint rejected nothing: ${noRejectionAdvice(s.admitted)}` : line;
+}
+
+/** The last step's fitness-noise line (the winner's), when the check ran. */
+function noiseSummary(s: SearchSummary): string[] {
+  const n = s.iterations.at(-1)?.noise;
+  return n ? [noiseLine(n)] : [];
+}
 
 /** `hurricane search`: HURRICANE end to end in a resumable run folder (Ctrl-C keeps every finished step). */
 export async function searchCommand(
@@ -34,6 +48,9 @@ export async function searchCommand(
         `winner: ${s.winner.join(' ')}`,
         `test accuracy ${(s.retrain.testAccuracy * 100).toFixed(2)} % (${s.retrain.testImages} images, retrained ${s.retrain.steps} steps)`,
         `latency ${v.measuredMs.toFixed(3)} ms measured, ${v.predictedMs.toFixed(3)} ms predicted — ${v.withinBudget ? 'within the budget' : 'OVER THE BUDGET'}`,
+        constraintLine(s),
+        ...noiseSummary(s),
+        ...(s.rankCheck?.agreement ? [`rank check: ${agreementLine(s.rankCheck.agreement)}`] : []),
         `${(v.flops / 1e6).toFixed(2)} M FLOPs, ${(v.params / 1e6).toFixed(3)} M params, ${s.supernetSteps} supernet training iterations over ${s.iterations.length} step(s), ${(s.wallMs / 1000).toFixed(0)} s`,
         `model: ${rel(s.export.file)}`,
         `report: ${rel(s.report.html)} (and ${rel(s.report.markdown)})`,
