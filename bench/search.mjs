@@ -5,7 +5,7 @@
 // (bench/search_torch.py, Debian's python3-torch, one thread per core). Rows: Hurricane's
 // PathEvaluator (both halves on ONNX Runtime, what `hurricane search` uses) and the TF.js
 // recalibration + ONNX Runtime validation it replaced. Goal: PathEvaluator ≥ 1.0× PyTorch.
-// Usage: node bench/search.mjs [--json] [--rounds N]        (Table 3: node bench/table3.mjs)
+// Usage: node bench/search.mjs [--json] [--rounds N]        (Table 3: --table3; the random baseline of a finished run: --random)
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -17,6 +17,8 @@ import { syntheticData } from './synthetic-data.mjs';
 const args = process.argv.slice(2);
 if (args.includes('--table3')) {
   await import('./table3.mjs');
+} else if (args.includes('--random')) {
+  await import('./random-baseline.mjs');
 } else {
   const json = args.includes('--json');
   const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 5;

@@ -75,6 +75,7 @@ export {
   measureNetwork,
   predictFromFile,
   profile,
+  retrainArchitecture,
   search,
   SEARCH_PHASES,
   startAgent,

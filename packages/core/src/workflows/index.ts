@@ -14,12 +14,14 @@ import type * as PredictorDataset from './predictor-dataset.js';
 import type * as PredictorRun from './predictor-run.js';
 import type * as AgentRun from './agent-run.js';
 import type * as SearchRun from './search-run.js';
+import type * as RetrainArchitecture from './retrain-architecture.js';
 
 export type { TrainRunOptions, TrainRunSummary } from './train-run.js';
 export type { DatasetMeta, DatasetOptions, DatasetSummary } from './predictor-dataset.js';
 export type { FitOptions, FitSummary, LatencyDataset } from './predictor-run.js';
 export type { IterationSummary, RetrainSummary, SearchOptions, SearchSummary, VerifySummary } from './search-run.js';
 export { SEARCH_PHASES, type SearchPhase } from './run-folder.js';
+export type { RetrainArchitectureOptions } from './retrain-architecture.js';
 
 /** Profiles every operator of the session's preset on its hardware (see `hurricane profile`). */
 export async function profile(...args: Parameters<typeof ProfileRun.profile>): ReturnType<typeof ProfileRun.profile> {
@@ -85,4 +87,11 @@ export async function startAgent(...args: Parameters<typeof AgentRun.startAgent>
  */
 export async function search(...args: Parameters<typeof SearchRun.search>): ReturnType<typeof SearchRun.search> {
   return (await import('./search-run.js')).search(...args);
+}
+
+/** Retrains one architecture from scratch the way the search retrains its winner, and scores it on the test set. */
+export async function retrainArchitecture(
+  ...args: Parameters<typeof RetrainArchitecture.retrainArchitecture>
+): ReturnType<typeof RetrainArchitecture.retrainArchitecture> {
+  return (await import('./retrain-architecture.js')).retrainArchitecture(...args);
 }
