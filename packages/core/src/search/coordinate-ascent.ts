@@ -120,9 +120,7 @@ async function checkNoise(
   const again = evaluator.evaluateAgain?.bind(evaluator);
   if (count < 2 || !again || !evaluator.validationImages) return null;
   input.onEvent?.({ kind: 'rescoring', iteration: i, count });
-  const noise = await fitnessNoise(evaluated, count, again, evaluator.validationImages, input.signal);
-  if (input.signal?.aborted) throw new HurricaneError('the search was stopped; it resumes from its last evaluation when run again');
-  return noise;
+  return fitnessNoise(evaluated, count, again, evaluator.validationImages, input.signal);
 }
 
 /**

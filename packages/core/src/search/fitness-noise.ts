@@ -1,6 +1,7 @@
 // How much of a search's fitness is noise: the top candidates scored again after BatchNorm
 // recalibration on an independent sample of training batches, against their first score, and the
 // binomial noise of a validation accuracy. Pure arithmetic on scores; the evaluator does the work.
+import { HurricaneError } from '../errors.js';
 import { kendallTau } from '../predict/metrics.js';
 import type { Architecture } from '../space/architecture.js';
 import { type EvaluatedCandidate, better } from './evolution.js';
@@ -51,7 +52,7 @@ export async function fitnessNoise(
   if (top.length < 2) return null;
   const candidates: RescoredCandidate[] = [];
   for (const c of top) {
-    if (signal?.aborted) return null;
+    if (signal?.aborted) throw new HurricaneError('the search was stopped; it resumes from its last evaluation when run again');
     candidates.push({ arch: c.arch, first: c.accuracy, second: (await evaluateAgain(c.arch)).accuracy });
   }
   return summarise(candidates, validationImages);

@@ -1,13 +1,11 @@
 // One architecture retrained from scratch exactly as `hurricane search` retrains its winner: the
 // baseline a search must beat (`npm run bench:search -- --random`).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { writeFileAtomicSync } from '../atomic-write.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
 import type { RetrainSummary } from '../report/search-summaries.js';
 import type { HurricaneSession } from '../session/session.js';
 import type { Architecture } from '../space/architecture.js';
 import { preset } from '../space/backbone.js';
+import { RunFolder } from './run-folder.js';
 import { tfSearchEngine } from './search-engine.js';
 
 /** Options of {@link retrainArchitecture}. */
@@ -33,14 +31,8 @@ export async function retrainArchitecture(
   const log = o.log ?? (() => {});
   const engine = await tfSearchEngine(session, log);
   const s = session.withPreset(engine.presetName);
-  mkdirSync(o.dir, { recursive: true });
-  const state = path.join(o.dir, 'journal.json');
-  const read = (): Record<string, unknown> => (existsSync(state) ? JSON.parse(readFileSync(state, 'utf8')) : {});
-  const journal = {
-    file: (name: string) => path.join(o.dir, name),
-    done: <T>(key: string) => (read()[key] as T | undefined) ?? null,
-    finish: (key: string, value: unknown) => writeFileAtomicSync(state, `${JSON.stringify({ ...read(), [key]: value })}\n`),
-  };
+  // the folder's state.json records what finished; the checkpoint beside it resumes a killed retraining
+  const journal = new RunFolder(o.dir);
   const run = { session: s, backbone: preset(s.config.core.preset), journal, progress: o.progress ?? silentProgress, signal: o.signal };
   return engine.retrain(run, arch);
 }

@@ -49,9 +49,9 @@ export async function rankCheckPhase(c: RunContext, engineRun: EngineRun): Promi
       return { arch: p.arch, fitness: p.accuracy, ...(standalone !== undefined ? { standalone } : {}) };
     },
   );
-  const todo = progress.filter((p) => p.standalone === undefined).length;
+  const toTrain = progress.filter((p) => p.standalone === undefined).length;
   c.log(
-    `rank check: ${progress.length} paths of step ${last}, each trained on its own for ${sc.rankCheckSteps} steps (${todo} to train, ${progress.length - todo} kept)`,
+    `rank check: ${progress.length} paths of step ${last}, each trained on its own for ${sc.rankCheckSteps} steps (${toTrain} to train, ${progress.length - toTrain} kept)`,
   );
   for (const [i, p] of progress.entries()) {
     if (p.standalone !== undefined) continue;
