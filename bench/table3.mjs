@@ -66,8 +66,10 @@ function run(name, extra) {
 const spos = run('spos', { search: { baseline: true } });
 const lossTarget = Number(spos.iterations[0].lossEma.toFixed(4));
 log(`\nthe baseline's supernet reached a training-loss EMA of ${lossTarget}: HURRICANE's supernets stop there`);
-const i1 = run('hurricane-i1', { train: { lossTarget }, search: { iterations: 1 } });
-const i2 = run('hurricane-i2', { train: { lossTarget }, search: { iterations: 2 } });
+// every row answers to the baseline's budget (auto would take HURRICANE's from its first step's sub-space)
+const same = { budgetMs: spos.budgetMs };
+const i1 = run('hurricane-i1', { train: { lossTarget }, search: { iterations: 1, ...same } });
+const i2 = run('hurricane-i2', { train: { lossTarget }, search: { iterations: 2, ...same } });
 const rows = [
   ['SPOS (baseline)', spos],
   ['HURRICANE I = 1', i1],

@@ -8,7 +8,7 @@ import { SqliteLatencyStore } from '../src/profile/latency-store.js';
 import { distinctContexts, profileOperators } from '../src/profile/profiler.js';
 import { reduceSpace, spaceTable } from '../src/profile/reduction.js';
 import { Eq4Scoring } from '../src/profile/eq4-scoring.js';
-import { PRESETS, layerContexts, makeBackbone } from '../src/space/backbone.js';
+import { PRESETS, layerContexts, makeBackbone, skipLayersOf } from '../src/space/backbone.js';
 import { SimulatedAdapter, type SimulatedAdapterOptions } from '../src/testing/simulated.js';
 
 /** Algorithm 1's reduction as the paper runs it: keep 4, the 11th best explores in the last 4 layers. */
@@ -102,6 +102,20 @@ describe('profileOperators', () => {
     store.close();
   });
 
+  it('with Skip offered in some layers, measures it once in each of their distinct contexts as well, and only that on a run after a full profile', async () => {
+    const dir = tmp();
+    const store = new SqliteLatencyStore(path.join(dir, 'l.sqlite'));
+    const adapter = fake();
+    await profileOperators({ backbone: tiny, adapter, store, workDir: dir, seed: 0 });
+    // tiny: layer 0 changes channels (2 → 16), layers 1 and 2 keep 16 → 16 at stride 1 (one context), 3–5 open stages
+    expect(skipLayersOf(tiny)).toEqual([1, 2]);
+    const more = await profileOperators({ backbone: tiny, adapter, store, workDir: dir, seed: 0, skipLayers: [1, 2] });
+    expect(more).toMatchObject({ total: total + 1, measured: 1, reused: total });
+    const ops = store.listOperators({ adapterId: 'fake', deviceFingerprint: 'fake', runtimeVersion: '1.0.0' });
+    expect(ops.filter((r) => r.key.operator === 'Skip').map((r) => r.key.contextId)).toEqual([layerContexts(tiny)[1]?.contextId]);
+    store.close();
+  });
+
   it('resumes after a crash mid-profile without losing or repeating finished measurements', async () => {
     const dir = tmp();
     const file = path.join(dir, 'l.sqlite');
@@ -183,6 +197,29 @@ describe('reduceSpace against a hand-made latency table', () => {
     );
     expect(layer?.kept).toEqual(byCapacity.slice(0, 4).map((r) => r.operator));
     expect(new Set(layer?.ranking.map((r) => r.tie))).toEqual(new Set([0])); // one tie group: every operator
+  });
+
+  it('reduction.skip adds Skip after the kept and exploring operators in the layers that can take it, with its latency in Table 1', () => {
+    // four: every stage opens at stride 2 with more channels, so only its second layers (2, 4, 6, 8) can take Skip
+    const lat = (op: string) => (op === 'Skip' ? 0.01 : four.operators.indexOf(op) + 1);
+    const s = reduceSpace(four, lat, eq4, meta, { ...PAPER, skip: true });
+    const plain = reduceSpace(four, lat, eq4, meta, PAPER);
+    s.candidates.forEach((c, l) => {
+      expect(c).toEqual([1, 3, 5, 7].includes(l) ? [...(plain.candidates[l] as string[]), 'Skip'] : plain.candidates[l]);
+    });
+    expect(s.layers[7]?.skip).toEqual({ latencyMs: 0.01 });
+    expect(s.initialArch).toEqual(plain.initialArch);
+    const table1 = spaceTable(s, four);
+    expect(table1).toContain('| exploring + skip |');
+    expect(table1).toMatch(/\| 4 \| 8 \| .* \| [A-Za-z_0-9]+ \+ Skip \(0\.0100 ms\) \|/);
+    // only layer 4 of the listed ones: counting from 1
+    expect(reduceSpace(four, lat, eq4, meta, { ...PAPER, skip: [4] }).candidates.map((c) => c.includes('Skip'))).toEqual([
+      ...[false, false, false, true],
+      ...[false, false, false, false],
+    ]);
+    expect(() => reduceSpace(four, (op) => (op === 'Skip' ? undefined : 1), eq4, meta, { ...PAPER, skip: true })).toThrow(
+      /^4 operator latencies are missing \(e\.g\. Skip@/,
+    );
   });
 
   it('keeps what there is when there are fewer candidates than asked', () => {

@@ -335,6 +335,39 @@ describe('coordinateAscent', () => {
       }
   });
 
+  it("records the share of each step's sub-space the budget admits, within 4 binomial σ of the exact share counted by convolution", async () => {
+    const r = await coordinateAscent({
+      candidates: wide,
+      initial: Array(n).fill('a'),
+      constraint: new LatencyConstraint(wideModel, { budgetMs: 30 }),
+      trainer: recordingTrainer().trainer,
+      options: { iterations: 2, t: 8, evolution },
+      journal: memoryJournal(),
+    });
+    // P(the fixed layers' latency + the sum of k independent uniform draws from {0, 1, 2, 3} ≤ 30)
+    const exact = (fixedMs: number, k: number) => {
+      let dist = [1];
+      for (let j = 0; j < k; j++) {
+        const next = Array(dist.length + 3).fill(0);
+        dist.forEach((p, s) => {
+          for (let v = 0; v < 4; v++) next[s + v] += p / 4;
+        });
+        dist = next;
+      }
+      return dist.reduce((a, p, s) => (fixedMs + s <= 30 ? a + p : a), 0);
+    };
+    const win1 = r.iterations[0]?.winner as string[];
+    const expected = [exact(0, 12), exact(lat(win1.slice(8)), 8)];
+    r.iterations.forEach((it, k) => {
+      const p = expected[k] as number;
+      expect(Math.abs((it.admitted as number) - p)).toBeLessThanOrEqual(4 * Math.sqrt((p * (1 - p)) / 1000) + 1e-9);
+    });
+    // iteration 1 (layers 0–7 at the fastest operator) admits nearly all of its sub-space; iteration 2, with
+    // layers 8–19 at iteration 1's winner (chosen up against the budget), a small share
+    expect(expected[0]).toBeGreaterThan(0.99);
+    expect(expected[1]).toBeLessThan(0.5);
+  });
+
   it('the SPOS baseline is one step with every layer active', async () => {
     const { calls, trainer } = recordingTrainer();
     const r = await coordinateAscent({

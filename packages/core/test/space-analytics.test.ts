@@ -2,7 +2,7 @@
 // (not the production counter called twice).
 import { describe, expect, it } from 'vitest';
 import { graphCost } from '../src/space/analytics.js';
-import { type LayerContext, PRESETS, layerContexts, networkGraph, operatorGraph } from '../src/space/backbone.js';
+import { type LayerContext, PRESETS, layerContexts, networkGraph, operatorGraph, skipLayersOf } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
 import { OPERATOR_NAMES } from '../src/space/operators.js';
 import { inspectArchitecture } from '../src/space/inspect.js';
@@ -30,6 +30,7 @@ const se = (c: number): Cost => {
 };
 
 function expected(op: string, x: Ctx): Cost {
+  if (op === 'Skip') return { flops: 0, params: 0 }; // the identity: Appendix B's skip operator
   const ho = Math.ceil(x.h / x.stride);
   const wo = Math.ceil(x.w / x.stride);
   const withSE = op.endsWith('_SE');
@@ -166,6 +167,18 @@ describe('FLOPs and params of whole networks', () => {
       }
     });
   }
+
+  it('mnist with Skip in every layer that can take it (seeded operators elsewhere): Skip adds no FLOPs and no params', () => {
+    const b = PRESETS.mnist();
+    const skip = skipLayersOf(b);
+    const r = rng(11);
+    const arch = layerContexts(b).map((c) =>
+      skip.includes(c.layer) ? 'Skip' : (b.operators[Math.floor(r() * b.operators.length)] as string),
+    );
+    const got = inspectArchitecture(b, arch);
+    expect({ flops: got.flops, params: got.params }).toEqual(total('mnist', arch));
+    for (const l of skip) expect(got.layers[l]).toMatchObject({ flops: 0, params: 0 });
+  });
 
   it('peak activation memory counts the largest set of live tensors', () => {
     // A stride-1 MB_3_6 at 8x8x16: input(4 KiB) + expanded hidden (24 KiB) are live together at most twice over.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArchitectureError, formatArchitecture, parseArchitecture } from '../src/space/architecture.js';
-import { PRESETS, layerContexts, makeBackbone, preset } from '../src/space/backbone.js';
+import type { HurricaneError } from '../src/errors.js';
+import { PRESETS, layerContexts, layerList, makeBackbone, preset, skipLayersEnabled, skipLayersOf } from '../src/space/backbone.js';
 import { OPERATOR_NAMES, parseOperator } from '../src/space/operators.js';
 
 describe('the 32 operators', () => {
@@ -151,6 +152,48 @@ describe('architectures', () => {
     expect(parseArchitecture(JSON.stringify(space), spos)).toEqual([...twenty].reverse());
     expect(error(JSON.stringify({ ...space, preset: 'cifar' }))).toBe(
       "architecture: this space.json is for preset 'cifar', not 'spos'; pass --preset cifar or another file",
+    );
+  });
+});
+
+describe("the skip operator (the paper's Appendix B)", () => {
+  const mnist = PRESETS.mnist();
+  // mnist: stem 8 channels, stages 16 / 40 / 80 / 160 channels × 4 / 4 / 8 / 4 layers, strides 1 / 2 / 2 / 2:
+  // by hand, a layer keeps its shape unless it opens a stage (layer 1: 8 → 16; 5, 9, 17: stride 2)
+  const handSkipLayers = [1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19];
+
+  it('is the identity, valid exactly in the layers whose input and output shapes match', () => {
+    expect(parseOperator('Skip')).toEqual({ name: 'Skip', family: 'Skip', k: 1, e: null, se: false });
+    expect(OPERATOR_NAMES).not.toContain('Skip');
+    expect(skipLayersOf(mnist)).toEqual(handSkipLayers);
+    expect(layerList(skipLayersOf(mnist))).toBe('2–4, 6–8, 10–16, 18–20');
+  });
+
+  it('an architecture may use it in those layers, and is refused in one line naming them elsewhere', () => {
+    const arch = Array(20).fill('MB_3_1');
+    arch[1] = 'Skip';
+    arch[19] = 'Skip';
+    expect(parseArchitecture(arch.join(','), mnist)).toEqual(arch);
+    arch[4] = 'Skip';
+    expect(() => parseArchitecture(arch.join(','), mnist)).toThrow(
+      "architecture: layer 5: Skip (the identity) needs a layer whose input and output shapes match; in the 'mnist' backbone those are layers 2–4, 6–8, 10–16, 18–20",
+    );
+  });
+
+  it('reduction.skip: true means every layer that can take it; a list names layers counting from 1; a layer that cannot is exit 2', () => {
+    expect(skipLayersEnabled(mnist, false)).toEqual([]);
+    expect(skipLayersEnabled(mnist, true)).toEqual(handSkipLayers);
+    expect(skipLayersEnabled(mnist, [20, 2, 2])).toEqual([1, 19]);
+    const e = (() => {
+      try {
+        skipLayersEnabled(mnist, [1, 2, 9]);
+      } catch (x) {
+        return x as HurricaneError;
+      }
+    })();
+    expect(e?.exitCode).toBe(2);
+    expect(e?.message).toBe(
+      "reduction.skip lists layers 1, 9, where Skip (the identity) cannot run: its input and output shapes differ; in the 'mnist' backbone Skip can take layers 2–4, 6–8, 10–16, 18–20 (counting from 1), or set reduction.skip: true for all of them",
     );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRESETS, operatorGraph, layerContexts } from '../src/space/backbone.js';
+import { PRESETS, operatorGraph, layerContexts, skipLayersOf } from '../src/space/backbone.js';
 import { graphParams } from '../src/space/ir.js';
 import { exportOnnx } from '../src/onnx/export-onnx.js';
 import { OPERATOR_NAMES } from '../src/space/operators.js';
@@ -75,4 +75,43 @@ describe('whole networks: ONNX Runtime output equals TF.js output', () => {
       net.dispose();
     }, 120_000);
   }
+});
+
+describe('the skip operator: ONNX Runtime runs it as the identity, alone and in a network', () => {
+  it('Skip alone, stride 1 with equal channels: ONNX Runtime and TF.js both return the input unchanged', async () => {
+    const ctx = CONTEXTS[0] as (typeof CONTEXTS)[number];
+    const graph = operatorGraph('Skip', ctx);
+    expect(graphParams(graph)).toEqual([]);
+    const store = new ParameterStore(1);
+    const shape = [2, ctx.cin, ctx.h, ctx.w];
+    const input = randomInput(shape, 7);
+    const x = nchwToNhwc(input, shape);
+    const y = tf.tidy(() => runGraph(graph, store, x, { training: false }));
+    expect(maxAbsDiff(toNchw(y), input)).toBe(0);
+    x.dispose();
+    y.dispose();
+    const onnx = await runOnnx(exportOnnx(graph, store, { batch: 2 }), input, shape);
+    expect([...onnx.dims]).toEqual(shape);
+    expect(maxAbsDiff(onnx.data, input)).toBe(0);
+    store.dispose();
+  });
+
+  it('mnist with Skip in every layer that can take it (MB_3_3 elsewhere): ONNX Runtime output equals TF.js output', async () => {
+    const backbone = PRESETS.mnist();
+    const skip = skipLayersOf(backbone);
+    const arch = layerContexts(backbone).map((c) => (skip.includes(c.layer) ? 'Skip' : 'MB_3_3'));
+    const net = new StandaloneNetwork(backbone, arch, 5);
+    perturbBatchNorm(net.store, 5, 0.2);
+    const shape = [1, ...backbone.input];
+    const input = randomInput(shape, 5);
+    const x = nchwToNhwc(input, shape);
+    const logits = net.predict(x);
+    const expected = logits.dataSync() as Float32Array;
+    x.dispose();
+    logits.dispose();
+    const onnx = await runOnnx(exportOnnx(net.graph(arch), net.store), input, shape);
+    expect([...onnx.dims]).toEqual([1, backbone.classes]);
+    expect(maxAbsDiff(onnx.data, expected)).toBeLessThanOrEqual(1e-4);
+    net.dispose();
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HurricaneError } from '../src/errors.js';
 import { Rng, hash32 } from '../src/random.js';
-import { layerContexts } from '../src/space/backbone.js';
+import { layerContexts, makeBackbone, skipLayersOf } from '../src/space/backbone.js';
 import { tinyBackbone } from './space-helpers.js';
 import { Supernet } from '../src/engine/network.js';
 import { tf } from '../src/engine/tf.js';
@@ -76,6 +76,35 @@ describe('supernet training (SPOS)', () => {
     const last = steps.slice(-5).reduce((a, s) => a + s.loss, 0) / 5;
     expect(last).toBeLessThan(first * 0.8);
     expect(steps.at(-1)?.lr).toBeCloseTo(0.05 / 30, 10);
+    net.dispose();
+  }, 120_000);
+
+  it('trains a supernet that offers Skip (the identity) in the layers that can take it: paths with and without it, the loss falls', async () => {
+    // the tiny backbone with two layers in the first two stages: their second layers keep their shape
+    const b = makeBackbone({
+      name: 'tiny2',
+      inputSize: 8,
+      inputChannels: 1,
+      classes: 3,
+      widthMultiplier: 0.25,
+      stemStride: 1,
+      stageRepeats: [2, 2, 1, 1],
+    });
+    const skip = skipLayersOf(b);
+    expect(skip).toEqual([1, 3]);
+    const net = new Supernet(
+      b,
+      1,
+      layerContexts(b).map((c) => (skip.includes(c.layer) ? ['MB_3_1', 'Skip'] : ['MB_3_1'])),
+    );
+    const steps: StepInfo[] = [];
+    await trainNetwork(net, data, { ...options, steps: 40, onStep: (s) => steps.push(s) });
+    const withSkip = steps.filter((s) => s.arch.includes('Skip')).length;
+    expect(withSkip).toBeGreaterThan(20); // 3 in 4 of the 40 paths take Skip in layer 2 or 4
+    expect(steps.every((s) => Number.isFinite(s.loss))).toBe(true);
+    const first = steps.slice(0, 5).reduce((a, s) => a + s.loss, 0) / 5;
+    const last = steps.slice(-5).reduce((a, s) => a + s.loss, 0) / 5;
+    expect(last).toBeLessThan(first * 0.8);
     net.dispose();
   }, 120_000);
 

@@ -37,6 +37,12 @@ export const reductionSchema = z
     bootstrap: z.number().int().min(0).max(10_000).default(200),
     /** A layer whose kept operators stay in the top `keep` in fewer of the resamples than this is reported unstable. */
     minConfidence: z.number().min(0).max(1).default(0.9),
+    /**
+     * The skip operator (the paper's Appendix B): `true` offers Skip (the identity) beside the kept
+     * operators in every layer whose input and output shapes match, a list offers it in those layers
+     * only (counting from 1, as architectures do), `false` nowhere. Profiled like the others.
+     */
+    skip: z.union([z.boolean(), z.array(z.number().int().min(1)).min(1)]).default(false),
   })
   .strict();
 
@@ -77,7 +83,7 @@ export const predictorSchema = z.object({ model: z.string().min(1).default('auto
 /** Schema of the `search` block (`hurricane search`, docs/method.md §2 and §7). */
 export const searchSchema = z
   .object({
-    /** The latency budget `LatC_h` in ms, or `auto`: the median predicted latency of the reduced space. */
+    /** The latency budget `LatC_h` in ms, or `auto`: the median predicted latency of the first step's sub-space (of the reduced space for the SPOS baseline). */
     budgetMs: z.union([z.literal('auto'), z.number().positive()]).default('auto'),
     /** Accept a candidate only when `P(latency ≤ budget) ≥ confidence` under the predictor's std (default: its mean ≤ budget). */
     confidence: z.number().gt(0).lt(1).optional(),

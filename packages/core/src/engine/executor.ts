@@ -150,6 +150,9 @@ function runElementary(r: GraphRun, n: Exclude<Node, NodeOf<'conv' | 'bn'>>): vo
       r.values.set(n.output, tf.reshape(x, [x.shape[0], -1]));
       break;
     }
+    case 'identity':
+      r.values.set(n.output, r.get(n.input));
+      break;
     case 'dropout': {
       const x = r.get(n.input);
       const drop = r.options.training && n.rate > 0;

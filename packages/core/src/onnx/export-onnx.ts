@@ -223,6 +223,9 @@ function writeNode(o: OnnxGraphWriter, n: Node, batchStatistics: boolean): void 
     case 'dropout':
       o.alias.set(n.output, o.alias.get(n.input) ?? n.input);
       break;
+    case 'identity':
+      o.node('Identity', [o.name(n.input)], [o.name(n.output)]);
+      break;
     case 'fc':
       o.node('Gemm', [o.name(n.input), `${n.param}.weight`, `${n.param}.bias`], [o.name(n.output)], [int('transB', 1)]);
       break;

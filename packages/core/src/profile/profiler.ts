@@ -10,7 +10,7 @@ import type {
   PreparedModel,
 } from '../contracts/hardware-adapter.js';
 import { exportOperator } from '../onnx/model-files.js';
-import { layerContexts, type Backbone, type LayerContext } from '../space/backbone.js';
+import { layerContexts, profiledOperators, type Backbone, type LayerContext } from '../space/backbone.js';
 import type { LatencyStore, OperatorKey } from './latency-store.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
 
@@ -35,6 +35,8 @@ export interface ProfileOptions {
   readonly contexts?: readonly string[];
   /** Measurement options for the adapter, e.g. `minRuns` for more rounds. */
   readonly measure?: MeasureOptions;
+  /** Layers (0-based) where `reduction.skip` offers Skip: their contexts profile it too. */
+  readonly skipLayers?: readonly number[];
 }
 
 /** What a profiling run did. */
@@ -128,7 +130,9 @@ export async function profileOperators(o: ProfileOptions): Promise<ProfileSummar
     contextId: t.ctx.contextId,
   });
   const contexts = distinctContexts(o.backbone).filter((c) => !o.contexts || o.contexts.includes(c.contextId));
-  const all = contexts.flatMap((ctx) => o.backbone.operators.map((operator) => ({ ctx, operator })));
+  const all = contexts.flatMap((ctx) =>
+    profiledOperators(o.backbone, ctx.contextId, o.skipLayers ?? []).map((operator) => ({ ctx, operator })),
+  );
   const pending = all.filter((t) => o.force || !o.store.getOperator(keyOf(t)));
   const results: { key: OperatorKey; measurement: LatencyMeasurement }[] = [];
   progress.start(all.length, all.length - pending.length, `profiling ${adapter.id} (${d.device}), preset ${o.backbone.name}`);

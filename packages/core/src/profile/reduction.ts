@@ -1,5 +1,6 @@
 import { graphCost } from '../space/analytics.js';
-import { layerContexts, operatorGraph, type Backbone, type LayerContext } from '../space/backbone.js';
+import { layerContexts, operatorGraph, skipLayersEnabled, type Backbone, type LayerContext } from '../space/backbone.js';
+import { SKIP } from '../space/operators.js';
 import type { ScoringFunction } from '../contracts/scoring-function.js';
 import type { MeasurementFallback, MeasurementRounds } from '../contracts/hardware-adapter.js';
 import { type OperatorEvidence, isPaired, keepConfidence, rankOperators } from './operator-ranking.js';
@@ -20,6 +21,8 @@ export interface ReductionOptions {
   readonly bootstrap?: number;
   /** A layer whose kept operators stay in the top `keep` in fewer of the resamples than this is unstable. */
   readonly minConfidence?: number;
+  /** `reduction.skip`: the layers (counting from 1) where Skip joins the candidates, `true` for every one that can take it. */
+  readonly skip?: boolean | readonly number[];
 }
 
 /** Defaults of the tie and confidence options (`reduction.tieTolerance`, `bootstrap`, `minConfidence`). */
@@ -73,6 +76,8 @@ export interface ReducedLayer {
   readonly confidence?: Readonly<Record<string, number>> | null;
   /** True when a kept operator's confidence is below `minConfidence`: more rounds of this context would settle it. */
   readonly unstable?: boolean;
+  /** Skip's profiled latency when `reduction.skip` offers it in this layer (absent: not offered). */
+  readonly skip?: { readonly latencyMs: number };
 }
 
 /** The per-hardware search space: what later phases search over (`space.json`). */
@@ -87,7 +92,7 @@ export interface ReducedSpace {
   readonly scoring: { readonly name: string; readonly alpha: number; readonly beta: number };
   readonly options: ReductionOptions;
   readonly layers: readonly ReducedLayer[];
-  /** Per layer: `kept` plus `exploring` when there is one. */
+  /** Per layer: `kept`, plus `exploring` when there is one, plus Skip where `reduction.skip` offers it. */
   readonly candidates: readonly (readonly string[])[];
   /** Each layer's best-scored operator: the initial winner `a_win` (Algorithm 1 line 2). */
   readonly initialArch: readonly string[];
@@ -112,6 +117,7 @@ export function reduceSpace(
   if (!(options.exploringIndex >= options.keep))
     throw new RangeError(`reduction.exploringIndex must be ≥ keep (${options.keep}), got ${options.exploringIndex}`);
   const ctxs = layerContexts(backbone);
+  const skipLayers = skipLayersEnabled(backbone, options.skip);
   const missing = new Set<string>();
   const byContext = new Map<string, Omit<ReducedLayer, 'layer' | 'stage' | 'exploring'>>();
   const layers: ReducedLayer[] = ctxs.map((ctx) => {
@@ -122,7 +128,8 @@ export function reduceSpace(
     }
     const isLast = ctx.layer >= ctxs.length - options.exploringLayers;
     const exploring = isLast ? (ranked.ranking[options.exploringIndex]?.operator ?? null) : null;
-    return { layer: ctx.layer, stage: ctx.stage, ...ranked, exploring };
+    const skip = skipLayers.includes(ctx.layer) ? skipEvidence(latencyOf, ctx.contextId, missing) : null;
+    return { layer: ctx.layer, stage: ctx.stage, ...ranked, exploring, ...(skip ? { skip } : {}) };
   });
   if (missing.size > 0) {
     throw new RangeError(`${missing.size} operator latencies are missing (e.g. ${[...missing].slice(0, 3).join(', ')})`);
@@ -134,9 +141,23 @@ export function reduceSpace(
     ...meta,
     options,
     layers,
-    candidates: layers.map((l) => (l.exploring ? [...l.kept, l.exploring] : [...l.kept])),
+    candidates: layers.map((l) => [...l.kept, ...(l.exploring ? [l.exploring] : []), ...(l.skip ? [SKIP] : [])]),
     initialArch: layers.map((l) => l.kept[0] as string),
   };
+}
+
+/** Skip's latency in a context (the configured statistic), or null with the pair added to `missing`. */
+function skipEvidence(
+  latencyOf: (operator: string, contextId: string) => number | LatencyEvidence | undefined,
+  contextId: string,
+  missing: Set<string>,
+): { latencyMs: number } | null {
+  const got = latencyOf(SKIP, contextId);
+  if (got === undefined) {
+    missing.add(`${SKIP}@${contextId}`);
+    return null;
+  }
+  return { latencyMs: typeof got === 'number' ? got : got.latencyMs };
 }
 
 /** One context's ranking, kept set and confidence; the missing latencies are added to `missing`. */
@@ -196,7 +217,7 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
   );
   rows.push('');
   rows.push(
-    `| stage | layers | input | C_in→C_out | stride | kept operators (best first, ${space.options.statistic} latency${space.layers.some((l) => l.confidence) ? ', bootstrap confidence' : ''}; ≈ tied) | exploring |`,
+    `| stage | layers | input | C_in→C_out | stride | kept operators (best first, ${space.options.statistic} latency${space.layers.some((l) => l.confidence) ? ', bootstrap confidence' : ''}; ≈ tied) | exploring${space.layers.some((l) => l.skip) ? ' + skip' : ''} |`,
   );
   rows.push('|---|---|---|---|---|---|---|');
   let i = 0;
@@ -205,16 +226,15 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
     let j = i;
     while (j + 1 < space.layers.length) {
       const next = space.layers[j + 1] as ReducedLayer;
-      if (next.contextId !== first.contextId || next.exploring !== first.exploring || next.kept.join() !== first.kept.join()) break;
+      const same = next.exploring === first.exploring && next.kept.join() === first.kept.join() && !next.skip === !first.skip;
+      if (next.contextId !== first.contextId || !same) break;
       j++;
     }
     const c = ctxs[first.layer];
     if (!c) throw new Error('unreachable');
     const kept = keptText(first);
     const layersText = i === j ? `${i + 1}` : `${i + 1}–${j + 1}`;
-    rows.push(
-      `| ${first.stage + 1} | ${layersText} | ${c.h}x${c.w} | ${c.cin}→${c.cout} | ${c.stride} | ${kept} | ${first.exploring ?? '—'} |`,
-    );
+    rows.push(`| ${first.stage + 1} | ${layersText} | ${c.h}x${c.w} | ${c.cin}→${c.cout} | ${c.stride} | ${kept} | ${extraText(first)} |`);
     i = j + 1;
   }
   const choices = space.candidates.reduce((a, c) => a + c.length, 0);
@@ -254,6 +274,12 @@ function keptText(layer: ReducedLayer): string {
   const left = layer.ranking.slice(layer.kept.length).filter((r) => last?.tie != null && r.tie === last.tie);
   const tail = left.length > 0 ? ` (tied with ${left.map((r) => r.operator).join(', ')}, left out by the tie-break)` : '';
   return parts.join('') + tail;
+}
+
+/** Table 1's last column: the exploring operator and Skip (with its latency) where offered, or a dash. */
+function extraText(layer: ReducedLayer): string {
+  const parts = [...(layer.exploring ? [layer.exploring] : []), ...(layer.skip ? [`${SKIP} (${layer.skip.latencyMs.toFixed(4)} ms)`] : [])];
+  return parts.length > 0 ? parts.join(' + ') : '—';
 }
 
 /** `layers 3, 7 on CPU`: where a measurement's fallen-back layers ran. */

@@ -100,13 +100,14 @@ function stepsSections(ctx: SearchReportData): string[] {
     'supernet iterations',
     'loss EMA',
     'stopped by',
+    'within budget',
     'evaluated',
     'rejected by budget',
     'best validation',
   ];
   const rows = ctx.iterations.map((it) => [
     ...[it.iteration, `${it.activeLayers[0]}–${it.activeLayers.at(-1)}`, it.training.steps, it.training.lossEma.toFixed(4)],
-    ...[it.training.stoppedBy, it.evaluated.length, it.rejected, pct(it.best.accuracy)],
+    ...[it.training.stoppedBy, it.admitted === undefined ? '—' : pct(it.admitted), it.evaluated.length, it.rejected, pct(it.best.accuracy)],
   ]);
   return ['## Search steps', table(head, rows)];
 }
@@ -207,9 +208,20 @@ export function agreementLine(a: RankAgreement): string {
   );
 }
 
+/** The budget's share of the searched space and of each step's sub-space, e.g. "50.0 % of the searched space, 98.2 % of iteration 1's sub-space". */
+export function admittedShares(admitted: number | undefined, steps: readonly { iteration: number; admitted?: number }[]): string {
+  const share = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const parts = [
+    ...(admitted !== undefined ? [`${share(admitted)} of the searched space`] : []),
+    ...steps.flatMap((s) => (s.admitted !== undefined ? [`${share(s.admitted)} of iteration ${s.iteration}'s sub-space`] : [])),
+  ];
+  return parts.join(', ');
+}
+
 /** Why a constraint that rejected nothing matters, and what to do. */
-export function noRejectionAdvice(admitted: number | undefined): string {
-  const share = admitted !== undefined ? ` (it admits ${(admitted * 100).toFixed(1)} % of the searched space)` : '';
+export function noRejectionAdvice(admitted: number | undefined, steps: readonly { iteration: number; admitted?: number }[] = []): string {
+  const shares = admittedShares(admitted, steps);
+  const share = shares ? ` (it admits ${shares})` : '';
   return `every candidate drawn met the budget${share}, so the search chose on accuracy alone; lower search.budgetMs if latency should decide`;
 }
 
@@ -224,14 +236,15 @@ async function content(ctx: SearchReportData) {
   const steps = iterations.reduce((a, it) => a + it.training.steps, 0);
   const rejected = iterations.reduce((a, it) => a + it.rejected, 0);
   const { budgetMs, admitted } = ctx.budget;
-  const share = admitted !== undefined ? `, which admits ${(admitted * 100).toFixed(1)} % of the searched space` : '';
+  const shares = admittedShares(admitted, iterations);
+  const share = shares ? `, which admits ${shares}` : '';
   const md = [
     `# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${mdText(ctx.space.adapterId)} (${mdText(ctx.space.device)})`,
     [
       `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${mdText(String(record?.startedAt))}, ${mdText(String(record?.createdBy))}`,
       `- latency budget **${budgetMs} ms**${share}; ${all.length} candidates evaluated, ${rejected} draws rejected by the latency constraint, ${steps} supernet training iterations`,
       ...(rejected === 0 && iterations.length > 0
-        ? [`- **Warning: the latency constraint rejected nothing**: ${noRejectionAdvice(admitted)}`]
+        ? [`- **Warning: the latency constraint rejected nothing**: ${noRejectionAdvice(admitted, iterations)}`]
         : []),
       `- winner: \`${ctx.winner.join(' ')}\``,
     ].join('\n'),

@@ -4,7 +4,7 @@ import type { Architecture } from '../space/architecture.js';
 import type { CostOf, Evaluator } from './evaluator.js';
 import { type EvaluatedCandidate, type EvolutionOptions, type EvolutionState, assertReachable, evolve } from './evolution.js';
 import { type FitnessNoise, fitnessNoise } from './fitness-noise.js';
-import type { LatencyConstraint } from './latency-constraint.js';
+import { type LatencyConstraint, admittedShare } from './latency-constraint.js';
 import { SearchSpace, activeLayersOf } from './search-space.js';
 
 /** How one supernet training ended. */
@@ -36,6 +36,8 @@ export interface IterationResult {
   readonly training: SupernetTraining;
   readonly evaluated: readonly EvaluatedCandidate[];
   readonly rejected: number;
+  /** Share (0–1) of this iteration's sub-space the constraint admits (absent in runs recorded before it). */
+  readonly admitted?: number;
   readonly best: EvaluatedCandidate;
   /** `a_win` after this iteration. */
   readonly winner: Architecture;
@@ -86,7 +88,14 @@ export interface CoordinateAscentInput {
 }
 
 export type SearchEvent =
-  | { readonly kind: 'iteration'; readonly iteration: number; readonly activeLayers: readonly number[]; readonly size: number }
+  | {
+      readonly kind: 'iteration';
+      readonly iteration: number;
+      readonly activeLayers: readonly number[];
+      readonly size: number;
+      /** Share (0–1) of the sub-space the constraint admits. */
+      readonly admitted: number;
+    }
   | { readonly kind: 'trained'; readonly iteration: number; readonly training: SupernetTraining }
   | { readonly kind: 'evaluated'; readonly iteration: number; readonly candidate: EvaluatedCandidate; readonly count: number }
   | { readonly kind: 'rescoring'; readonly iteration: number; readonly count: number }
@@ -101,7 +110,11 @@ export interface SearchResult {
 }
 
 /** The sub-space of iteration `i`: active layers over their candidates, the rest fixed to `a_win`. */
-export function iterationSpace(input: Pick<CoordinateAscentInput, 'candidates' | 'options'>, i: number, aWin: Architecture): SearchSpace {
+export function iterationSpace(
+  input: { readonly candidates: readonly (readonly string[])[]; readonly options: Pick<CoordinateAscentOptions, 't' | 'baseline'> },
+  i: number,
+  aWin: Architecture,
+): SearchSpace {
   const n = input.candidates.length;
   const active = input.options.baseline ? input.candidates.map((_, l) => l) : activeLayersOf(i, input.options.t, n);
   return new SearchSpace(input.candidates, active, aWin);
@@ -150,7 +163,8 @@ export async function coordinateAscent(input: CoordinateAscentInput): Promise<Se
       ? 'the whole space'
       : `iteration ${i}'s sub-space (layers ${layerRange(space.active)} active, the others fixed to a_win)`;
     const start = assertReachable(space, input.constraint, new Rng(hash32(`${options.evolution.seed}:reach:${i}`)), what);
-    input.onEvent?.({ kind: 'iteration', iteration: i, activeLayers: space.active, size: space.size });
+    const admitted = admittedShare(space, input.constraint, hash32(`${options.evolution.seed}:admitted:${i}`));
+    input.onEvent?.({ kind: 'iteration', iteration: i, activeLayers: space.active, size: space.size, admitted });
     const accept = (a: Architecture) => input.constraint.check([a])[0]?.ok === true;
     const { training, evaluator } = await input.trainer.train(i, space, (rng) => space.sampleWithin(rng, accept, start));
     input.onEvent?.({ kind: 'trained', iteration: i, training });
@@ -170,7 +184,7 @@ export async function coordinateAscent(input: CoordinateAscentInput): Promise<Se
     const noise = await checkNoise(input, i, evaluator, evo.evaluated);
     const result: IterationResult = {
       ...{ iteration: i, activeLayers: space.active, training, evaluated: evo.evaluated },
-      ...{ rejected: evo.rejected, best: evo.best, winner: aWin },
+      ...{ rejected: evo.rejected, admitted, best: evo.best, winner: aWin },
       ...(noise ? { noise } : {}),
     };
     input.journal.saveIteration(result);

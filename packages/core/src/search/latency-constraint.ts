@@ -7,16 +7,19 @@ import { Rng, hash32 } from '../random.js';
 
 export type { LatencyModel };
 
+/** A space given as each layer's candidates (every layer active), or a sub-space. */
+export type SpaceLike = readonly (readonly string[])[] | SearchSpace;
+
 /** 1,000 seeded uniform samples of the space: what `auto` budgets and admitted shares are taken over. */
-function budgetSamples(candidates: readonly (readonly string[])[], seed: number): Architecture[] {
-  const space = SearchSpace.whole(candidates);
+function budgetSamples(of: SpaceLike, seed: number): Architecture[] {
+  const space = of instanceof SearchSpace ? of : SearchSpace.whole(of);
   const rng = new Rng(hash32(`${seed}:budget`));
   return Array.from({ length: 1000 }, () => space.sample(rng));
 }
 
-/** `budgetMs: auto`: the median predicted latency of 1,000 seeded uniform samples of the space. */
-export function autoBudget(candidates: readonly (readonly string[])[], model: LatencyModel, seed: number): number {
-  const { mean } = model.predict(budgetSamples(candidates, seed));
+/** `budgetMs: auto`: the median predicted latency of 1,000 seeded uniform samples of the space (or sub-space). */
+export function autoBudget(space: SpaceLike, model: LatencyModel, seed: number): number {
+  const { mean } = model.predict(budgetSamples(space, seed));
   const sorted = [...mean].sort((a, b) => a - b);
   return Number((((sorted[499] as number) + (sorted[500] as number)) / 2).toPrecision(4));
 }
@@ -25,13 +28,18 @@ export function autoBudget(candidates: readonly (readonly string[])[], model: La
  * The share (0–1) of the space a constraint admits, over the same 1,000 seeded uniform samples as
  * {@link autoBudget}: near 1, the constraint rejects almost nothing; 0, nothing meets it.
  */
-export function admittedShare(candidates: readonly (readonly string[])[], constraint: LatencyConstraint, seed: number): number {
-  return constraint.check(budgetSamples(candidates, seed)).filter((v) => v.ok).length / 1000;
+export function admittedShare(space: SpaceLike, constraint: LatencyConstraint, seed: number): number {
+  return constraint.check(budgetSamples(space, seed)).filter((v) => v.ok).length / 1000;
 }
 
 /** The budget `LatC_h` and, optionally, the confidence with which a candidate must meet it. */
 export interface LatencyBudget {
   readonly budgetMs: number;
+  /**
+   * What the unreachable-budget message says about the skip operator (the workflow knows the
+   * config key and the layers that can take it). Default: a generic pointer to `reduction.skip`.
+   */
+  readonly skipRemedy?: string;
   /** With a predictor that has a std: accept when `P(latency ≤ budget) ≥ confidence` (e.g. 0.9). Default: the mean ≤ budget. */
   readonly confidence?: number;
 }
@@ -112,7 +120,7 @@ export function smallestLatency(
 export function unreachableBudgetError(budget: LatencyBudget, smallest: { meanMs: number }, what: string): HurricaneError {
   const how = budget.confidence === undefined ? 'predicted' : `met with confidence ${budget.confidence} by the predicted`;
   return new HurricaneError(
-    `no architecture of ${what} has a ${how} latency within the budget of ${budget.budgetMs} ms: the smallest latency it can reach is ${smallest.meanMs.toFixed(4)} ms. Raise search.budgetMs to at least ${Math.ceil(smallest.meanMs * 1000) / 1000} ms, or keep faster operators in each layer (scoring.alpha: 0, the default, ranks them by latency alone; the paper's Appendix B also suggests a skip operator in some layers, which Hurricane does not have yet)${budget.confidence !== undefined ? ', or lower search.confidence' : ''}`,
+    `no architecture of ${what} has a ${how} latency within the budget of ${budget.budgetMs} ms: the smallest latency it can reach is ${smallest.meanMs.toFixed(4)} ms. Raise search.budgetMs to at least ${Math.ceil(smallest.meanMs * 1000) / 1000} ms, or keep faster operators in each layer (scoring.alpha: 0, the default, ranks them by latency alone), or ${budget.skipRemedy ?? "offer the skip operator of the paper's Appendix B in the layers that can take it (reduction.skip: true)"}${budget.confidence !== undefined ? ', or lower search.confidence' : ''}`,
     { exitCode: ExitCode.BadUsage },
   );
 }

@@ -1,7 +1,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { ExitCode, HurricaneError } from '../errors.js';
-import { layerContexts, type Backbone } from './backbone.js';
-import { OPERATOR_NAMES, parseOperator } from './operators.js';
+import { layerContexts, layerList, skipLayersOf, type Backbone } from './backbone.js';
+import { OPERATOR_NAMES, SKIP, parseOperator } from './operators.js';
 
 /** An architecture: one operator name per searchable layer. */
 export type Architecture = readonly string[];
@@ -84,12 +84,23 @@ export function validateLayerOperator(
     throw new ArchitectureError(
       `${source.layer} must be a layer number from 1 to ${n} (the '${backbone.name}' backbone has ${n} searchable layers), got '${layer}'`,
     );
-  checkOperator(operator, backbone, `${source.operator}: layer ${layer}`);
+  checkOperator(operator, backbone, `${source.operator}: layer ${layer}`, layer - 1);
 }
 
-/** Throws when `name` is not one of the 32 operators, or not one of the backbone's; `where` starts the message. */
-function checkOperator(name: string, backbone: Backbone, where: string): void {
-  if (!parseOperator(name)) throw new ArchitectureError(`${where}: '${name}' is not one of the 32 operators${near(name, OPERATOR_NAMES)}`);
+/**
+ * Throws when `name` is not one of the 32 operators (or {@link SKIP}), or not one of the backbone's;
+ * `where` starts the message. Skip is valid in any layer (0-based `layer`) whose input and output
+ * shapes match.
+ */
+function checkOperator(name: string, backbone: Backbone, where: string, layer: number): void {
+  if (!parseOperator(name))
+    throw new ArchitectureError(`${where}: '${name}' is not one of the 32 operators${near(name, [...OPERATOR_NAMES, SKIP])}`);
+  if (name === SKIP) {
+    if (skipLayersOf(backbone).includes(layer)) return;
+    throw new ArchitectureError(
+      `${where}: Skip (the identity) needs a layer whose input and output shapes match; in the '${backbone.name}' backbone those are layers ${layerList(skipLayersOf(backbone))}`,
+    );
+  }
   if (!backbone.operators.includes(name))
     throw new ArchitectureError(`${where}: '${name}' is not in the '${backbone.name}' space (allowed: ${backbone.operators.join(', ')})`);
 }
@@ -110,7 +121,7 @@ export function validateArchitecture(
   arch.forEach((name, i) => {
     const layer = `layer ${i + 1}`;
     if (name === '') throw new ArchitectureError(`${source}: ${layer} is empty; write an operator name such as ${backbone.operators[0]}`);
-    checkOperator(name, backbone, `${source}: ${layer}`);
+    checkOperator(name, backbone, `${source}: ${layer}`, i);
     const allowed = options.allowedPerLayer?.[i];
     if (allowed && !allowed.includes(name)) {
       throw new ArchitectureError(`${source}: ${layer}: '${name}' is not among this layer's candidates (${allowed.join(', ')})`);

@@ -3,8 +3,9 @@
 // and validation, FLOPs/params/memory (`analytics.ts`, `inspect.ts`). Pure functions of their
 // arguments: no TF.js, no ONNX, no file or network I/O. Imports only `space/`, `errors` and `random`
 // (rule `space-is-pure`); every other room builds on it.
+import { ExitCode, HurricaneError } from '../errors.js';
 import { GraphBuilder, type Graph, type Value } from './ir.js';
-import { OPERATOR_NAMES, buildOperator, operatorContextProblem, parseOperator, type OperatorContext } from './operators.js';
+import { OPERATOR_NAMES, SKIP, buildOperator, operatorContextProblem, parseOperator, type OperatorContext } from './operators.js';
 
 /** One searchable stage of the backbone. */
 export interface StageConfig {
@@ -161,6 +162,50 @@ export function layerContexts(b: Backbone): LayerContext[] {
     }
   });
   return out;
+}
+
+/** The layers (0-based) where Skip (the identity) can run: stride 1 with as many output channels as input ones. */
+export function skipLayersOf(b: Backbone): number[] {
+  const skip = parseOperator(SKIP) as NonNullable<ReturnType<typeof parseOperator>>;
+  return layerContexts(b)
+    .filter((ctx) => operatorContextProblem(skip, ctx) === null)
+    .map((ctx) => ctx.layer);
+}
+
+/**
+ * The layers (0-based) where `reduction.skip` offers Skip: none for `false`, every layer that can
+ * take it for `true`, or the listed layers (counting from 1). A listed layer that cannot take it is
+ * a config error (exit 2) naming the layers that can.
+ */
+export function skipLayersEnabled(b: Backbone, setting: boolean | readonly number[] | undefined): number[] {
+  const valid = skipLayersOf(b);
+  if (setting === undefined || setting === false) return [];
+  if (setting === true) return valid;
+  const bad = setting.filter((l) => !valid.includes(l - 1));
+  if (bad.length > 0)
+    throw new HurricaneError(
+      `reduction.skip lists layer${bad.length === 1 ? '' : 's'} ${bad.join(', ')}, where Skip (the identity) cannot run: its input and output shapes differ; in the '${b.name}' backbone Skip can take layers ${layerList(valid)} (counting from 1), or set reduction.skip: true for all of them`,
+      { exitCode: ExitCode.BadUsage },
+    );
+  return [...new Set(setting.map((l) => l - 1))].sort((x, y) => x - y);
+}
+
+/** The operators profiled in a layer context: the backbone's, and Skip when one of `skipLayers` (0-based) has this context. */
+export function profiledOperators(b: Backbone, contextId: string, skipLayers: readonly number[]): string[] {
+  const skip = layerContexts(b).some((c) => c.contextId === contextId && skipLayers.includes(c.layer));
+  return skip ? [...b.operators, SKIP] : [...b.operators];
+}
+
+/** Layer numbers as users count them (1-based) in ranges, e.g. "2–4, 6–8"; `none` when empty. */
+export function layerList(layers: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const l of [...layers].sort((a, b) => a - b)) {
+    const last = runs.at(-1);
+    if (last && l === last[1] + 1) last[1] = l;
+    else runs.push([l, l]);
+  }
+  if (runs.length === 0) return 'none';
+  return runs.map(([a, b]) => (a === b ? `${a + 1}` : `${a + 1}–${b + 1}`)).join(', ');
 }
 
 /** Checks that every allowed operator can run in every layer context of the backbone. */

@@ -104,6 +104,13 @@ export interface DropoutNode {
   readonly rate: number;
 }
 
+/** The identity (the skip operator): ONNX `Identity`, a pass-through in TF.js, no FLOPs. */
+export interface IdentityNode {
+  readonly op: 'identity';
+  readonly input: string;
+  readonly output: string;
+}
+
 /** Fully connected layer; weight `[cout, cin]` in ONNX layout, bias `[cout]`. */
 export interface FcNode {
   readonly op: 'fc';
@@ -125,6 +132,7 @@ export type Node =
   | PoolNode
   | FlattenNode
   | DropoutNode
+  | IdentityNode
   | FcNode;
 
 /** A parameter tensor of the graph (ONNX layout shape). */
@@ -312,6 +320,12 @@ export class GraphBuilder {
   dropout(x: Value, rate: number): Value {
     const y = this.value(x.shape);
     this.nodes.push({ op: 'dropout', input: x.id, output: y.id, rate });
+    return y;
+  }
+
+  identity(x: Value): Value {
+    const y = this.value(x.shape);
+    this.nodes.push({ op: 'identity', input: x.id, output: y.id });
     return y;
   }
 

@@ -1,11 +1,11 @@
 import type { GraphBuilder, Value } from './ir.js';
 
-/** One of the 32 candidate operators of docs/method.md §4, parsed from its name. */
+/** One of the 32 candidate operators of docs/method.md §4, or the skip operator, parsed from its name. */
 export interface OperatorSpec {
   readonly name: string;
-  readonly family: 'SEP' | 'MB' | 'Choice' | 'ChoiceX';
-  /** Kernel size of the depthwise convolutions (ChoiceX: 3). */
-  readonly k: 3 | 5 | 7;
+  readonly family: 'SEP' | 'MB' | 'Choice' | 'ChoiceX' | 'Skip';
+  /** Kernel size of the depthwise convolutions (ChoiceX: 3; Skip: 1, it has none). */
+  readonly k: 1 | 3 | 5 | 7;
   /** MobileNetV2 expansion ratio (MB only). */
   readonly e: 1 | 3 | 6 | null;
   /** Squeeze-and-excitation (MobileNetV3 form, reduction 4). */
@@ -34,10 +34,18 @@ export const OPERATOR_NAMES: readonly string[] = Object.freeze([
   'ChoiceX_SE',
 ]);
 
+/**
+ * The skip operator of the paper's Appendix B: the identity, valid where a layer's input and output
+ * shapes match (stride 1, C_in = C_out). It is not one of the 32: a search offers it only in the
+ * layers `reduction.skip` enables.
+ */
+export const SKIP = 'Skip';
+
 const NAME = /^(?:(SEP)_([357])|(MB)_([357])_([136])|(Choice)_([357])|(ChoiceX))(_SE)?$/;
 
-/** Parses an operator name; `null` when it is not one of the 32. */
+/** Parses an operator name; `null` when it is neither one of the 32 nor {@link SKIP}. */
 export function parseOperator(name: string): OperatorSpec | null {
+  if (name === SKIP) return { name, family: 'Skip', k: 1, e: null, se: false };
   const m = NAME.exec(name);
   if (!m) return null;
   const se = m[9] !== undefined;
@@ -66,6 +74,8 @@ export function usesProjection(ctx: OperatorContext): boolean {
 export function operatorContextProblem(op: OperatorSpec, ctx: OperatorContext): string | null {
   if (!Number.isInteger(ctx.cin) || !Number.isInteger(ctx.cout) || ctx.cin < 1 || ctx.cout < 1)
     return 'channel counts must be positive integers';
+  if (op.family === 'Skip' && (ctx.stride !== 1 || ctx.cin !== ctx.cout))
+    return `${op.name} (the identity) needs equal input and output shapes, stride 1 and C_in = C_out, got ${ctx.cin} → ${ctx.cout} at stride ${ctx.stride}`;
   if (op.family === 'Choice' || op.family === 'ChoiceX') {
     if (ctx.cout % 2 !== 0) return `${op.name} needs an even C_out, got ${ctx.cout}`;
     if (usesProjection(ctx)) {
@@ -102,6 +112,8 @@ export function buildOperator(g: GraphBuilder, op: OperatorSpec, x: Value, ctx: 
   if ((x.shape[0] as number) !== cin) throw new Error(`${prefix}: input has ${x.shape[0]} channels, context says ${cin}`);
   const p = prefix;
   switch (op.family) {
+    case 'Skip':
+      return g.identity(x);
     case 'SEP': {
       let y = g.act('relu', x);
       y = g.conv(`${p}.dw1`, y, { cout: cin, k: op.k, stride, depthwise: true });

@@ -5,7 +5,7 @@ import type { LatencyMeasurement, MeasureOptions } from '../contracts/hardware-a
 import { exportArchitecture, networkFileName } from '../onnx/model-files.js';
 import { writeSpace } from '../profile/space-file.js';
 import type { Architecture } from '../space/architecture.js';
-import { preset } from '../space/backbone.js';
+import { preset, profiledOperators, skipLayersEnabled } from '../space/backbone.js';
 import { type OperatorKey, SqliteLatencyStore } from '../profile/latency-store.js';
 import { type ProfileSummary, assertReady, distinctContexts, profileOperators } from '../profile/profiler.js';
 import type { ProgressReporter } from '../progress.js';
@@ -43,8 +43,10 @@ export async function profile(
   const { log: _, canaries: __, ...rest } = o;
   const store = openLatencyStore(session);
   try {
+    const backbone = preset(session.config.core.preset);
     return await profileOperators({
-      backbone: preset(session.config.core.preset),
+      backbone,
+      skipLayers: skipLayersEnabled(backbone, session.config.core.reduction.skip),
       adapter: session.adapter(),
       store,
       workDir: session.config.workDir,
@@ -78,11 +80,10 @@ async function reduceStored(session: HurricaneSession): Promise<ReducedSpace> {
     deviceFingerprint: d.deviceFingerprint,
     runtimeVersion: d.runtimeVersion,
   });
-  const needed = distinctContexts(backbone).length * backbone.operators.length;
-  const have = distinctContexts(backbone).reduce(
-    (a, c) => a + backbone.operators.filter((op) => evidence.has(`${op}@${c.contextId}`)).length,
-    0,
-  );
+  const skip = skipLayersEnabled(backbone, session.config.core.reduction.skip);
+  const profiled = (c: { contextId: string }) => profiledOperators(backbone, c.contextId, skip);
+  const needed = distinctContexts(backbone).reduce((a, c) => a + profiled(c).length, 0);
+  const have = distinctContexts(backbone).reduce((a, c) => a + profiled(c).filter((op) => evidence.has(`${op}@${c.contextId}`)).length, 0);
   if (have < needed) {
     throw new HurricaneError(
       `${needed - have} of ${needed} operator latencies of preset '${backbone.name}' are missing for ${adapter.id} on ${d.device} (runtime ${d.runtimeVersion}): run '${session.command('profile')}' first`,

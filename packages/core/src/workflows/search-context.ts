@@ -35,6 +35,8 @@ export interface IterationSummary {
   readonly stoppedBy: string;
   readonly evaluated: number;
   readonly rejected: number;
+  /** Share (0–1) of the iteration's sub-space the budget admits (absent in runs recorded before it). */
+  readonly admitted?: number;
   readonly bestAccuracy: number;
   readonly winner: Architecture;
   /** The fitness-noise check of this iteration (absent when it did not run). */

@@ -10,7 +10,6 @@ import { noiseFigures, noiseLine, renderSearchReport } from '../report/search-re
 import type { RetrainSummary, VerifySummary } from '../report/search-summaries.js';
 import { type IterationResult, type SearchEvent, type SearchJournal, coordinateAscent } from '../search/coordinate-ascent.js';
 import type { EvolutionState } from '../search/evolution.js';
-import { LatencyConstraint } from '../search/latency-constraint.js';
 import { graphCost } from '../space/analytics.js';
 import { networkGraph } from '../space/backbone.js';
 import { addVerifiedArchitecture, measureDataset } from './predictor-dataset.js';
@@ -27,7 +26,7 @@ import {
   spaceOf,
 } from './search-context.js';
 import type { EngineRun } from './search-engine.js';
-import { budgetOf, latencyModelOf, runBudget, searchedCandidates } from './search-latency.js';
+import { budgetOf, latencyModelOf, runBudget, runConstraint, searchedCandidates } from './search-latency.js';
 import { rankCheckPhase } from './search-rank-check.js';
 
 /** Measurement sessions of the winner in the verify phase (their median is reported). */
@@ -55,8 +54,10 @@ function searchEvents(c: RunContext, perIteration: number) {
   return (e: SearchEvent) => {
     if (e.kind === 'iteration') {
       log(
-        `iteration ${e.iteration}: layers ${e.activeLayers[0]}–${e.activeLayers.at(-1)} active, ${e.size.toExponential(2)} architectures`,
+        `iteration ${e.iteration}: layers ${e.activeLayers[0]}–${e.activeLayers.at(-1)} active, ${e.size.toExponential(2)} architectures, ${(e.admitted * 100).toFixed(1)} % of them within the budget`,
       );
+      if (e.admitted >= 0.99)
+        log(`WARNING: iteration ${e.iteration}: the budget admits almost all of this sub-space, so latency will not decide here`);
     } else if (e.kind === 'trained') {
       const t = e.training;
       log(`iteration ${e.iteration}: supernet trained for ${t.steps} steps (loss EMA ${t.lossEma.toFixed(4)}, stopped by ${t.stoppedBy})`);
@@ -92,6 +93,7 @@ const iterationSummary = (r: IterationResult): IterationSummary => ({
   stoppedBy: r.training.stoppedBy,
   evaluated: r.evaluated.length,
   rejected: r.rejected,
+  ...(r.admitted !== undefined ? { admitted: r.admitted } : {}),
   bestAccuracy: r.best.accuracy,
   winner: r.winner,
   ...(r.noise ? { noise: noiseFigures(r.noise) } : {}),
@@ -127,10 +129,7 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
   const sc = core.search;
   const space = spaceOf(c);
   const budgetMs = await budgetOf(c, space);
-  const constraint = new LatencyConstraint(latencyModelOf(c, space), {
-    budgetMs,
-    ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}),
-  });
+  const constraint = runConstraint(c, space, budgetMs);
   const candidates = searchedCandidates(c, space);
   const trainer = c.engine.trainer(engineRun(c));
   try {

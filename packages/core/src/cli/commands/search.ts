@@ -2,16 +2,18 @@ import type { HurricaneSession } from '../../session/session.js';
 import { ExitCode } from '../../errors.js';
 import type { SearchPhase } from '../../workflows/run-folder.js';
 import { type SearchSummary, search } from '../../workflows/search-run.js';
-import { agreementLine, noRejectionAdvice, noiseLine } from '../../report/search-report.js';
+import { admittedShares, agreementLine, noRejectionAdvice, noiseLine } from '../../report/search-report.js';
 import { onHardStop, onInterrupt } from '../interrupt.js';
 import { type CliIO, relPath as rel } from '../output.js';
 import { cliProgress } from '../progress.js';
 
 /** What the latency constraint did: its admitted share and rejections, with a warning when it rejected nothing. */
 function constraintLine(s: SearchSummary): string {
-  const share = s.admitted !== undefined ? `admits ${(s.admitted * 100).toFixed(1)} % of the searched space, ` : '';
-  const line = `latency constraint: ${share}rejected ${s.rejected} draws of the evolution`;
-  return s.rejected === 0 ? `${line}\nWARNING: the latency constraint rejected nothing: ${noRejectionAdvice(s.admitted)}` : line;
+  const shares = admittedShares(s.admitted, s.iterations);
+  const line = `latency constraint: ${shares ? `admits ${shares}, ` : ''}rejected ${s.rejected} draws of the evolution`;
+  return s.rejected === 0
+    ? `${line}\nWARNING: the latency constraint rejected nothing: ${noRejectionAdvice(s.admitted, s.iterations)}`
+    : line;
 }
 
 /** The last step's fitness-noise line (the winner's), when the check ran. */
