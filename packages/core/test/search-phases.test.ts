@@ -11,6 +11,8 @@ import { initialValues } from '../src/onnx/initializer.js';
 import { writeWeights } from '../src/onnx/weights-file.js';
 import { graphParams } from '../src/space/ir.js';
 import { kendallTau } from '../src/predict/metrics.js';
+import { predictorLatencyModel } from '../src/predict/latency-model.js';
+import { readPredictorFile, restorePredictor } from '../src/predict/predictor-file.js';
 import { networkGraph, preset, skipLayersOf } from '../src/space/backbone.js';
 import type { Architecture } from '../src/space/architecture.js';
 import { search, type SearchEngineFactory } from '../src/workflows/search-run.js';
@@ -391,5 +393,38 @@ describe("the skip operator in a search (reduction.skip, the paper's Appendix B)
     expect(some.message).toContain('Skip can take layers 2–4, 6–8, 10–16, 18–20, counting from 1; it is offered now in 18–19)');
     const all = await message({ skip: true });
     expect(all.message).toContain('Skip is already offered in every layer that can take it (reduction.skip)');
+  }, 120_000);
+});
+
+describe('the SPOS baseline on the reduced space (search.baselineSpace: reduced)', () => {
+  it("searches every layer at once over Table 1's candidates, answers to the fitted predictor, in run folder spos-reduced", async () => {
+    const dir = simProject(0, { ...SMALL, search: { ...SMALL.search, rankCheck: 0, baseline: true, baselineSpace: 'reduced' } });
+    dirs.push(dir);
+    const engine = dummyEngine();
+    const { summary } = await runSearch(dir, engine.factory);
+    expect(path.basename(summary.run)).toBe('spos-reduced');
+    expect(engine.calls.trained).toEqual([1]);
+    expect(summary.iterations[0]?.activeLayers).toEqual(Array.from({ length: 20 }, (_, l) => l));
+    const space = JSON.parse(readFileSync(path.join(dir, '.hurricane', 'sim', 'mnist', 'space.json'), 'utf8'));
+    const it1 = JSON.parse(readFileSync(path.join(summary.run, 'iteration-1.json'), 'utf8'));
+    for (const c of it1.evaluated as { arch: string[]; latencyMs: number }[]) {
+      c.arch.forEach((op, l) => {
+        expect(space.candidates[l]).toContain(op);
+      });
+      expect(c.latencyMs).toBeLessThanOrEqual(summary.budgetMs);
+    }
+    // every recorded latency is the fitted predictor's (the full baseline answers to a lookup table instead)
+    const session = await createSession({ cwd: dir });
+    try {
+      const file = path.join(summary.run, 'predictor.json');
+      const model = predictorLatencyModel(restorePredictor(file, readPredictorFile(file), session.predictorFactories()), space);
+      const { mean } = model.predict(it1.evaluated.map((c: { arch: string[] }) => c.arch));
+      it1.evaluated.forEach((c: { latencyMs: number }, i: number) => {
+        expect(c.latencyMs).toBeCloseTo(mean[i] as number, 9);
+      });
+    } finally {
+      await session.dispose();
+    }
+    expect(readFileSync(summary.report.markdown, 'utf8')).toMatch(/^# Hurricane search report — SPOS baseline \(reduced space\) on sim/);
   }, 120_000);
 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HurricaneError } from '../src/errors.js';
 import { Rng, hash32 } from '../src/random.js';
-import { layerContexts, makeBackbone, skipLayersOf } from '../src/space/backbone.js';
+import { type LayerContext, layerContexts, makeBackbone, operatorGraph, skipLayersOf } from '../src/space/backbone.js';
+import { runGraph } from '../src/engine/executor.js';
 import { tinyBackbone } from './space-helpers.js';
 import { Supernet } from '../src/engine/network.js';
 import { tf } from '../src/engine/tf.js';
@@ -107,6 +108,53 @@ describe('supernet training (SPOS)', () => {
     expect(last).toBeLessThan(first * 0.8);
     net.dispose();
   }, 120_000);
+
+  it('warms the learning rate up linearly: step s uses lr·(1 − s/steps)·min(1, (s + 1)/warmup), by hand', async () => {
+    const net = new Supernet(
+      tiny,
+      1,
+      layerContexts(tiny).map(() => ['MB_3_1']),
+    );
+    const lrs: number[] = [];
+    await trainNetwork(net, data, { ...options, steps: 8, warmupSteps: 4, onStep: (s) => lrs.push(s.lr) });
+    const hand = [0, 1, 2, 3, 4, 5, 6, 7].map((s) => 0.05 * (1 - s / 8) * Math.min(1, (s + 1) / 4));
+    lrs.forEach((lr, s) => {
+      expect(lr).toBeCloseTo(hand[s] as number, 12);
+    });
+    net.dispose();
+  }, 120_000);
+
+  it('zero-γ starts every residual block as the identity: an MB block with C_in = C_out returns its input, the others keep γ = 1', () => {
+    // tiny2: layers 1 and 3 keep their shape (MB adds its input there); layers 0 and 2 open a stage (no residual)
+    const b = makeBackbone({
+      name: 'tiny2',
+      inputSize: 8,
+      inputChannels: 1,
+      classes: 3,
+      widthMultiplier: 0.25,
+      stemStride: 1,
+      stageRepeats: [2, 2, 1, 1],
+    });
+    const net = new Supernet(
+      b,
+      2,
+      layerContexts(b).map(() => ['MB_3_3', 'SEP_3']),
+    );
+    const zeroed = net.zeroResidualBranches();
+    expect(zeroed.sort()).toEqual(['layers.1.MB_3_3.project.bn', 'layers.3.MB_3_3.project.bn']);
+    for (const name of net.store.names().filter((x) => x.endsWith('.gamma'))) {
+      const g = net.store.onnxValues(name);
+      expect([...new Set(g)], name).toEqual([zeroed.some((z) => name === `${z}.gamma`) ? 0 : 1]);
+    }
+    // layer 1 alone (16 → 16 at 8x8): with γ = 0 and β = 0 its output is its input, exactly
+    const ctx = layerContexts(b)[1] as LayerContext;
+    const graph = operatorGraph('MB_3_3', ctx, 'layers.1.MB_3_3');
+    const x = tf.randomNormal([2, ctx.h, ctx.w, ctx.cin], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const y = tf.tidy(() => runGraph(graph, net.store, x, { training: false }));
+    expect(tf.max(tf.abs(tf.sub(y, x))).dataSync()[0]).toBe(0);
+    tf.dispose([x, y]);
+    net.dispose();
+  });
 
   it('samples one path per step, uniformly over the candidates', async () => {
     const net = new Supernet(
@@ -381,6 +429,60 @@ describe('supernet training (SPOS)', () => {
     );
     net.dispose();
   });
+});
+
+describe('the cool-down after a loss target', () => {
+  // the loss EMA of the separable data passes 1.0 within the first steps of 40 (lr 0.05)
+  const run = async (o: { signal?: AbortSignal; checkpointFile?: string; stopAt?: number }, steps: StepInfo[]) => {
+    const net = new Supernet(
+      tiny,
+      7,
+      layerContexts(tiny).map(() => ['MB_3_1']),
+    );
+    const controller = new AbortController();
+    try {
+      return await trainNetwork(net, data, {
+        ...options,
+        steps: 40,
+        lossTarget: 1.0,
+        coolDown: 0.5,
+        ...(o.checkpointFile ? { checkpointFile: o.checkpointFile, checkpointEvery: 1 } : {}),
+        signal: controller.signal,
+        onStep: (s) => {
+          steps.push(s);
+          if (s.step === o.stopAt) controller.abort();
+        },
+      });
+    } finally {
+      net.dispose();
+    }
+  };
+
+  it('keeps training for round(coolDown·s) steps after the target is reached at step s, the rate falling linearly from its value there, by hand', async () => {
+    const steps: StepInfo[] = [];
+    const r = await run({}, steps);
+    const s = steps.findIndex((x) => x.lossEma <= 1.0) + 1; // steps done when the EMA first met the target
+    expect(s).toBeGreaterThan(1);
+    const cool = Math.max(1, Math.round(0.5 * s));
+    expect(r).toMatchObject({ steps: s + cool, stoppedBy: 'loss-target' });
+    const from = 0.05 * (1 - s / 40); // the schedule's rate at step s
+    steps.forEach((x, k) => {
+      const hand = k < s ? 0.05 * (1 - k / 40) : from * (1 - (k - s) / cool);
+      expect(x.lr, `step ${k}`).toBeCloseTo(hand, 12);
+    });
+  }, 120_000);
+
+  it('a run killed during the cool-down resumes it exactly: the same losses and rates as an uninterrupted run', async () => {
+    const straight: StepInfo[] = [];
+    await run({}, straight);
+    const s = straight.findIndex((x) => x.lossEma <= 1.0) + 1;
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hurricane-cool-')), 'ck.safetensors');
+    const resumed: StepInfo[] = [];
+    await expect(run({ checkpointFile: file, stopAt: s + 1 }, resumed)).rejects.toThrow(`training stopped at step ${s + 1}`);
+    const r = await run({ checkpointFile: file }, resumed);
+    expect(r.resumedFrom).toBe(s + 1);
+    expect(resumed.map((x) => [x.loss, x.lr])).toEqual(straight.map((x) => [x.loss, x.lr]));
+  }, 120_000);
 });
 
 describe('schedules and sampling', () => {

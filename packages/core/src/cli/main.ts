@@ -126,7 +126,10 @@ function searchCommands(p: Command, withSession: WithSession, io: CliIO): void {
   p.command('search')
     .description('run HURRICANE end to end: profile, space, predictor, coordinate ascent over supernets, retrain, verify, export, report')
     .addOption(new Option('--from <phase>', 'discard this phase and every later one and run them again').choices(SEARCH_PHASES))
-    .option('--name <run>', 'run folder name under <workDir>/runs (default hurricane, or spos with search.baseline)')
+    .option(
+      '--name <run>',
+      'run folder name under <workDir>/runs (default hurricane; spos with search.baseline, spos-reduced with search.baselineSpace: reduced)',
+    )
     .option('--json', 'print JSON')
     .action(
       withSession(async (s, o) =>

@@ -65,6 +65,15 @@ export const trainSchema = z
     schedule: z.enum(['linear', 'cosine']).default('linear'),
     /** Stop once the training-loss EMA reaches this value (the paper stops at the SPOS baseline's loss). */
     lossTarget: z.number().positive().optional(),
+    /**
+     * After the loss target is reached at step s, train round(coolDown·s) more steps with the
+     * learning rate decaying linearly to 0 from its value there (0: stop at once, at a high rate).
+     */
+    coolDown: z.number().min(0).max(1).default(0.1),
+    /** Linear learning-rate warm-up over this many supernet steps (0: none). */
+    warmupSteps: z.number().int().min(0).default(0),
+    /** Start every residual block of a supernet as the identity (γ = 0 in the last BatchNorm of each residual branch). */
+    zeroInitResidual: z.boolean().default(false),
     checkpointEvery: z.number().int().min(1).default(50),
     /** Data-parallel worker threads: `auto` = one per core on the wasm and cpu engines, 1 on tfjs-node (native, already multi-threaded). */
     workers: z.union([z.literal('auto'), z.number().int().min(1)]).default('auto'),
@@ -99,6 +108,12 @@ export const searchSchema = z
     t: z.number().int().min(1).default(8),
     /** Run the SPOS baseline instead: every layer active in one step over every operator, no reduction. */
     baseline: z.boolean().default(false),
+    /**
+     * The baseline's space: `full`, every operator of the preset in every layer (SPOS as published),
+     * or `reduced`, the hardware's reduced space (Table 1), as the paper compares the latency tasks
+     * "on the same search space"; the reduced one answers to the fitted predictor.
+     */
+    baselineSpace: z.enum(['full', 'reduced']).default('full'),
     /** Supernet training steps per iteration (stops earlier at `train.lossTarget`). */
     supernetSteps: z.number().int().min(1).default(500),
     /** SPOS's evolution: population 50, 20 generations, top 10, 25 mutations (p = 0.1), 25 crossovers. */

@@ -5,7 +5,7 @@
 // `data/`, `train/`, `profile/` or orchestration (rule `engine-below-training`).
 import type { Architecture } from '../space/architecture.js';
 import { layerContexts, networkGraph, type Backbone } from '../space/backbone.js';
-import { graphParams, type Graph } from '../space/ir.js';
+import { graphParams, residualBranchNorms, type Graph } from '../space/ir.js';
 import { runGraph, type RunOptions } from './executor.js';
 import { ParameterStore } from './parameters.js';
 import { tf } from './tf.js';
@@ -37,6 +37,24 @@ export class SpaceNetwork {
       const arch = candidates.map((c) => c[Math.min(i, c.length - 1)] as string);
       for (const spec of graphParams(this.graph(arch))) this.store.ensure(spec);
     }
+  }
+
+  /**
+   * Sets γ of the last BatchNorm of every residual branch of every candidate to 0 (zero-γ), so that
+   * each residual block starts as the identity; returns the BatchNorms it zeroed. For fresh weights only.
+   */
+  zeroResidualBranches(): string[] {
+    const zeroed = new Set<string>();
+    const maxCands = Math.max(...this.candidates.map((c) => c.length));
+    for (let i = 0; i < maxCands; i++) {
+      const arch = this.candidates.map((c) => c[Math.min(i, c.length - 1)] as string);
+      for (const param of residualBranchNorms(this.graph(arch))) zeroed.add(param);
+    }
+    for (const param of zeroed) {
+      const v = this.store.get(`${param}.gamma`);
+      tf.tidy(() => v.assign(tf.zerosLike(v)));
+    }
+    return [...zeroed];
   }
 
   /** The graph of `arch` (cached). */

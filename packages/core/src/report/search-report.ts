@@ -24,6 +24,8 @@ export interface SearchReportData {
   /** The budget, and the share (0–1) of the searched space it admits (absent in runs recorded before it). */
   readonly budget: { readonly budgetMs: number; readonly admitted?: number };
   readonly baseline: boolean;
+  /** The baseline's space (`search.baselineSpace`), when it is the baseline. */
+  readonly baselineSpace?: 'full' | 'reduced';
   readonly winner: Architecture;
   readonly candidates: readonly (readonly string[])[];
 }
@@ -239,7 +241,7 @@ async function content(ctx: SearchReportData) {
   const shares = admittedShares(admitted, iterations);
   const share = shares ? `, which admits ${shares}` : '';
   const md = [
-    `# Hurricane search report — ${ctx.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${mdText(ctx.space.adapterId)} (${mdText(ctx.space.device)})`,
+    `# Hurricane search report — ${ctx.baseline ? `SPOS baseline${ctx.baselineSpace === 'reduced' ? ' (reduced space)' : ''}` : 'HURRICANE'} on ${mdText(ctx.space.adapterId)} (${mdText(ctx.space.device)})`,
     [
       `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${mdText(String(record?.startedAt))}, ${mdText(String(record?.createdBy))}`,
       `- latency budget **${budgetMs} ms**${share}; ${all.length} candidates evaluated, ${rejected} draws rejected by the latency constraint, ${steps} supernet training iterations`,

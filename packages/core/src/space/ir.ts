@@ -341,3 +341,24 @@ export class GraphBuilder {
     return { input: this.input, output, nodes: [...this.nodes], values: new Map(this.values) };
   }
 }
+
+/**
+ * The BatchNorm parameters (`<param>` of each `bn` node) whose output feeds an `add` directly: the
+ * last BatchNorm of each residual branch (MB at stride 1 with C_in = C_out). Zeroing their γ makes
+ * each residual block start as the identity (Goyal et al. 2017, "zero-γ").
+ */
+export function residualBranchNorms(graph: Graph): string[] {
+  // the branch is the input computed last: the skip input exists before the branch's first node
+  const producer = new Map<string, number>();
+  graph.nodes.forEach((n, i) => {
+    for (const id of 'outputs' in n ? n.outputs : [n.output]) producer.set(id, i);
+  });
+  const out = new Set<string>();
+  for (const n of graph.nodes) {
+    if (n.op !== 'add') continue;
+    const branch = [...n.inputs].sort((a, b) => (producer.get(b) ?? -1) - (producer.get(a) ?? -1))[0];
+    const last = branch === undefined ? undefined : graph.nodes[producer.get(branch) ?? -1];
+    if (last?.op === 'bn') out.add(last.param);
+  }
+  return [...out];
+}

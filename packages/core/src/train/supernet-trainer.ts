@@ -18,10 +18,30 @@ export interface TrainingJournal {
   finish(key: string, value: unknown): void;
 }
 
+/** The optional parts of a recipe that are set (the cool-down, the warm-up, zero-γ). */
+function recipeExtras(r: SupernetRecipe): Pick<NetworkTrainingOptions, 'coolDown' | 'warmupSteps' | 'zeroInitResidual'> {
+  return {
+    ...(r.coolDown !== undefined ? { coolDown: r.coolDown } : {}),
+    ...(r.warmupSteps !== undefined ? { warmupSteps: r.warmupSteps } : {}),
+    ...(r.zeroInitResidual !== undefined ? { zeroInitResidual: r.zeroInitResidual } : {}),
+  };
+}
+
 /** The recipe of every supernet of a search (the config's `train` and `search` blocks). */
 export type SupernetRecipe = Pick<
   NetworkTrainingOptions,
-  'seed' | 'steps' | 'batchSize' | 'lr' | 'momentum' | 'weightDecay' | 'labelSmoothing' | 'schedule' | 'lossTarget'
+  | 'seed'
+  | 'steps'
+  | 'batchSize'
+  | 'lr'
+  | 'momentum'
+  | 'weightDecay'
+  | 'labelSmoothing'
+  | 'schedule'
+  | 'lossTarget'
+  | 'coolDown'
+  | 'warmupSteps'
+  | 'zeroInitResidual'
 > & {
   readonly checkpointEvery: number;
   readonly workers: number;
@@ -88,6 +108,7 @@ export class TfSupernetTrainer {
         ...{ steps: r.steps, batchSize: r.batchSize, lr: r.lr, momentum: r.momentum, weightDecay: r.weightDecay },
         ...{ labelSmoothing: r.labelSmoothing, schedule: r.schedule, seed },
         ...(r.lossTarget !== undefined ? { lossTarget: r.lossTarget } : {}),
+        ...recipeExtras(r),
         ...{ checkpointEvery: r.checkpointEvery, checkpointFile: checkpoint, workers: r.workers, samplePath },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onStep: progress.onStep,

@@ -35,6 +35,16 @@ export interface NetworkTrainingOptions {
   readonly schedule: LrSchedule;
   /** Also stop once the loss EMA reaches this value (the paper stops HURRICANE's supernets at SPOS's loss). */
   readonly lossTarget?: number;
+  /**
+   * After the loss target is reached at step s, keep training for round(coolDown·s) more steps (at
+   * least 1) with the learning rate decaying linearly from its value there to 0, so a stopped run
+   * ends at a low rate as a full one does (default 0: stop at once).
+   */
+  readonly coolDown?: number;
+  /** Linear learning-rate warm-up: step s uses the schedule's rate × min(1, (s + 1) / warmupSteps) (default 0: none). */
+  readonly warmupSteps?: number;
+  /** Start every residual block as the identity: γ = 0 in the last BatchNorm of each residual branch (fresh runs only). */
+  readonly zeroInitResidual?: boolean;
   readonly seed: number;
   /** Write a checkpoint every N steps (and at the end) when `checkpointFile` is set. */
   readonly checkpointEvery?: number;
@@ -81,8 +91,17 @@ interface TrainingState {
   step: number;
   lossEma: number;
   pathRng: Rng;
+  /** The cool-down after the loss target: from which step, for how many, from which learning rate. */
+  cool?: CoolDown;
   /** SGD momentum buffers by parameter name (TF.js layout). */
   readonly momentum: Map<string, Float32Array>;
+}
+
+/** A cool-down after the loss target (see {@link NetworkTrainingOptions.coolDown}). */
+interface CoolDown {
+  readonly from: number;
+  readonly steps: number;
+  readonly lr: number;
 }
 
 /** Throws a one-line error when the options or the data do not fit the network. */
@@ -106,13 +125,15 @@ interface Schedule {
   readonly steps: number;
   readonly schedule: LrSchedule;
   readonly lr: number;
+  readonly warmupSteps?: number;
 }
 
 /** The one-line refusal of a resume whose schedule differs from the checkpoint's, or null. */
 function scheduleChange(file: string, saved: Partial<Schedule>, now: Schedule): HurricaneError | null {
   if (saved.steps === undefined) return null; // written before schedules were recorded
-  const was = `${saved.steps} steps, ${saved.schedule} schedule, lr ${saved.lr}`;
-  const is = `${now.steps} steps, ${now.schedule} schedule, lr ${now.lr}`;
+  const ramp = (w: number | undefined) => (w ? `, ${w} warm-up steps` : '');
+  const was = `${saved.steps} steps, ${saved.schedule} schedule, lr ${saved.lr}${ramp(saved.warmupSteps)}`;
+  const is = `${now.steps} steps, ${now.schedule} schedule, lr ${now.lr}${ramp(now.warmupSteps)}`;
   if (was === is) return null;
   return new HurricaneError(
     `checkpoint ${file} was written by a run of ${was}; this run asks for ${is}, so the learning rate would change mid-run: start again with --fresh, or continue with the new schedule with --reschedule`,
@@ -126,7 +147,7 @@ function loadCheckpoint(net: SpaceNetwork, file: string | undefined, o: NetworkT
   if (!file || !existsSync(file)) return fresh;
   const ck = readWeights(file);
   const state = JSON.parse(ck.metadata.training ?? 'null') as
-    | ({ step: number; lossEma: number | null; rng: number[]; seed: number } & Partial<Schedule>)
+    | ({ step: number; lossEma: number | null; rng: number[]; seed: number; cool?: CoolDown } & Partial<Schedule>)
     | null;
   if (!state) throw new HurricaneError(`checkpoint ${file} has no training state; it is a weights file, not a training checkpoint`);
   if (state.seed !== seed)
@@ -143,7 +164,10 @@ function loadCheckpoint(net: SpaceNetwork, file: string | undefined, o: NetworkT
   const momentum = new Map<string, Float32Array>();
   for (const [name, t] of ck.tensors)
     if (name.startsWith('momentum/')) momentum.set(name.slice('momentum/'.length), Float32Array.from(t.data));
-  return { step: state.step, lossEma: state.lossEma ?? Number.NaN, pathRng: Rng.fromState(state.rng), momentum, resumedFrom: state.step };
+  return {
+    ...{ step: state.step, lossEma: state.lossEma ?? Number.NaN, pathRng: Rng.fromState(state.rng), momentum, resumedFrom: state.step },
+    ...(state.cool ? { cool: state.cool } : {}),
+  };
 }
 
 /** Loads only the weights and BatchNorm statistics of a training checkpoint into `net` (to evaluate a finished run). */
@@ -175,8 +199,27 @@ function saveCheckpoint(net: SpaceNetwork, file: string, o: NetworkTrainingOptio
       steps: o.steps,
       schedule: o.schedule,
       lr: o.lr,
+      ...(o.warmupSteps ? { warmupSteps: o.warmupSteps } : {}),
+      ...(st.cool ? { cool: st.cool } : {}),
     }),
   });
+}
+
+/** The step a run ends before: the schedule's last, or the end of the cool-down once the loss target was reached. */
+function lastStep(o: NetworkTrainingOptions, st: TrainingState): number {
+  return st.cool ? st.cool.from + st.cool.steps : o.steps;
+}
+
+/** The learning rate of step `step`: the schedule's with the warm-up, or the cool-down's linear decay to 0. */
+function rateAt(o: NetworkTrainingOptions, st: TrainingState, step: number): number {
+  if (st.cool) return st.cool.lr * (1 - (step - st.cool.from) / st.cool.steps);
+  return learningRate(o.schedule, o.lr, step, o.steps) * warmup(o, step);
+}
+
+/** The warm-up factor of step `step` (0-based): a linear ramp to 1 over `warmupSteps`. */
+function warmup(o: NetworkTrainingOptions, step: number): number {
+  const w = o.warmupSteps ?? 0;
+  return w > 0 ? Math.min(1, (step + 1) / w) : 1;
 }
 
 /** Uniform single-path sampling over every layer's candidates (SPOS). */
@@ -306,6 +349,7 @@ export async function trainNetwork(net: SpaceNetwork, data: TrainingData, o: Net
   checkTrainingInput(net, data, o);
   const sampler = new BatchSampler(data.size, o.batchSize, o.seed);
   const { resumedFrom, ...st } = loadCheckpoint(net, o.checkpointFile, o);
+  if (resumedFrom === 0 && o.zeroInitResidual) net.zeroResidualBranches();
   let saved = resumedFrom;
   const save = () => {
     if (!o.checkpointFile) return;
@@ -318,12 +362,12 @@ export async function trainNetwork(net: SpaceNetwork, data: TrainingData, o: Net
     workers > 1
       ? await WorkerPool.start({ backbone: net.backbone, candidates: net.candidates, seed: net.seed, engine: currentEngine() }, workers)
       : null;
-  let stoppedBy: TrainingResult['stoppedBy'] = 'steps';
+  let stoppedBy: TrainingResult['stoppedBy'] = st.cool ? 'loss-target' : 'steps';
   // A batch is a pure function of (seed, step): the next one is prepared while workers compute.
   const makeBatch = (s: number) => data.batch(sampler.indices(s), new Rng(hash32(`${o.seed}:augment:${s}`)));
   const prefetched: { current: { step: number; batch: ReturnType<typeof makeBatch> } | null } = { current: null };
   try {
-    while (st.step < o.steps) {
+    while (st.step < lastStep(o, st)) {
       // A step in this thread is synchronous: yield once per step so that signals (Ctrl-C) and
       // timers are handled while training runs.
       await new Promise((resolve) => setImmediate(resolve));
@@ -332,11 +376,11 @@ export async function trainNetwork(net: SpaceNetwork, data: TrainingData, o: Net
         throw new HurricaneError(`training stopped at step ${st.step}; the checkpoint is saved, run again to resume`);
       }
       const arch = samplePath(st.pathRng);
-      const lr = learningRate(o.schedule, o.lr, st.step, o.steps);
+      const lr = rateAt(o, st, st.step);
       const batch = prefetched.current?.step === st.step ? prefetched.current.batch : makeBatch(st.step);
       const work = { step: st.step, arch, batch, lr };
       const prefetch = () => {
-        if (st.step + 1 < o.steps) prefetched.current = { step: st.step + 1, batch: makeBatch(st.step + 1) };
+        if (st.step + 1 < lastStep(o, st)) prefetched.current = { step: st.step + 1, batch: makeBatch(st.step + 1) };
       };
       const r = pool ? await stepOnWorkers(pool, net, data, o, work, prefetch) : stepInThisThread(net, data, o, work);
       const bad = nonFinite(r);
@@ -348,9 +392,11 @@ export async function trainNetwork(net: SpaceNetwork, data: TrainingData, o: Net
       st.step++;
       o.onStep?.({ step: st.step, arch, loss, lossEma: st.lossEma, lr });
       if (o.checkpointEvery && st.step % o.checkpointEvery === 0) save();
-      if (o.lossTarget !== undefined && st.lossEma <= o.lossTarget) {
+      if (st.cool) stoppedBy = 'loss-target';
+      else if (o.lossTarget !== undefined && st.lossEma <= o.lossTarget) {
         stoppedBy = 'loss-target';
-        break;
+        if (!(o.coolDown && o.coolDown > 0)) break;
+        st.cool = { from: st.step, steps: Math.max(1, Math.round(o.coolDown * st.step)), lr: rateAt(o, st, st.step) };
       }
     }
   } finally {

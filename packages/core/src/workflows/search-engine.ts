@@ -131,6 +131,7 @@ export const tfSearchEngine: SearchEngineFactory = async (session, log) => {
         recipe: {
           ...{ seed: core.seed, steps: sc.supernetSteps, batchSize: t.batchSize, lr: t.lr, momentum: t.momentum },
           ...{ weightDecay: t.weightDecay, labelSmoothing: t.labelSmoothing, schedule: t.schedule, lossTarget },
+          ...{ coolDown: t.coolDown, warmupSteps: t.warmupSteps, zeroInitResidual: t.zeroInitResidual },
           ...{ checkpointEvery: t.checkpointEvery, recalibrationBatches: sc.recalibrationBatches },
           ...{ recalibrationBatchSize: sc.recalibrationBatchSize, workers },
         },

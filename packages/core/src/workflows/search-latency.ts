@@ -15,6 +15,12 @@ import { SearchSpace } from '../search/search-space.js';
 import { openLatencyStore } from './profile-run.js';
 import { type RunContext, step } from './search-context.js';
 
+/** Whether the run is the SPOS baseline over every operator (`search.baselineSpace: full`), which the reduced space's predictor cannot encode. */
+function fullBaseline(c: RunContext): boolean {
+  const sc = c.session.config.core.search;
+  return sc.baseline && sc.baselineSpace === 'full';
+}
+
 /** The predictor the predictor phase fitted, over the reduced space's encoding. */
 export function predictorModel(c: RunContext, space: ReducedSpace): LatencyModel {
   const file = c.run.file('predictor.json');
@@ -23,7 +29,7 @@ export function predictorModel(c: RunContext, space: ReducedSpace): LatencyModel
 
 /** The latency model the search answers to: the predictor on the reduced space, the calibrated lookup table for the baseline. */
 export function latencyModelOf(c: RunContext, space: ReducedSpace): LatencyModel {
-  if (!c.session.config.core.search.baseline) return predictorModel(c, space);
+  if (!fullBaseline(c)) return predictorModel(c, space);
   const store = openLatencyStore(c.session);
   try {
     const hw = { adapterId: space.adapterId, deviceFingerprint: space.deviceFingerprint, runtimeVersion: space.runtimeVersion };
@@ -64,11 +70,12 @@ export interface RunBudget {
 }
 
 /**
- * Each layer's candidates the search draws from: the reduced space's, or for the SPOS baseline every
- * operator (and Skip where `reduction.skip` offers it).
+ * Each layer's candidates the search draws from: the reduced space's (HURRICANE, and the SPOS
+ * baseline with `search.baselineSpace: reduced`), or for the full SPOS baseline every operator (and
+ * Skip where `reduction.skip` offers it).
  */
 export function searchedCandidates(c: RunContext, space: ReducedSpace): (readonly string[])[] {
-  if (!c.session.config.core.search.baseline) return [...space.candidates];
+  if (!fullBaseline(c)) return [...space.candidates];
   const skip = skipLayersEnabled(c.backbone, c.session.config.core.reduction.skip);
   return layerContexts(c.backbone).map((ctx) => [...c.backbone.operators, ...(skip.includes(ctx.layer) ? [SKIP] : [])]);
 }

@@ -114,11 +114,11 @@ async function predictorPhase(c: RunContext) {
   const f = await fitPredictor(c.session, {
     ...{ train: c.run.file('predictor-dataset.csv'), output: c.run.file('predictor.json') },
     onStage: (s) => c.log(`predictor: ${s}`),
-    allowWeak: sc.allowWeakPredictor || sc.baseline,
+    allowWeak: sc.allowWeakPredictor || (sc.baseline && sc.baselineSpace === 'full'),
     weakOverride: 'set search.allowWeakPredictor: true with an explicit search.budgetMs',
   });
   const ranking = f.predictor.metrics.ranking;
-  if (ranking && !ranking.ok && !sc.baseline)
+  if (ranking && !ranking.ok && !(sc.baseline && sc.baselineSpace === 'full'))
     c.log(`WARNING: the latency predictor cannot rank these latencies (${ranking.reason}); searching anyway (search.allowWeakPredictor)`);
   return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null, ranking };
 }
@@ -213,7 +213,14 @@ async function reportPhase(c: RunContext): Promise<{ markdown: string; html: str
   const rendered = await renderSearchReport({
     ...{ record: c.run.readJson('run.json'), iterations, retrain: c.run.done('retrain'), verify: c.run.done('verify') },
     rankCheck: c.run.done('rank-check'),
-    ...{ space, backbone: c.backbone, budget: await runBudget(c, space), baseline: c.session.config.core.search.baseline, winner },
+    ...{
+      space,
+      backbone: c.backbone,
+      budget: await runBudget(c, space),
+      baseline: c.session.config.core.search.baseline,
+      baselineSpace: c.session.config.core.search.baselineSpace,
+      winner,
+    },
     candidates: searchedCandidates(c, space),
   });
   for (const [name, svg] of Object.entries(rendered.charts)) writeFileAtomicSync(c.run.file(name), svg);

@@ -54,7 +54,8 @@ export interface SearchSummary {
 /** Opens (or re-opens) the run folder on the preset the engine's data fits. */
 async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunContext> {
   const log = o.log ?? (() => {});
-  const name = o.name ?? (base.config.core.search.baseline ? 'spos' : 'hurricane');
+  const sc = base.config.core.search;
+  const name = o.name ?? (sc.baseline ? (sc.baselineSpace === 'full' ? 'spos' : 'spos-reduced') : 'hurricane');
   // a folder of its own under runs/: `.` or `..` would make it the runs folder or the work dir itself
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name))
     throw new ConfigError(`run name '${name}' must start with a letter, a digit or '_' and may only use letters, digits, '.', '_' and '-'`);

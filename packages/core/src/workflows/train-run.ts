@@ -100,6 +100,7 @@ export async function trainFromConfig(session: HurricaneSession, o: TrainRunOpti
       ...{ steps, batchSize: t.batchSize, lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
       ...{ labelSmoothing: t.labelSmoothing, schedule: t.schedule, seed: core.seed, checkpointEvery: t.checkpointEvery },
       ...(t.lossTarget !== undefined ? { lossTarget: t.lossTarget } : {}),
+      ...{ coolDown: t.coolDown, warmupSteps: t.warmupSteps, zeroInitResidual: t.zeroInitResidual },
       ...(o.signal ? { signal: o.signal } : {}),
       checkpointFile: checkpoint,
       ...(o.reschedule ? { reschedule: true } : {}),
