@@ -18,6 +18,16 @@ import { readWeights } from '../src/onnx/weights-file.js';
 const tiny = tinyBackbone();
 const OPS = ['MB_3_1', 'Choice_3', 'SEP_3'];
 const n = layerContexts(tiny).length;
+/** The tiny backbone with two layers in each of the first two stages: layers 1 and 3 keep their shape. */
+const tiny2 = makeBackbone({
+  name: 'tiny2',
+  inputSize: 8,
+  inputChannels: 1,
+  classes: 3,
+  widthMultiplier: 0.25,
+  stemStride: 1,
+  stageRepeats: [2, 2, 1, 1],
+});
 
 /** 3 separable classes of 8x8 images: a bright left half, right half, or nothing, plus seeded noise. */
 function separable(size: number, seed: number): TrainingData {
@@ -82,15 +92,7 @@ describe('supernet training (SPOS)', () => {
 
   it('trains a supernet that offers Skip (the identity) in the layers that can take it: paths with and without it, the loss falls', async () => {
     // the tiny backbone with two layers in the first two stages: their second layers keep their shape
-    const b = makeBackbone({
-      name: 'tiny2',
-      inputSize: 8,
-      inputChannels: 1,
-      classes: 3,
-      widthMultiplier: 0.25,
-      stemStride: 1,
-      stageRepeats: [2, 2, 1, 1],
-    });
+    const b = tiny2;
     const skip = skipLayersOf(b);
     expect(skip).toEqual([1, 3]);
     const net = new Supernet(
@@ -126,15 +128,7 @@ describe('supernet training (SPOS)', () => {
 
   it('zero-γ starts every residual block as the identity: an MB block with C_in = C_out returns its input, the others keep γ = 1', () => {
     // tiny2: layers 1 and 3 keep their shape (MB adds its input there); layers 0 and 2 open a stage (no residual)
-    const b = makeBackbone({
-      name: 'tiny2',
-      inputSize: 8,
-      inputChannels: 1,
-      classes: 3,
-      widthMultiplier: 0.25,
-      stemStride: 1,
-      stageRepeats: [2, 2, 1, 1],
-    });
+    const b = tiny2;
     const net = new Supernet(
       b,
       2,

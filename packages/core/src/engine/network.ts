@@ -32,11 +32,13 @@ export class SpaceNetwork {
     this.candidates = candidates.map((c) => [...c]);
     this.store = new ParameterStore(seed);
     // Create every parameter now, path by path: the stem and head come from the first path.
-    const maxCands = Math.max(...candidates.map((c) => c.length));
-    for (let i = 0; i < maxCands; i++) {
-      const arch = candidates.map((c) => c[Math.min(i, c.length - 1)] as string);
-      for (const spec of graphParams(this.graph(arch))) this.store.ensure(spec);
-    }
+    for (const arch of this.coveringPaths()) for (const spec of graphParams(this.graph(arch))) this.store.ensure(spec);
+  }
+
+  /** Paths that together use every candidate of every layer (path i takes each layer's i-th candidate, or its last). */
+  private coveringPaths(): Architecture[] {
+    const maxCands = Math.max(...this.candidates.map((c) => c.length));
+    return Array.from({ length: maxCands }, (_, i) => this.candidates.map((c) => c[Math.min(i, c.length - 1)] as string));
   }
 
   /**
@@ -44,12 +46,7 @@ export class SpaceNetwork {
    * each residual block starts as the identity; returns the BatchNorms it zeroed. For fresh weights only.
    */
   zeroResidualBranches(): string[] {
-    const zeroed = new Set<string>();
-    const maxCands = Math.max(...this.candidates.map((c) => c.length));
-    for (let i = 0; i < maxCands; i++) {
-      const arch = this.candidates.map((c) => c[Math.min(i, c.length - 1)] as string);
-      for (const param of residualBranchNorms(this.graph(arch))) zeroed.add(param);
-    }
+    const zeroed = new Set(this.coveringPaths().flatMap((arch) => residualBranchNorms(this.graph(arch))));
     for (const param of zeroed) {
       const v = this.store.get(`${param}.gamma`);
       tf.tidy(() => v.assign(tf.zerosLike(v)));

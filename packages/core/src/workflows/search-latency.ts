@@ -11,7 +11,7 @@ import { LatencyConstraint, admittedShare, autoBudget } from '../search/latency-
 import { type Backbone, layerContexts, layerList, skipLayersEnabled, skipLayersOf } from '../space/backbone.js';
 import { SKIP } from '../space/operators.js';
 import { iterationSpace } from '../search/coordinate-ascent.js';
-import { SearchSpace } from '../search/search-space.js';
+import type { SearchSpace } from '../search/search-space.js';
 import { openLatencyStore } from './profile-run.js';
 import { type RunContext, step } from './search-context.js';
 
@@ -100,16 +100,19 @@ export function runConstraint(c: RunContext, space: ReducedSpace, budgetMs: numb
   });
 }
 
+/** `a_win` at the start: each layer's best-scored operator, or for the SPOS baseline each layer's first candidate. */
+export function initialArchitecture(c: RunContext, space: ReducedSpace): string[] {
+  return c.session.config.core.search.baseline ? searchedCandidates(c, space).map((ops) => ops[0] as string) : [...space.initialArch];
+}
+
 /**
  * The sub-space the search's first step draws from: for HURRICANE the layers t..n−1 over the reduced
  * space's candidates with the others fixed to each layer's best-scored operator; for the SPOS
- * baseline every layer over every operator.
+ * baseline every layer at once.
  */
 export function firstStepSpace(c: RunContext, space: ReducedSpace): SearchSpace {
-  const sc = c.session.config.core.search;
-  const candidates = searchedCandidates(c, space);
-  if (sc.baseline) return SearchSpace.whole(candidates);
-  return iterationSpace({ candidates, options: { t: sc.t } }, 1, space.initialArch);
+  const { t, baseline } = c.session.config.core.search;
+  return iterationSpace({ candidates: searchedCandidates(c, space), options: { t, baseline } }, 1, initialArchitecture(c, space));
 }
 
 /** The budget (recorded once, `search:budget`), with the share of the space it admits; warns when that share is (nearly) all of it. */

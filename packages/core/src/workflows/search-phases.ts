@@ -26,7 +26,7 @@ import {
   spaceOf,
 } from './search-context.js';
 import type { EngineRun } from './search-engine.js';
-import { budgetOf, latencyModelOf, runBudget, runConstraint, searchedCandidates } from './search-latency.js';
+import { budgetOf, initialArchitecture, latencyModelOf, runBudget, runConstraint, searchedCandidates } from './search-latency.js';
 import { rankCheckPhase } from './search-rank-check.js';
 
 /** Measurement sessions of the winner in the verify phase (their median is reported). */
@@ -135,7 +135,7 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
   try {
     const r = await coordinateAscent({
       candidates,
-      initial: sc.baseline ? candidates.map((ops) => ops[0] as string) : space.initialArch,
+      initial: initialArchitecture(c, space),
       constraint,
       trainer,
       options: {
