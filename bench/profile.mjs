@@ -1,22 +1,37 @@
 #!/usr/bin/env node
 // npm run bench:profile — profiles the full 32-operator space of the `cifar` preset on this
-// machine twice, in two separate processes, and reports wall time, measurements per minute, the
-// median and worst coefficient of variation, the run-to-run agreement (per-operator differences
-// and per-layer top-4 overlap) and the overhead ratio (wall time ÷ time inside timed inference).
-// Each run's kept sets are compared twice: as `hurricane space` reduces them (paired rounds, ties,
-// bootstrap confidence) and by the earlier rule (independent statistics, the fastest four).
-// `--load` runs a CPU-burning process beside both profiles (the loaded-machine figures).
-// Usage: node bench/profile.mjs [--preset cifar] [--load] [--json]
+// machine N times (`--runs N`, default 2), in separate processes, and reports wall time,
+// measurements per minute, the median and worst coefficient of variation, the run-to-run agreement
+// of runs A and B (per-operator differences and per-layer top-4 overlap) and the overhead ratio
+// (wall time ÷ time inside timed inference). The kept sets of every pair of runs are compared as
+// `hurricane space` reduces them and, on the same measurements, by two earlier rules: independent
+// p10 with no ties, and the paired median of round minima with 3 % ties broken by capacity.
+// `--load` runs a CPU-burning process beside the profiles (the loaded-machine figures).
+// `--until-stable M` profiles with `hurricane profile --until-stable --stable-minutes M` (the wall
+// time then includes the extra passes, which the overhead ratio does not count as timed).
+// Usage: node bench/profile.mjs [--preset cifar] [--runs N] [--load] [--until-stable M] [--json]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { preset } from '@hurricane/core';
+import { reduceSpace } from '@hurricane/core/profile';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const presetName = args.includes('--preset') ? args[args.indexOf('--preset') + 1] : 'cifar';
+const runCount = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 2;
+const stableMinutes = args.includes('--until-stable') ? args[args.indexOf('--until-stable') + 1] : undefined;
+if (stableMinutes !== undefined && !(Number(stableMinutes) > 0)) {
+  process.stderr.write('bench:profile: --until-stable takes the minutes it may take (a number > 0)\n');
+  process.exit(2);
+}
+if (!Number.isInteger(runCount) || runCount < 2) {
+  process.stderr.write('bench:profile: --runs takes a whole number ≥ 2 (the profiles to compare)\n');
+  process.exit(2);
+}
 const cli = fileURLToPath(new URL('../packages/core/bin/hurricane.js', import.meta.url));
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -34,11 +49,12 @@ const burner = args.includes('--load')
 burner?.unref(); // never keeps this process alive
 process.on('exit', () => burner?.kill('SIGKILL'));
 const runs = [];
-for (const label of ['A', 'B']) {
+for (const label of Array.from({ length: runCount }, (_, i) => String.fromCharCode(65 + i))) {
   const workDir = mkdtempSync(path.join(os.tmpdir(), `hurricane-bench-${label}-`));
   log(`run ${label}: profiling preset ${presetName} into ${workDir}`);
   const t0 = performance.now();
-  const summary = JSON.parse(run(workDir, ['profile', '--json']));
+  const stable = stableMinutes ? ['--until-stable', '--stable-minutes', stableMinutes] : [];
+  const summary = JSON.parse(run(workDir, ['profile', ...stable, '--json']));
   const wallMs = performance.now() - t0;
   const space = JSON.parse(run(workDir, ['space', '--json']));
   const db = new Database(path.join(workDir, 'latency.sqlite'), { readonly: true });
@@ -151,11 +167,43 @@ const result = {
     differing_layers: layers.filter((l) => !l.same).map((l) => `layer ${l.layer}: ${l.a.join(',')} vs ${l.b.join(',')}`),
   },
 };
+// every rule on every pair of runs (the same measurements for all rules)
+const backbone = preset(presetName);
+const fastest = { name: 'eq4', description: 'α = 0: 1 / latency', score: (o) => 1 / o.latencyMs }; // the default scoring
+const reduceWith = (r, options, evidence) =>
+  reduceSpace(backbone, (op, ctx) => evidence(r.m.get(`${op}@${ctx}`)), fastest, r.space, { ...r.space.options, bootstrap: 0, ...options });
+const p10Of = (m) => m && pick(m, statistic);
+const rules = [
+  { name: '`hurricane space` (this build)', kept: (r) => r.space.layers.map((l) => l.kept) },
+  {
+    name: 'paired median of round minima, 3 % ties by capacity (before)',
+    kept: (r) =>
+      reduceWith(r, { statistic: 'median', tieTolerance: 0.03, tieSpread: 0, tieBreak: 'capacity' }, (m) =>
+        m ? { latencyMs: p10Of(m), rounds: m.rounds && { batch: m.rounds.batch, ms: m.rounds.ms } } : undefined,
+      ).layers.map((l) => l.kept),
+  },
+  {
+    name: `independent ${statistic}, no ties (earlier)`,
+    kept: (r) => reduceWith(r, { tieTolerance: 0, tieSpread: 0 }, p10Of).layers.map((l) => l.kept),
+  },
+];
+result.all_pairs = rules.map((rule) => {
+  const sets = runs.map((r) => rule.kept(r).map((k) => [...k].sort().join(',')));
+  const agree = [];
+  for (let i = 0; i < sets.length; i++)
+    for (let j = i + 1; j < sets.length; j++) agree.push(sets[i].filter((k, l) => k === sets[j][l]).length);
+  return {
+    rule: rule.name,
+    mean_identical_layers: +(agree.reduce((x, y) => x + y, 0) / agree.length).toFixed(2),
+    min_identical_layers: Math.min(...agree),
+    per_pair: agree,
+  };
+});
 if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 else {
   const r = result;
   const lines = [
-    `bench:profile — preset ${r.preset}, ${r.measurements_per_run} operator measurements per run, ${r.device}, ONNX Runtime ${r.runtime}${burner ? ', beside a CPU-burning process' : ''}`,
+    `bench:profile — preset ${r.preset}, ${r.measurements_per_run} operator measurements per run, ${r.device}, ONNX Runtime ${r.runtime}${burner ? ', beside a CPU-burning process' : ''}${stableMinutes ? `, profile --until-stable --stable-minutes ${stableMinutes}` : ''}`,
     ...r.runs.map(
       (x) =>
         `run ${x.run}: wall ${x.wall_s} s, ${x.measurements_per_min} measurements/min, timed inference ${x.timed_inference_s} s, overhead ratio ${x.overhead_ratio}`,
@@ -169,6 +217,8 @@ else {
     ...r.run_to_run.differing_layers.map((l) => `  differs: ${l}`),
     `earlier rule (independent ${r.ranking_statistic}, no ties) on the same measurements: top-4 identical ${r.run_to_run.earlier_rule_top4_identical_layers} layers (${r.run_to_run.earlier_rule_top4_identical_contexts} contexts)`,
     `layers with ties: ${r.run_to_run.layers_with_ties.join(' and ')}; unstable contexts: ${r.run_to_run.unstable_contexts.map((u) => (u.length ? u.join(',') : 'none')).join(' and ')}; least kept confidence ${r.run_to_run.min_kept_confidence.map((c) => c.toFixed(2)).join(' and ')}`,
+    `all ${runs.length} runs, every pair (${(runs.length * (runs.length - 1)) / 2}): layers of ${a.space.layers.length} with identical kept sets, mean / min`,
+    ...r.all_pairs.map((x) => `  ${x.rule}: ${x.mean_identical_layers} / ${x.min_identical_layers}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

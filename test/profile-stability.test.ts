@@ -57,7 +57,7 @@ describe('operator rankings that hold between profiles', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
       reused: number;
-      stability: { passes: { contexts: string[]; minRuns: number }[]; unstable: string[] };
+      stability: { passes: { contexts: string[]; minRuns: number; minSessions: number }[]; unstable: string[] };
     };
     expect(out.reused).toBeGreaterThan(0); // the first profile was kept
     const { passes, unstable } = out.stability;
@@ -66,6 +66,7 @@ describe('operator rankings that hold between profiles', () => {
     // each pass doubles the runs, and only re-measures contexts the pass before left unstable
     passes.forEach((p, i) => {
       expect(p.minRuns).toBe(60 * 2 ** i);
+      expect(p.minSessions).toBe(Math.min(6 * 2 ** i, 16));
       if (i > 0) for (const c of p.contexts) expect(passes[i - 1]?.contexts).toContain(c);
     });
     expect(unstable.length).toBeLessThan(before.size);
@@ -75,7 +76,7 @@ describe('operator rankings that hold between profiles', () => {
       const last = [...passes].reverse().find((p) => p.contexts.includes(c));
       expect(n, c).toBe(last ? last.minRuns / 3 : 10);
     }
-    expect(r.stderr).toMatch(/unstable kept sets: .* measuring them again with at least 60 runs each/);
+    expect(r.stderr).toMatch(/unstable kept sets: .* measuring them again with at least 60 runs in 6 sessions each/);
     // and space agrees with what --until-stable reported
     const after = JSON.parse((await runCli(['space', '--json'], dir)).stdout) as { layers: { contextId: string; unstable: boolean }[] };
     expect([...new Set(after.layers.filter((l) => l.unstable).map((l) => l.contextId))].sort()).toEqual([...unstable].sort());

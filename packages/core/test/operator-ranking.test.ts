@@ -15,12 +15,14 @@ const names = (r: { operator: string }[]) => r.map((x) => x.operator);
 describe('ranking the operators of one layer context with ties', () => {
   it('operators within the tolerance of the group’s fastest are tied and ordered by FLOPs; a real difference is not a tie', () => {
     // 1.00, 1.02 (2 % slower: tied at 3 %), 1.10 (10 %: not), 1.12 (1.8 % after 1.10: tied with it)
-    const ranked = rankOperators([op('A', 1.0, 100), op('B', 1.02, 300), op('C', 1.1, 100), op('D', 1.12, 200)], fastest, {
-      keep: 2,
-      tieTolerance: 0.03,
-    });
+    const four = [op('A', 1.0, 100), op('B', 1.02, 300), op('C', 1.1, 100), op('D', 1.12, 200)];
+    const ranked = rankOperators(four, fastest, { keep: 2, tieTolerance: 0.03, tieBreak: 'capacity' });
     expect(names(ranked)).toEqual(['B', 'A', 'D', 'C']); // within each tie, the most FLOPs first
     expect(ranked.map((r) => r.tie)).toEqual([0, 0, 1, 1]);
+    // by default a tie keeps the measured order: marked, but the kept set is the one without ties
+    const measured = rankOperators(four, fastest, { keep: 2, tieTolerance: 0.03 });
+    expect(names(measured)).toEqual(['A', 'B', 'C', 'D']);
+    expect(measured.map((r) => r.tie)).toEqual([0, 0, 1, 1]);
     // at tolerance 0 nothing but exact equality ties
     const strict = rankOperators([op('A', 1.0), op('B', 1.02, 300), op('C', 1.0, 50)], fastest, { keep: 2, tieTolerance: 0 });
     expect(names(strict)).toEqual(['A', 'C', 'B']);
@@ -40,7 +42,7 @@ describe('ranking the operators of one layer context with ties', () => {
     const ranked = rankOperators(
       [op('A', 1.0, 100, { params: 10 }), op('B', 1.0, 50, { params: 30 }), op('C', 1.0, 120, { params: 5 })],
       eq4,
-      { keep: 1, tieTolerance: 0.03 },
+      { keep: 1, tieTolerance: 0.03, tieBreak: 'capacity' },
     );
     // capacity: A 1000, B 1500, C 600 (hand computed); all tied at equal latency
     expect(names(ranked)).toEqual(['B', 'A', 'C']);
@@ -103,6 +105,35 @@ describe('bootstrap confidence of the kept operators', () => {
     expect(c?.get('D')).toBeGreaterThan(0.2);
     // the same seed gives the same figures
     expect(keepConfidence(evidence, fastest, { keep: 3, tieTolerance: 0, resamples: 400, seed: 7 })).toEqual(c);
+  });
+
+  it('draws the sessions too: an operator fast in one of its three sessions only is kept with probability 1 − (2/3)³', () => {
+    // C's sessions: one at 1.00 ms, two at 1.30 ms, so its per-round value (the fastest session) is
+    // 1.00 in every round, 5 % ahead of D (1.05 ms in all three sessions): beyond the 3 % tolerance.
+    // Rounds alone cannot shake that (confidence 1), but a new profile opens new sessions: it keeps C
+    // only when at least one of the three sessions drawn is the fast one, 1 − (2/3)³ = 19/27 ≈ 0.704.
+    const n = 12;
+    const r = (v: number) => Array.from({ length: n }, () => v);
+    const evidence = [
+      op('A', 0, 100, { rounds: r(0.5) }),
+      op('B', 0, 100, { rounds: r(0.6) }),
+      op('C', 0, 100, { rounds: r(1), sessions: [r(1), r(1.3), r(1.3)] }),
+      op('D', 0, 100, { rounds: r(1.05), sessions: [r(1.05), r(1.05), r(1.05)] }),
+      op('E', 0, 100, { rounds: r(2) }),
+    ];
+    const o = { keep: 3, tieTolerance: 0.03, statistic: 'p10' as const, resamples: 4000, seed: 3 };
+    expect(names(rankOperators(evidence, fastest, o)).slice(0, 3)).toEqual(['A', 'B', 'C']);
+    const c = keepConfidence(evidence, fastest, o);
+    expect(c?.get('C')).toBeGreaterThan(19 / 27 - 0.03);
+    expect(c?.get('C')).toBeLessThan(19 / 27 + 0.03);
+    expect((c?.get('C') ?? 0) + (c?.get('D') ?? 0)).toBeCloseTo(1, 10);
+    // without the sessions, the rounds are all alike and C is always kept
+    const roundsOnly = keepConfidence(
+      evidence.map(({ sessions: _, ...e }) => e),
+      fastest,
+      o,
+    );
+    expect(roundsOnly?.get('C')).toBe(1);
   });
 
   it('is null when there is nothing to resample (no rounds, no uncertainty)', () => {

@@ -189,8 +189,11 @@ describe('reduceSpace against a hand-made latency table', () => {
     expect(s.initialArch[0]).toBe(names[0]);
   });
 
-  it('breaks exact ties by capacity: the most FLOPs first, then params, then name; the tie is marked', () => {
-    const s = reduceSpace(four, () => 1, eq4, meta, PAPER);
+  it('keeps exact ties in the space’s operator order by default, and orders them by capacity (FLOPs, params, name) with tieBreak capacity; the tie is marked', () => {
+    const measured = reduceSpace(four, () => 1, eq4, meta, PAPER).layers[2];
+    expect(measured?.kept).toEqual(four.operators.slice(0, 4));
+    expect(new Set(measured?.ranking.map((r) => r.tie))).toEqual(new Set([0]));
+    const s = reduceSpace(four, () => 1, eq4, meta, { ...PAPER, tieBreak: 'capacity' });
     const layer = s.layers[2];
     const byCapacity = [...(layer?.ranking ?? [])].sort(
       (a, b) => b.flops - a.flops || b.params - a.params || (a.operator < b.operator ? -1 : 1),
@@ -266,7 +269,8 @@ describe('reduceSpace against a hand-made latency table', () => {
       },
       eq4,
       meta,
-      { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'p10', tieTolerance: 0, bootstrap: 300, minConfidence: 0.9 },
+      // the median of the rounds: their p10 is 4 for both, an exact tie the operator order settles in every resample
+      { keep: 4, exploringIndex: 10, exploringLayers: 4, statistic: 'median', tieTolerance: 0, bootstrap: 300, minConfidence: 0.9 },
       3,
     );
     const layer = s.layers[0];
@@ -297,13 +301,10 @@ describe('reduceSpace against a hand-made latency table', () => {
       const i = ops.indexOf(o);
       return i === 4 ? 4.05 : i + 1;
     };
-    const tied = reduceSpace(four, near, eq4, meta, {
-      keep: 4,
-      exploringIndex: 10,
-      exploringLayers: 4,
-      statistic: 'p10',
-      tieTolerance: 0.03,
-    });
+    const measuredOrder = reduceSpace(four, near, eq4, meta, { ...PAPER, tieTolerance: 0.03 });
+    expect(measuredOrder.layers[0]?.kept).toEqual(ops.slice(0, 4)); // the faster of the two stays
+    expect(spaceTable(measuredOrder, four)).toContain(`(tied with ${ops[4]}, left out by the measured order)`);
+    const tied = reduceSpace(four, near, eq4, meta, { ...PAPER, tieTolerance: 0.03, tieBreak: 'capacity' });
     const t = tied.layers[0];
     const pair = t?.ranking.filter((r) => r.operator === ops[3] || r.operator === ops[4]) ?? [];
     expect(pair[0]?.tie).not.toBeNull();
@@ -312,6 +313,7 @@ describe('reduceSpace against a hand-made latency table', () => {
     const loser = pair.find((r) => r.operator !== winner)?.operator;
     expect(t?.kept).toContain(winner);
     expect(spaceTable(tied, four)).toContain(`(tied with ${loser}, left out by the tie-break)`);
+    expect(loser).toBe(ops[3]); // the hand-made case: the 5th operator has the more FLOPs
   });
 
   it('marks operators whose layers fell back to another processor, in space.json and in Table 1, without changing the ranking', () => {

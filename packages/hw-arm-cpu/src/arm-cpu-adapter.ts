@@ -128,20 +128,18 @@ export class ArmCpuAdapter implements HardwareAdapter {
   }
 
   /**
-   * ONNX Runtime runs the ONNX file itself: preparing checks that it exists and loads. A model from
-   * another host is first loaded and run once in a child process ({@link ModelProbe}).
+   * ONNX Runtime runs the ONNX file itself: preparing checks that it exists. Whether it loads is
+   * found when its sessions are created for measuring (a trial load here cost a session per model:
+   * about 2 % of a profile's wall time). A model from another host is first loaded and run once in a
+   * child process ({@link ModelProbe}).
    */
   async prepare(model: OnnxModel, options?: PrepareOptions): Promise<PreparedModel> {
-    const ort = await this.ort();
+    await this.ort();
     if (!existsSync(model.path)) throw new HurricaneError(`arm-cpu: model ${model.path} does not exist; export it first`);
     if (options?.untrusted) {
       this.probe ??= new ModelProbe(this.options.runtimeModule);
       await this.probe.check(model.path, model.inputShape);
     }
-    const session = await ort.InferenceSession.create(model.path, this.sessionOptions()).catch((error: unknown) => {
-      throw new HurricaneError(`arm-cpu: ONNX Runtime cannot load ${model.path}: ${(error as Error).message.split('\n')[0]}`);
-    });
-    await session.release();
     return { adapterId: this.id, source: model, artifactPath: model.path, format: 'onnx', commands: [] };
   }
 
@@ -168,19 +166,28 @@ export class ArmCpuAdapter implements HardwareAdapter {
       what: string,
     ): Promise<TimedTarget> => {
       const feeds = { [inputName]: new ort.Tensor('float32', data, shape) };
+      const cannotLoad = (error: unknown) =>
+        new HurricaneError(`arm-cpu: ONNX Runtime cannot load ${what}: ${(error as Error).message.split('\n')[0]}`);
       if (native) {
-        const s = native.createSession(model, this.sessionOptions());
+        let s: NativeSession;
+        try {
+          s = native.createSession(model, this.sessionOptions());
+        } catch (error) {
+          throw cannotLoad(error);
+        }
         cleanup.push(() => s.dispose?.());
         return syncTimed(reusingOutputs(s, feeds), what);
       }
-      const s = await ort.InferenceSession.create(model, this.sessionOptions());
+      const s = await ort.InferenceSession.create(model, this.sessionOptions()).catch((error: unknown) => {
+        throw cannotLoad(error);
+      });
       cleanup.push(() => s.release());
       return timed(s, feeds, what);
     };
     try {
       const sessions: TimedTarget[][] = [];
       const rng = new Rng(this.protocol.seed ?? 0);
-      const perModel = this.protocol.sessions ?? DEFAULT_PROTOCOL.sessions;
+      const perModel = Math.max(this.protocol.sessions ?? this.options.sessions ?? DEFAULT_PROTOCOL.sessions, options.minSessions ?? 1);
       for (const m of models) {
         const size = m.source.inputShape.reduce((a, b) => a * b, 1);
         const data = new Float32Array(size);
@@ -224,7 +231,13 @@ export class ArmCpuAdapter implements HardwareAdapter {
               sessions: perModel,
             },
           },
-          { runs: r.runs, uncertaintyMs: r.uncertaintyMs, timedMs: r.timedMs, rounds: { batch, ms: r.roundMins }, conditions },
+          {
+            runs: r.runs,
+            uncertaintyMs: r.uncertaintyMs,
+            timedMs: r.timedMs,
+            rounds: { batch, ms: r.roundMins, ...(r.sessionMins ? { sessions: r.sessionMins } : {}) },
+            conditions,
+          },
         ),
       );
     } finally {

@@ -47,6 +47,13 @@ export const armCpuOptionsSchema = z
   .object({
     /** ONNX Runtime intra-op threads (the paper measures single-threaded mobile CPUs). */
     threads: z.number().int().min(1).max(256).default(1),
+    /**
+     * ONNX Runtime sessions per model, measured side by side in the same rounds (a session has a
+     * speed of its own; more sessions make a model's figure depend less on which ones it got, at the
+     * cost of creating them).
+     * Recorded in each measurement's provenance (`settings.sessions`).
+     */
+    sessions: z.number().int().min(1).max(16).default(3),
     /** Package that provides ONNX Runtime for Node (advanced: a fork with the same API). */
     runtimeModule: z.string().min(1).default('onnxruntime-node'),
     /** Adapter `arm-cpu-remote`: an ARM board over adb with ONNX Runtime's onnxruntime_perf_test installed on it. */

@@ -76,6 +76,8 @@ export interface ProtocolResult {
   readonly roundMedians: number[];
   /** The fastest sample of each round (noise only adds time: the round's least disturbed value). */
   readonly roundMins: number[];
+  /** A model measured in several sessions ({@link runSessions}): each session's `roundMins`. */
+  readonly sessionMins?: number[][];
   /** Calls per timed sample. */
   readonly groupSize: number;
   /** Median per-call cost of the do-nothing model over all its samples (subtracted). */
@@ -256,6 +258,7 @@ export async function runSessions(
       samplesMs: roundMedians.flatMap((_, k) => mine.flatMap((r) => r.samplesMs.slice(k * spr, (k + 1) * spr))),
       roundMedians,
       roundMins,
+      sessionMins: mine.map((r) => r.roundMins.slice(0, rounds)),
       groupSize: first.groupSize,
       floorMs: first.floorMs,
       runs: mine.reduce((a, r) => a + r.runs, 0),

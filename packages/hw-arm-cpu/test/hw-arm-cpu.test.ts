@@ -195,11 +195,31 @@ describe('@hurricane/hw-arm-cpu', () => {
     }
   });
 
-  it('names a model ONNX Runtime cannot load', async () => {
+  it('records each session’s value per round beside the fastest; armCpu.sessions and minSessions set how many sessions', async () => {
+    const h = await createPluginHarness(plugin, { options: { sessions: 2 } });
+    const a = h.adapter('arm-cpu');
+    const model = await a.prepare(tinyModel);
+    for (const [options, sessions] of [
+      [{}, 2],
+      [{ minSessions: 4 }, 4],
+    ] as const) {
+      const [m] = (await a.measureBatch?.([model], options)) ?? [];
+      expect(m?.provenance.settings.sessions).toBe(sessions);
+      const perSession = m?.rounds?.sessions ?? [];
+      expect(perSession).toHaveLength(sessions);
+      // round by round, the stored value is the fastest session's
+      m?.rounds?.ms.forEach((v, r) => {
+        expect(v).toBe(Math.min(...perSession.map((s) => s[r] as number)));
+      });
+    }
+  });
+
+  it('names a model ONNX Runtime cannot load when it is measured', async () => {
     const bad = path.join(work, 'bad.onnx');
     (await import('node:fs')).writeFileSync(bad, 'not onnx');
     const h = await createPluginHarness(plugin);
-    await expect(h.adapter('arm-cpu').prepare({ ...tinyModel, path: bad })).rejects.toThrow(
+    const adapter = h.adapter('arm-cpu');
+    await expect(adapter.prepare({ ...tinyModel, path: bad }).then((m) => adapter.measure(m))).rejects.toThrow(
       /^arm-cpu: ONNX Runtime cannot load .*bad\.onnx: /,
     );
   });

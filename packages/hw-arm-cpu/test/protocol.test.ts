@@ -183,7 +183,7 @@ describe('ranking one layer context on a simulated noisy device (issue 26)', () 
   // true per-call latencies: A ≈ B (0.5 % apart), D ≈ E (0.7 % apart) across the keep-4 boundary
   const truth = { A: 1.0, B: 1.005, C: 1.2, D: 1.4, E: 1.41, F: 1.8, G: 2.0, H: 2.5 };
   const names = Object.keys(truth) as (keyof typeof truth)[];
-  // E has more FLOPs than D: a tie between them is broken in E's favour (more capacity for the same time)
+  // E has more FLOPs than D: with tieBreak capacity a tie between them is broken in E's favour
   const flops = (op: string) => (op === 'E' ? 2000 : 1000);
   const eq4 = { name: 'eq4', description: 'α = 0', score: (p: { latencyMs: number }) => 1 / p.latencyMs };
   const keep = 4;
@@ -217,9 +217,16 @@ describe('ranking one layer context on a simulated noisy device (issue 26)', () 
     return out;
   }
 
-  it('interleaved rounds, paired ranking and ties give the same kept set in two profiles: the true fastest three, and of the tied D and E the one with more FLOPs', async () => {
+  it('interleaved rounds and paired ranking keep the true fastest three in every profile and mark A ≈ B and D ≈ E as tied; the 4th place is the faster-measured of D and E, or E by capacity', async () => {
     for (const seed of [1, 2, 3]) {
-      const ranked = rankOperators(await interleaved(seed), eq4, options);
+      const evidence = await interleaved(seed);
+      const measured = rankOperators(evidence, eq4, options);
+      const top = measured.slice(0, keep).map((r) => r.operator);
+      expect(top.slice(0, 3).sort(), `seed ${seed}`).toEqual(['A', 'B', 'C']);
+      expect(['D', 'E'], `seed ${seed}`).toContain(top[3]);
+      const lat = (op: string) => measured.find((r) => r.operator === op)?.latencyMs ?? 0;
+      expect(lat(top[3] as string)).toBeLessThanOrEqual(lat(top[3] === 'D' ? 'E' : 'D')); // the measured order stays
+      const ranked = rankOperators(evidence, eq4, { ...options, tieBreak: 'capacity' });
       expect(
         ranked
           .slice(0, keep)
@@ -227,6 +234,9 @@ describe('ranking one layer context on a simulated noisy device (issue 26)', () 
           .sort(),
         `seed ${seed}`,
       ).toEqual(['A', 'B', 'C', 'E']);
+      expect(measured.map((r) => r.tie)).toEqual(
+        measured.map((r) => (ranked.find((x) => x.operator === r.operator)?.tie === null ? null : r.tie)),
+      );
       const tie = (op: string) => ranked.find((r) => r.operator === op)?.tie;
       expect(tie('A'), `seed ${seed}`).not.toBeNull();
       expect(tie('A')).toBe(tie('B'));
@@ -240,12 +250,15 @@ describe('ranking one layer context on a simulated noisy device (issue 26)', () 
     }
   });
 
-  it('measured one at a time (the earlier protocol), a load that starts midway makes the later operators look 1.5× slower: the third fastest ranks first and the second fastest is dropped', async () => {
+  it('measured one at a time (the earlier protocol), a load that starts midway makes the later operators look 1.5× slower: the third fastest ranks first and one of the two fastest is dropped', async () => {
     for (const seed of [1, 2, 3]) {
       const ranked = rankOperators(await oneAtATime(seed), eq4, { keep, tieTolerance: 0.03 });
       const kept = ranked.slice(0, keep).map((r) => r.operator);
       expect(kept[0], `seed ${seed}`).toBe('C');
-      expect(kept, `seed ${seed}`).not.toContain('B');
+      expect(
+        kept.filter((op) => op === 'A' || op === 'B'),
+        `seed ${seed}`,
+      ).toHaveLength(1);
     }
   });
 
@@ -271,12 +284,13 @@ describe('ranking one layer context on a simulated noisy device (issue 26)', () 
     expect(mean(errors.five)).toBeLessThan(0.6 * mean(errors.one));
   });
 
-  it('the bootstrap over rounds is confident in a kept set that stays and marks a near-boundary one as uncertain without ties', async () => {
+  it('the bootstrap over rounds is sure of the three operators far from the boundary and unsure of D and E (0.7 % apart), which a capacity tie-break settles', async () => {
     const evidence = await interleaved(4);
-    const withTies = keepConfidence(evidence, eq4, { ...options, resamples: 200, seed: 1 });
-    for (const op of ['A', 'B', 'C', 'E']) expect(withTies?.get(op), op).toBeGreaterThanOrEqual(0.9);
-    // without the tie rule, D and E (0.7 % apart) swap between resamples
-    const noTies = keepConfidence(evidence, eq4, { keep, tieTolerance: 0, resamples: 200, seed: 1 });
-    expect(Math.min(noTies?.get('D') ?? 0, noTies?.get('E') ?? 0)).toBeLessThan(0.9);
+    const measured = keepConfidence(evidence, eq4, { ...options, resamples: 200, seed: 1 });
+    for (const op of ['A', 'B', 'C']) expect(measured?.get(op), op).toBeGreaterThanOrEqual(0.9);
+    // the tie is marked but the measured order decides, and D and E swap between resamples
+    expect(Math.min(measured?.get('D') ?? 0, measured?.get('E') ?? 0)).toBeLessThan(0.9);
+    const byCapacity = keepConfidence(evidence, eq4, { ...options, tieBreak: 'capacity', resamples: 200, seed: 1 });
+    expect(byCapacity?.get('E')).toBeGreaterThanOrEqual(0.9);
   });
 });

@@ -31,8 +31,17 @@ export const reductionSchema = z
     exploringLayers: z.number().int().min(0).default(4),
     /** Which statistic of a measurement ranks operators: p10 (default: noise only adds time), median or mean. */
     statistic: z.enum(['p10', 'median', 'mean']).default('p10'),
-    /** Relative latency difference that always counts as a tie, however precise the measurement (ties are broken by capacity, then name). */
+    /** Relative latency difference that always counts as a tie, however precise the measurement. */
     tieTolerance: z.number().min(0).max(1).default(0.03),
+    /** Paired contexts: also a tie when a difference is within this many standard deviations of the pair's measured spread (0: off). */
+    tieSpread: z.number().min(0).max(10).default(2),
+    /**
+     * The order within a tie: `estimate` (default) keeps the measured order, so a tie is marked in
+     * Table 1 without moving the kept set; `capacity` orders tied operators by the score's other
+     * terms, then FLOPs, params and name (on the host measured this made kept sets differ between
+     * profiles more often: docs/profiling.md).
+     */
+    tieBreak: z.enum(['estimate', 'capacity']).default('estimate'),
     /** Bootstrap resamples over the measurement rounds behind each kept operator's confidence (0: none). */
     bootstrap: z.number().int().min(0).max(10_000).default(200),
     /** A layer whose kept operators stay in the top `keep` in fewer of the resamples than this is reported unstable. */

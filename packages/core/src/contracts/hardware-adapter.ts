@@ -34,6 +34,12 @@ export interface MeasureOptions {
   readonly minRuns?: number;
   /** Maximum number of timed samples. */
   readonly maxRuns?: number;
+  /**
+   * At least this many sessions (independent loads) of each model, measured side by side, where the
+   * adapter opens several (arm-cpu: a session has a speed of its own); adapters that load a model
+   * once ignore it.
+   */
+  readonly minSessions?: number;
   /** Wall-clock limit for the whole measurement, in milliseconds. */
   readonly timeoutMs?: number;
   /** Aborts the measurement (the adapter kills any tool it started). */
@@ -102,6 +108,12 @@ export interface MeasurementRounds {
   readonly batch: string;
   /** One value per round (ms), in round order: a low statistic of the round's per-call times (arm-cpu: the fastest; noise only adds time). */
   readonly ms: readonly number[];
+  /**
+   * When the adapter measured each model in several sessions side by side: per session, one value
+   * per round (the same statistic as `ms`). `ms[i]` is the fastest of them. Lets a bootstrap see
+   * how much the model's figure depends on which sessions it got (a fresh profile gets new ones).
+   */
+  readonly sessions?: readonly (readonly number[])[];
 }
 
 /** A latency measurement with its raw samples and their statistics. All times in milliseconds. */

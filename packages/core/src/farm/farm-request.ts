@@ -174,7 +174,8 @@ export class FarmRequest {
   /** Hashes the models of `jobs` (indices from `offset`), uploads those Redis lacks and records the jobs; their ids. */
   private async build(jobs: readonly FarmJob[], offset: number, options: MeasureOptions): Promise<string[]> {
     const measure: MeasureJob['measure'] = {};
-    for (const k of ['warmupRuns', 'minRuns', 'maxRuns', 'timeoutMs'] as const) if (options[k] !== undefined) measure[k] = options[k];
+    for (const k of ['warmupRuns', 'minRuns', 'maxRuns', 'minSessions', 'timeoutMs'] as const)
+      if (options[k] !== undefined) measure[k] = options[k];
     const maxBytes = this.o.farm.maxModelMiB * 2 ** 20;
     const t = this.o.target;
     const ids: string[] = [];

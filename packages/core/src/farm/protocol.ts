@@ -59,7 +59,7 @@ export function queueName(d: Pick<FarmDevice, 'adapterId' | 'deviceFingerprint' 
  * Bounds of a job, so no job can exhaust an agent's memory or hold its device for long: at most
  * {@link JOB_LIMITS.inputElements} input values (64 MiB of float32), one hour, 10,000 timed runs.
  */
-export const JOB_LIMITS = { inputElements: 16 * 2 ** 20, timeoutMs: 3_600_000, runs: 10_000, warmupRuns: 1_000 } as const;
+export const JOB_LIMITS = { inputElements: 16 * 2 ** 20, timeoutMs: 3_600_000, runs: 10_000, warmupRuns: 1_000, sessions: 16 } as const;
 
 /**
  * Schema of a measurement job. It names only an adapter, a device and a model by its hash: no
@@ -90,6 +90,7 @@ export const jobSchema = z
         warmupRuns: z.number().int().min(0).max(JOB_LIMITS.warmupRuns),
         minRuns: z.number().int().min(1).max(JOB_LIMITS.runs),
         maxRuns: z.number().int().min(1).max(JOB_LIMITS.runs),
+        minSessions: z.number().int().min(1).max(JOB_LIMITS.sessions),
         timeoutMs: z.number().int().min(1).max(JOB_LIMITS.timeoutMs),
       })
       .partial()

@@ -3,7 +3,7 @@ import { layerContexts, operatorGraph, skipLayersEnabled, type Backbone, type La
 import { SKIP } from '../space/operators.js';
 import type { ScoringFunction } from '../contracts/scoring-function.js';
 import type { MeasurementFallback, MeasurementRounds } from '../contracts/hardware-adapter.js';
-import { type OperatorEvidence, isPaired, keepConfidence, rankOperators } from './operator-ranking.js';
+import { type OperatorEvidence, isPaired, keepConfidence, pairSpread, rankOperators } from './operator-ranking.js';
 
 /** How many operators each layer keeps (docs/method.md §2, Algorithm 1 lines 1–5). */
 export interface ReductionOptions {
@@ -19,14 +19,18 @@ export interface ReductionOptions {
   readonly tieTolerance?: number;
   /** Bootstrap resamples behind each kept operator's confidence (0: none). */
   readonly bootstrap?: number;
+  /** Ties also within this many standard deviations of each pair's measured spread (paired contexts; 0: off). */
+  readonly tieSpread?: number;
+  /** The order within a tie: the measured order (`estimate`) or the score's other terms, FLOPs, params, name (`capacity`). */
+  readonly tieBreak?: 'estimate' | 'capacity';
   /** A layer whose kept operators stay in the top `keep` in fewer of the resamples than this is unstable. */
   readonly minConfidence?: number;
   /** `reduction.skip`: the layers (counting from 1) where Skip joins the candidates, `true` for every one that can take it. */
   readonly skip?: boolean | readonly number[];
 }
 
-/** Defaults of the tie and confidence options (`reduction.tieTolerance`, `bootstrap`, `minConfidence`). */
-export const DEFAULT_TIES = { tieTolerance: 0.03, bootstrap: 200, minConfidence: 0.9 } as const;
+/** Defaults of the tie and confidence options (`reduction.tieTolerance`, `tieSpread`, `tieBreak`, `bootstrap`, `minConfidence`). */
+export const DEFAULT_TIES = { tieTolerance: 0.03, tieSpread: 2, tieBreak: 'estimate', bootstrap: 200, minConfidence: 0.9 } as const;
 
 /** What the store offers about one operator in one context: its latency, and how sure it is. */
 export interface LatencyEvidence {
@@ -190,11 +194,14 @@ function rankContext(
       latencyMs: e.latencyMs,
       uncertaintyMs: e.uncertaintyMs,
       rounds: e.rounds?.ms,
+      sessions: e.rounds?.sessions,
     });
   }
   // rounds pair up only within one batch: a context measured in pieces is ranked on its statistics
-  const usable = batches.size === 1 && !batches.has('') ? evidence : evidence.map(({ rounds: _, ...e }) => e);
-  const o = { ...DEFAULT_TIES, ...options };
+  const usable = batches.size === 1 && !batches.has('') ? evidence : evidence.map(({ rounds: _, sessions: __, ...e }) => e);
+  const base = { ...DEFAULT_TIES, ...options };
+  const spread = base.tieSpread > 0 ? pairSpread(usable, { ...base, resamples: Math.max(base.bootstrap, 50), seed: seed + 1 }) : null;
+  const o = { ...base, ...(spread ? { spread } : {}) };
   const ranking = rankOperators(usable, scorer, o).map((r) => {
     const f = fellBack.get(r.operator);
     return f ? { ...r, fallback: f } : r;
@@ -232,7 +239,7 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
     }
     const c = ctxs[first.layer];
     if (!c) throw new Error('unreachable');
-    const kept = keptText(first);
+    const kept = keptText(first, space.options.tieBreak ?? DEFAULT_TIES.tieBreak);
     const layersText = i === j ? `${i + 1}` : `${i + 1}–${j + 1}`;
     rows.push(`| ${first.stage + 1} | ${layersText} | ${c.h}x${c.w} | ${c.cin}→${c.cout} | ${c.stride} | ${kept} | ${extraText(first)} |`);
     i = j + 1;
@@ -261,7 +268,7 @@ export function spaceTable(space: ReducedSpace, backbone: Backbone): string {
  * The kept operators of a layer as Table 1 shows them: latency and confidence, `≈` between tied
  * neighbours, and the operators a tie-break left out of the kept set.
  */
-function keptText(layer: ReducedLayer): string {
+function keptText(layer: ReducedLayer, tieBreak: ReductionOptions['tieBreak']): string {
   const parts = layer.kept.map((op, i) => {
     const r = layer.ranking.find((x) => x.operator === op);
     const c = layer.confidence?.[op];
@@ -272,7 +279,8 @@ function keptText(layer: ReducedLayer): string {
   });
   const last = layer.ranking[layer.kept.length - 1];
   const left = layer.ranking.slice(layer.kept.length).filter((r) => last?.tie != null && r.tie === last.tie);
-  const tail = left.length > 0 ? ` (tied with ${left.map((r) => r.operator).join(', ')}, left out by the tie-break)` : '';
+  const by = tieBreak === 'capacity' ? 'the tie-break' : 'the measured order';
+  const tail = left.length > 0 ? ` (tied with ${left.map((r) => r.operator).join(', ')}, left out by ${by})` : '';
   return parts.join('') + tail;
 }
 

@@ -46,9 +46,9 @@ export interface SimulatedAdapterOptions {
   /** A file that gets a line `<pid> <fingerprint> <model file>` per finished measurement. */
   readonly log?: string;
   /**
-   * Measure batches in interleaved rounds (`measureBatch`), each round's value off by a seeded
-   * normal of this relative size (and a level common to the round): a noisy device whose rankings
-   * need more rounds. 10 rounds, or `minRuns / 3`.
+   * Measure batches in interleaved rounds (`measureBatch`), each round's value slowed by a seeded
+   * half-normal of this relative size (noise only adds time, as on real hardware) and by a level
+   * common to the round: a noisy device whose rankings need more rounds. 10 rounds, or `minRuns / 3`.
    */
   readonly roundNoise?: number;
 }
@@ -100,7 +100,7 @@ export class SimulatedAdapter implements HardwareAdapter {
     const d = await this.describe();
     return models.map((model) => {
       const base = (this.o.latencyMs ?? latencyFromSize)(model.source);
-      const ms = levels.map((l) => Math.max(1e-6, base * l * (1 + noise * rng.normal())));
+      const ms = levels.map((l) => base * l * (1 + noise * Math.abs(rng.normal())));
       const provenance = { ...d, commands: [], timestamp: new Date().toISOString(), settings: { rounds } };
       return measurementOf(ms, provenance, { rounds: { batch: `sim-${process.pid}-${batch}`, ms } });
     });

@@ -100,16 +100,26 @@ async function reduceStored(session: HurricaneSession): Promise<ReducedSpace> {
   );
 }
 
+/** Most sessions per model `--until-stable` asks for (the farm's job limit). */
+const MAX_SESSIONS = 16;
+
 /** What `profile --until-stable` did: the passes over unstable contexts and what stayed unstable. */
 export interface StabilityRun {
   /** Each pass: the contexts measured again, the runs asked of each model, and how many measurements it took. */
-  readonly passes: readonly { readonly contexts: readonly string[]; readonly minRuns: number; readonly measured: number }[];
+  readonly passes: readonly {
+    readonly contexts: readonly string[];
+    readonly minRuns: number;
+    /** Sessions asked of each model (adapters that load a model once ignore it). */
+    readonly minSessions: number;
+    readonly measured: number;
+  }[];
   readonly unstable: readonly string[];
 }
 
 /**
- * Profiles, then measures again, in more rounds each time (twice the runs), the layer contexts
- * whose kept set is unstable (a kept operator below `reduction.minConfidence` in the bootstrap),
+ * Profiles, then measures again, in more rounds and more sessions each time (twice the runs, 6 →
+ * 12 → 16 sessions where the adapter opens several), the layer contexts whose kept set is unstable
+ * (a kept operator below `reduction.minConfidence` in the bootstrap over rounds and sessions),
  * until none is or `limitMs` has passed. A context measured again is measured whole, in one batch
  * (fresh sessions), and replaces its earlier measurements.
  */
@@ -120,8 +130,9 @@ export async function profileUntilStable(
   const started = performance.now();
   const { log = () => {}, limitMs, ...rest } = o;
   const summary = await profile(session, { ...rest, log });
-  const passes: { contexts: string[]; minRuns: number; measured: number }[] = [];
+  const passes: { contexts: string[]; minRuns: number; minSessions: number; measured: number }[] = [];
   let minRuns = 60;
+  let minSessions = 6;
   for (;;) {
     const unstable = unstableContexts(await reduceStored(session));
     if (unstable.length === 0 || performance.now() - started >= limitMs || o.signal?.aborted) {
@@ -132,11 +143,12 @@ export async function profileUntilStable(
     }
     const contexts = unstable.map((u) => u.contextId);
     log(
-      `unstable kept sets: ${unstable.map((u) => `${u.contextId} (${u.weakest})`).join(', ')}; measuring them again with at least ${minRuns} runs each`,
+      `unstable kept sets: ${unstable.map((u) => `${u.contextId} (${u.weakest})`).join(', ')}; measuring them again with at least ${minRuns} runs in ${minSessions} sessions each`,
     );
-    const again = await profile(session, { ...rest, force: true, contexts, measure: { minRuns } });
-    passes.push({ contexts, minRuns, measured: again.measured });
+    const again = await profile(session, { ...rest, force: true, contexts, measure: { minRuns, minSessions } });
+    passes.push({ contexts, minRuns, minSessions, measured: again.measured });
     minRuns *= 2;
+    minSessions = Math.min(2 * minSessions, MAX_SESSIONS);
   }
 }
 
