@@ -187,7 +187,8 @@ export class ArmCpuAdapter implements HardwareAdapter {
     try {
       const sessions: TimedTarget[][] = [];
       const rng = new Rng(this.protocol.seed ?? 0);
-      const perModel = Math.max(this.protocol.sessions ?? this.options.sessions ?? DEFAULT_PROTOCOL.sessions, options.minSessions ?? 1);
+      const asked = Math.max(this.protocol.sessions ?? this.options.sessions ?? DEFAULT_PROTOCOL.sessions, options.minSessions ?? 1);
+      const perModel = Math.min(asked, MAX_SESSIONS);
       for (const m of models) {
         const size = m.source.inputShape.reduce((a, b) => a * b, 1);
         const data = new Float32Array(size);
@@ -245,6 +246,9 @@ export class ArmCpuAdapter implements HardwareAdapter {
     }
   }
 }
+
+/** Most sessions a model gets, whatever a caller asks (`armCpu.sessions` has the same bound). */
+const MAX_SESSIONS = 16;
 
 /** The device lock of the host CPU (shared by every thread count: they compete for the same cores). */
 export const HOST_CPU_LOCK = 'host-cpu';
