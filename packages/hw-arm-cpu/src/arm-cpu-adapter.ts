@@ -15,6 +15,7 @@ import type {
 } from '@hurricane/core/plugin';
 import {
   HurricaneError,
+  MAX_SESSIONS,
   Rng,
   assertPreparedBy,
   callFloorModel,
@@ -246,9 +247,6 @@ export class ArmCpuAdapter implements HardwareAdapter {
     }
   }
 }
-
-/** Most sessions a model gets, whatever a caller asks (`armCpu.sessions` has the same bound). */
-const MAX_SESSIONS = 16;
 
 /** The device lock of the host CPU (shared by every thread count: they compete for the same cores). */
 export const HOST_CPU_LOCK = 'host-cpu';

@@ -1,3 +1,4 @@
+import { MAX_SESSIONS } from '@hurricane/core/adapter-kit';
 import { z } from 'zod';
 
 /** The `armCpu.remote` block: an ARM board over adb or ssh (adapter `arm-cpu-remote`). */
@@ -53,7 +54,7 @@ export const armCpuOptionsSchema = z
      * cost of creating them).
      * Recorded in each measurement's provenance (`settings.sessions`).
      */
-    sessions: z.number().int().min(1).max(16).default(3),
+    sessions: z.number().int().min(1).max(MAX_SESSIONS).default(3),
     /** Package that provides ONNX Runtime for Node (advanced: a fork with the same API). */
     runtimeModule: z.string().min(1).default('onnxruntime-node'),
     /** Adapter `arm-cpu-remote`: an ARM board over adb with ONNX Runtime's onnxruntime_perf_test installed on it. */

@@ -16,6 +16,7 @@ export { callFloorModel } from './call-floor.js';
 export { conditionsOf, conditionsWarning, hostConditionsSource, readConditions } from './host-conditions.js';
 export type { ConditionsReading, ConditionsSource } from './host-conditions.js';
 export { Rng } from '../random.js';
+export { MAX_SESSIONS } from './measuring-adapter.js';
 export { lockDir, withDeviceLock } from './device-lock.js';
 export { AdbSession, batchStatuses, remoteStatus, shellQuote } from './adb-session.js';
 export { SshSession } from './ssh-session.js';

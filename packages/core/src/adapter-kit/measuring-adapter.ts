@@ -107,3 +107,6 @@ export function measuringAdapter(adapter: HardwareAdapter): MeasuringAdapter {
     },
   };
 }
+
+/** Most sessions per model a measurement may ask for (`MeasureOptions.minSessions`), and that an adapter opens. */
+export const MAX_SESSIONS = 16;

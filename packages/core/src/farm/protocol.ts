@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
+import { MAX_SESSIONS } from '../adapter-kit/measuring-adapter.js';
 import { summarizeSamples } from '../adapter-kit/statistics.js';
 import { KEY_ENV } from '../redact.js';
 import { stableJson } from '../stable-json.js';
@@ -59,7 +60,13 @@ export function queueName(d: Pick<FarmDevice, 'adapterId' | 'deviceFingerprint' 
  * Bounds of a job, so no job can exhaust an agent's memory or hold its device for long: at most
  * {@link JOB_LIMITS.inputElements} input values (64 MiB of float32), one hour, 10,000 timed runs.
  */
-export const JOB_LIMITS = { inputElements: 16 * 2 ** 20, timeoutMs: 3_600_000, runs: 10_000, warmupRuns: 1_000, sessions: 16 } as const;
+export const JOB_LIMITS = {
+  inputElements: 16 * 2 ** 20,
+  timeoutMs: 3_600_000,
+  runs: 10_000,
+  warmupRuns: 1_000,
+  sessions: MAX_SESSIONS,
+} as const;
 
 /**
  * Schema of a measurement job. It names only an adapter, a device and a model by its hash: no

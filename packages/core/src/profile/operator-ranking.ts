@@ -97,8 +97,7 @@ function pairedLatencies(evidence: readonly OperatorEvidence[], idx: readonly nu
   const own = evidence.map((e) => median(idx.map((r) => v(e, r))));
   const levels = idx.map((r) => median(evidence.map((e, i) => v(e, r) / (own[i] as number))));
   return evidence.map((e, i) => {
-    const n = e.rounds?.length ?? 0;
-    const perSession = e.sessions && e.sessions.length > 1 && e.sessions.every((s) => s.length === n) ? e.sessions : null;
+    const perSession = sessionsOf(e, e.rounds?.length ?? 0);
     const levelled = perSession
       ? perSession.flatMap((s) => idx.map((r, j) => Math.max(s[r] as number, MIN_MS) / (levels[j] as number)))
       : idx.map((r, j) => v(e, r) / (levels[j] as number));
@@ -189,13 +188,9 @@ export function keepConfidence(
   const count = new Map(evidence.map((e) => [e.operator, 0]));
   const n = evidence[0]?.rounds?.length ?? 0;
   for (let b = 0; b < o.resamples; b++) {
-    const ranked = paired
-      ? rankOperators(
-          evidence.map((e) => withDrawnSessions(e, n, rng)),
-          scorer,
-          o,
-          Array.from({ length: n }, () => rng.int(0, n - 1)),
-        )
+    const drawn = paired ? drawPaired(evidence, n, rng) : null;
+    const ranked = drawn
+      ? rankOperators(drawn.evidence, scorer, o, drawn.rounds)
       : rankOperators(
           evidence.map((e) => ({ ...e, latencyMs: Math.max(e.latencyMs + rng.normal(0, (e.uncertaintyMs ?? 0) / 1.96), MIN_MS) })),
           scorer,
@@ -221,12 +216,8 @@ export function pairSpread(
   const n = evidence[0]?.rounds?.length ?? 0;
   const logs: number[][] = [];
   for (let b = 0; b < o.resamples; b++) {
-    const idx = Array.from({ length: n }, () => rng.int(0, n - 1));
-    const lat = pairedLatencies(
-      evidence.map((e) => withDrawnSessions(e, n, rng)),
-      idx,
-      o.statistic ?? 'median',
-    );
+    const drawn = drawPaired(evidence, n, rng);
+    const lat = pairedLatencies(drawn.evidence, drawn.rounds, o.statistic ?? 'median');
     logs.push(lat.map((l) => Math.log(Math.max(l, MIN_MS))));
   }
   const memo = new Map<number, number>();
@@ -243,10 +234,26 @@ export function pairSpread(
   };
 }
 
+/** An operator's per-session values when there are several, each with one value per round of its `rounds`; else null. */
+function sessionsOf(e: OperatorEvidence, rounds: number): readonly (readonly number[])[] | null {
+  const s = e.sessions;
+  return s && s.length > 1 && s.every((x) => x.length === rounds) ? s : null;
+}
+
+/**
+ * One bootstrap draw of paired evidence: per operator its sessions, with replacement (each round's
+ * value then the fastest drawn session's), and then `rounds` round indices, with replacement, shared
+ * by every operator so that they stay paired.
+ */
+function drawPaired(evidence: readonly OperatorEvidence[], rounds: number, rng: Rng): { evidence: OperatorEvidence[]; rounds: number[] } {
+  const drawn = evidence.map((e) => withDrawnSessions(e, rounds, rng));
+  return { evidence: drawn, rounds: Array.from({ length: rounds }, () => rng.int(0, rounds - 1)) };
+}
+
 /** `e` with its sessions drawn with replacement and its per-round values (the fastest drawn session's) taken again; unchanged without sessions. */
 function withDrawnSessions(e: OperatorEvidence, rounds: number, rng: Rng): OperatorEvidence {
-  const s = e.sessions;
-  if (!s || s.length < 2 || s.some((x) => x.length !== rounds)) return e;
+  const s = sessionsOf(e, rounds);
+  if (!s) return e;
   const drawn = s.map(() => s[rng.int(0, s.length - 1)] as readonly number[]);
   return { ...e, sessions: drawn, rounds: Array.from({ length: rounds }, (_, r) => Math.min(...drawn.map((x) => x[r] as number))) };
 }

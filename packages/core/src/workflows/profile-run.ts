@@ -10,6 +10,7 @@ import { type OperatorKey, SqliteLatencyStore } from '../profile/latency-store.j
 import { type ProfileSummary, assertReady, distinctContexts, profileOperators } from '../profile/profiler.js';
 import type { ProgressReporter } from '../progress.js';
 import { checkCanaries } from './canary-run.js';
+import { MAX_SESSIONS } from '../adapter-kit/measuring-adapter.js';
 import { type LatencyEvidence, type ReducedSpace, latencyStatistic, reduceSpace, unstableContexts } from '../profile/reduction.js';
 
 /** The run's latency store: `<workDir>/latency.sqlite`. */
@@ -99,9 +100,6 @@ async function reduceStored(session: HurricaneSession): Promise<ReducedSpace> {
     seed,
   );
 }
-
-/** Most sessions per model `--until-stable` asks for (the farm's job limit). */
-const MAX_SESSIONS = 16;
 
 /** What `profile --until-stable` did: the passes over unstable contexts and what stayed unstable. */
 export interface StabilityRun {
