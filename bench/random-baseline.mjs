@@ -10,9 +10,9 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Rng, createSession, retrainArchitecture } from '@hurricane/core';
+import { Rng, createSession, graphCost, networkGraph, preset, retrainArchitecture } from '@hurricane/core';
 import { predictorLatencyModel, readPredictorFile, restorePredictor } from '@hurricane/core/predict';
-import { LatencyConstraint, SearchSpace } from '@hurricane/core/search';
+import { LatencyConstraint, LimitSet, SearchSpace } from '@hurricane/core/search';
 import writeFileAtomic from 'write-file-atomic';
 
 const args = process.argv.slice(2);
@@ -35,12 +35,22 @@ if (!state.search || !state['search:budget'] || !state.space) {
   process.exit(2);
 }
 const winner = state.search.winner;
-const budgetMs = state['search:budget'].budgetMs;
+const { budgetMs, costLimits = [] } = state['search:budget'];
 const space = JSON.parse(readFileSync(state.space.file, 'utf8'));
 const predictorFile = path.join(run, 'predictor.json');
 const model = predictorLatencyModel(restorePredictor(predictorFile, readPredictorFile(predictorFile), base.predictorFactories()), space);
 const sc = base.config.core.search;
-const constraint = new LatencyConstraint(model, { budgetMs, ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}) });
+const confidence = sc.constraints?.find((l) => l.metric === 'latency')?.confidence ?? sc.confidence;
+const latency =
+  budgetMs === undefined ? undefined : new LatencyConstraint(model, { budgetMs, ...(confidence !== undefined ? { confidence } : {}) });
+// the run's cost limits (search.constraints) hold for the random architectures too
+const backbone = preset(base.config.core.preset);
+const costsOf = (a) => {
+  const g = graphCost(networkGraph(backbone, a));
+  return { flops: g.flops, params: g.params, peakMemory: g.peakActivationBytes };
+};
+const constraint =
+  latency && costLimits.length === 0 ? latency : new LimitSet({ ...(latency ? { latency } : {}), model, limits: costLimits, costsOf });
 const accept = (a) => constraint.check([a])[0]?.ok === true;
 
 // N distinct random architectures of the whole reduced space within the budget, seeded by the run's seed
@@ -112,7 +122,7 @@ else {
   const points = (v) => `${(v * 100).toFixed(2)} points`;
   process.stdout.write(
     [
-      `random baseline of ${run}: budget ${budgetMs} ms, ${sc.retrainSteps} retraining steps, ${seeds} seeds`,
+      `random baseline of ${run}: ${[...(budgetMs !== undefined ? [`budget ${budgetMs} ms`] : []), ...costLimits.map((l) => `${l.metric} ≤ ${l.max}`)].join(', ')}, ${sc.retrainSteps} retraining steps, ${seeds} seeds`,
       '| architectures | test accuracy, mean | std | best |',
       '|---|---|---|---|',
       `| the search's winner | ${pct(summary.winner.mean)} | ${points(summary.winner.std)} (over seeds) | — |`,

@@ -164,6 +164,29 @@ describe('config validation', () => {
     expect((await configError(dir)).message).toBe(`${dir}/hurricane.config.json: 'scoring.alpha' expected a number ≥ 0, found number -1`);
   });
 
+  it('search.constraints: a numeric budgetMs or a confidence beside it, a second limit of one metric, an unknown metric, each one line saying what to do', async () => {
+    const bad = async (search: Record<string, unknown>) => {
+      const dir = makeProject({ 'hurricane.config.json': json({ search }) });
+      const e = await configError(dir);
+      expect(e.exitCode).toBe(2);
+      return [e.message, ...e.details].map((l) => l.replace(`${dir}/hurricane.config.json: `, ''));
+    };
+    const params = { metric: 'params', max: 1e5 };
+    expect(await bad({ budgetMs: 2, constraints: [params] })).toEqual([
+      "'search.budgetMs': the shorthand for one latency limit cannot stand beside search.constraints: put { metric: 'latency', max: N } in search.constraints and remove search.budgetMs, found number 2",
+    ]);
+    expect(await bad({ confidence: 0.9, constraints: [params] })).toEqual([
+      "'search.confidence': cannot stand beside search.constraints: give the confidence in the latency limit ({ metric: 'latency', max: N, confidence: 0.9 }) and remove search.confidence, found number 0.9",
+    ]);
+    expect(await bad({ constraints: [params, { metric: 'params', max: 2e5 }] })).toEqual([
+      '\'search.constraints[1]\': a second params limit: keep one per metric, found an object ({"metric":"params","max":200000})',
+    ]);
+    const unknown = await bad({ constraints: [{ metric: 'memory', max: 1 }] });
+    expect(unknown).toHaveLength(1);
+    expect(unknown[0]).toContain("'search.constraints[0].metric'");
+    expect(unknown[0]).toContain("'latency' | 'flops' | 'params' | 'peakMemory'");
+  });
+
   it('reports every problem, one line each', async () => {
     const dir = makeProject({ 'hurricane.config.json': json({ sed: 1, preset: 3 }) });
     const e = await configError(dir);

@@ -16,6 +16,9 @@ import { readPredictorFile, restorePredictor } from '../src/predict/predictor-fi
 import { networkGraph, preset, skipLayersOf } from '../src/space/backbone.js';
 import type { Architecture } from '../src/space/architecture.js';
 import { search, type SearchEngineFactory } from '../src/workflows/search-run.js';
+import { buildSpace, profile } from '../src/workflows/profile-run.js';
+import { graphCost } from '../src/space/analytics.js';
+import { Rng } from '../src/random.js';
 import { simProject } from '../../../test/helpers.js';
 
 const dirs: string[] = [];
@@ -49,12 +52,15 @@ const standalone = (a: Architecture) => fitness(a) + 0.03 * Math.cos(a.reduce((h
 
 /** A dummy engine that counts what it is asked to do. */
 function dummyEngine() {
-  const calls = { trained: [] as number[], evaluated: 0, retrained: 0, standalone: [] as string[] };
+  const calls = { trained: [] as number[], evaluated: 0, retrained: 0, standalone: [] as string[], sampled: [] as Architecture[] };
   const factory: SearchEngineFactory = async () => ({
     presetName: 'mnist',
     trainer: () => ({
-      async train(iteration) {
+      async train(iteration, _space, samplePath) {
         calls.trained.push(iteration);
+        // the paths a supernet would train on
+        const rng = new Rng(iteration);
+        for (let k = 0; k < 20; k++) calls.sampled.push(samplePath(rng));
         const evaluate = async (a: Architecture) => {
           calls.evaluated++;
           return { accuracy: fitness(a), loss: 1 - fitness(a) };
@@ -251,7 +257,7 @@ describe('search phases with a dummy engine', () => {
     const again = dummyEngine();
     const r = await runSearch(dir, again.factory);
     expect(r.lines.filter((l) => l.endsWith(': running'))).toEqual([]);
-    expect(again.calls).toEqual({ trained: [], evaluated: 0, retrained: 0, standalone: [] });
+    expect(again.calls).toEqual({ trained: [], evaluated: 0, retrained: 0, standalone: [], sampled: [] });
     expect(r.summary.winner).toEqual(summary.winner);
   }, 60_000);
 
@@ -426,5 +432,84 @@ describe('the SPOS baseline on the reduced space (search.baselineSpace: reduced)
       await session.dispose();
     }
     expect(readFileSync(summary.report.markdown, 'utf8')).toMatch(/^# Hurricane search report — SPOS baseline \(reduced space\) on sim/);
+  }, 120_000);
+});
+
+/** A project whose search.constraints `limits` gives from the median of `metric` over 1,000 seeded uniform samples of its reduced space (profiled first). */
+async function constrainedProject(metric: 'params' | 'flops', limits: (median: number) => unknown[]) {
+  const dir = simProject(0, { ...SMALL, search: { ...SMALL.search, rankCheck: 0 } });
+  dirs.push(dir);
+  const session = await createSession({ cwd: dir });
+  let median: number;
+  try {
+    await profile(session, {});
+    const { space } = await buildSpace(session);
+    const r = new Rng(3);
+    const values = Array.from({ length: 1000 }, () => space.candidates.map((ops) => ops[r.int(0, ops.length - 1)] as string))
+      .map((a) => graphCost(networkGraph(preset('mnist'), a))[metric])
+      .sort((x, y) => x - y);
+    median = values[500] as number;
+  } finally {
+    await session.dispose();
+  }
+  const config = JSON.parse(readFileSync(path.join(dir, 'hurricane.config.json'), 'utf8'));
+  config.search.constraints = limits(median);
+  writeFileSync(path.join(dir, 'hurricane.config.json'), JSON.stringify(config));
+  return { dir, median };
+}
+
+describe('a search under several limits (search.constraints)', () => {
+  it('under a latency and a params limit, trains, evaluates and retrains only architectures within both (params counted by the analytics), and reports the winner against each limit', async () => {
+    const { dir, median: maxParams } = await constrainedProject('params', (m) => [
+      { metric: 'latency', max: 'auto' },
+      { metric: 'params', max: m },
+    ]);
+    const engine = dummyEngine();
+    const { summary, lines } = await runSearch(dir, engine.factory);
+    expect(engine.calls.sampled.length).toBe(40);
+    for (const a of engine.calls.sampled) expect(graphCost(networkGraph(preset('mnist'), a)).params).toBeLessThanOrEqual(maxParams);
+    expect(summary.costLimits).toEqual([{ metric: 'params', max: maxParams }]);
+    expect(summary.budgetMs).toBeGreaterThan(0);
+    expect(lines.some((l) => l.startsWith(`limits: latency ≤ ${summary.budgetMs} ms, params ≤ ${maxParams} (auto:`))).toBe(true);
+    const evaluated = [1, 2].flatMap((i) => JSON.parse(readFileSync(path.join(summary.run, `iteration-${i}.json`), 'utf8')).evaluated);
+    for (const c of evaluated as { arch: string[]; latencyMs: number }[]) {
+      expect(graphCost(networkGraph(preset('mnist'), c.arch)).params).toBeLessThanOrEqual(maxParams);
+      expect(c.latencyMs).toBeLessThanOrEqual(summary.budgetMs as number);
+    }
+    expect(summary.rejected).toBeGreaterThan(0);
+    const winnerParams = graphCost(networkGraph(preset('mnist'), summary.winner)).params;
+    expect(winnerParams).toBeLessThanOrEqual(maxParams);
+    expect(summary.verify.limits).toEqual([
+      {
+        metric: 'latency',
+        max: summary.budgetMs,
+        value: summary.verify.measuredMs,
+        predicted: summary.verify.predictedMs,
+        met: summary.verify.measuredMs <= (summary.budgetMs as number),
+      },
+      { metric: 'params', max: maxParams, value: winnerParams, met: true },
+    ]);
+    const report = readFileSync(summary.report.markdown, 'utf8');
+    expect(report).toContain(`limits latency budget **${summary.budgetMs} ms**, params ≤ **${maxParams}**`);
+    expect(report).toContain(`| params | ${maxParams} | ${winnerParams} | – | yes |`);
+  }, 120_000);
+
+  it('under a FLOPs limit alone (no latency limit), admits by FLOPs, records predicted latencies, and reports no budget', async () => {
+    const { dir, median: maxFlops } = await constrainedProject('flops', (m) => [{ metric: 'flops', max: m }]);
+    const { summary, lines } = await runSearch(dir, dummyEngine().factory);
+    expect(summary.budgetMs).toBeUndefined();
+    expect(lines.some((l) => l.startsWith(`limits: flops ≤ ${maxFlops}; together they admit`))).toBe(true);
+    const evaluated = [1, 2].flatMap((i) => JSON.parse(readFileSync(path.join(summary.run, `iteration-${i}.json`), 'utf8')).evaluated);
+    for (const c of evaluated as { arch: string[]; latencyMs: number }[]) {
+      expect(graphCost(networkGraph(preset('mnist'), c.arch)).flops).toBeLessThanOrEqual(maxFlops);
+      expect(c.latencyMs).toBeGreaterThan(0);
+    }
+    expect(summary.rejected).toBeGreaterThan(0);
+    expect(summary.verify.withinBudget).toBe(true);
+    expect(summary.verify.limits?.map((l) => l.metric)).toEqual(['flops']);
+    const report = readFileSync(summary.report.markdown, 'utf8');
+    expect(report).toContain(`limits flops ≤ **${maxFlops}**`);
+    expect(report).not.toContain('latency budget');
+    expect(readFileSync(path.join(summary.run, 'candidates.svg'), 'utf8')).not.toContain('budget');
   }, 120_000);
 });

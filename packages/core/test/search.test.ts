@@ -112,7 +112,7 @@ describe('SearchSpace (sample, mutate, crossover, encode, active/fixed layers)',
     const rng = new Rng(4);
     for (let i = 0; i < 200; i++) expect(space.sampleWithin(rng, (a) => a[7] !== 'd')[7]).not.toBe('d');
     expect(() => space.sampleWithin(rng, () => false, undefined, { draws: 50 })).toThrow(
-      "no path of this space met the latency budget in 50 draws: raise search.budgetMs or allow faster operators (the paper's Appendix B)",
+      "no path of this space met the search's limits in 50 draws: raise search.budgetMs (or the limits of search.constraints) or allow faster, smaller operators (the paper's Appendix B)",
     );
   });
 

@@ -189,4 +189,13 @@ describe('FLOPs and params of whole networks', () => {
     const net = networkGraph(PRESETS.imagenet(), Array(20).fill('MB_3_6'));
     expect(graphCost(net).peakActivationBytes).toBeGreaterThan(3 * 224 * 224 * 4);
   });
+
+  it('the activation area sums the live bytes after each node, by hand for a stride-1 MB_3_6', () => {
+    const g = operatorGraph('MB_3_6', { h: 8, w: 8, cin: 16, cout: 16, stride: 1 });
+    const bytes = (c: number) => c * 8 * 8 * 4;
+    // live channels after each node, the input (16) kept for the residual: expand 16+96; its BN, relu6,
+    // depthwise, BN, relu6 each 16+96+96 (their input freed after); project 16+96+16; BN 16+16+16; add 16+16+16
+    const live = [16 + 96, ...Array(5).fill(16 + 96 + 96), 16 + 96 + 16, 16 + 16 + 16, 16 + 16 + 16];
+    expect(graphCost(g).activationArea).toBe(bytes(live.reduce((a, b) => a + b, 0)));
+  });
 });

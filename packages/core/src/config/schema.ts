@@ -98,6 +98,51 @@ export const trainSchema = z
  */
 export const predictorSchema = z.object({ model: z.string().min(1).default('auto') }).catchall(z.unknown());
 
+/** One limit of `search.constraints`: latency on the run's hardware (by the predictor), or an exact cost of the architecture. */
+export const constraintSchema = z.discriminatedUnion('metric', [
+  z
+    .object({
+      metric: z.literal('latency'),
+      /** ms, or `auto` (as `search.budgetMs: auto`). */
+      max: z.union([z.literal('auto'), z.number().positive()]),
+      /** Accept only when `P(latency ≤ max) ≥ confidence` under the predictor's std (default: its mean ≤ max). */
+      confidence: z.number().gt(0).lt(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** Multiply-adds (`flops`), trainable parameters (`params`) or peak activation bytes (`peakMemory`, float32, batch 1). */
+      metric: z.enum(['flops', 'params', 'peakMemory']),
+      max: z.number().positive(),
+    })
+    .strict(),
+]);
+
+/** The checks across keys of the `search` block: one limit per metric, and `budgetMs` / `confidence` as shorthands only. */
+function checkLimits(s: { budgetMs: unknown; confidence?: number; constraints?: { metric: string }[] }, ctx: z.RefinementCtx): void {
+  if (!s.constraints) return;
+  const seen = new Set<string>();
+  s.constraints.forEach((c, k) => {
+    if (seen.has(c.metric))
+      ctx.addIssue({ code: 'custom', path: ['constraints', k], message: `a second ${c.metric} limit: keep one per metric` });
+    seen.add(c.metric);
+  });
+  if (s.budgetMs !== 'auto')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['budgetMs'],
+      message:
+        "the shorthand for one latency limit cannot stand beside search.constraints: put { metric: 'latency', max: N } in search.constraints and remove search.budgetMs",
+    });
+  if (s.confidence !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['confidence'],
+      message:
+        "cannot stand beside search.constraints: give the confidence in the latency limit ({ metric: 'latency', max: N, confidence: 0.9 }) and remove search.confidence",
+    });
+}
+
 /** Schema of the `search` block (`hurricane search`, docs/method.md §2 and §7). */
 export const searchSchema = z
   .object({
@@ -105,6 +150,12 @@ export const searchSchema = z
     budgetMs: z.union([z.literal('auto'), z.number().positive()]).default('auto'),
     /** Accept a candidate only when `P(latency ≤ budget) ≥ confidence` under the predictor's std (default: its mean ≤ budget). */
     confidence: z.number().gt(0).lt(1).optional(),
+    /**
+     * Several limits at once, any mix of latency (by the predictor), FLOPs, params and peak
+     * activation memory (exact): a candidate must meet all of them. Replaces `budgetMs` and
+     * `confidence`, which stay the shorthand for one latency limit.
+     */
+    constraints: z.array(constraintSchema).min(1).optional(),
     /**
      * Search with a latency predictor that cannot rank the measured latencies (cross-validated
      * Kendall τ at chance, or no better than predicting the mean). Default: the run stops before
@@ -151,7 +202,8 @@ export const searchSchema = z
     retrainSteps: z.number().int().min(1).default(1000),
     retrainLr: z.number().positive().default(0.1),
   })
-  .strict();
+  .strict()
+  .superRefine(checkLimits);
 
 /** Schema of the `farm` block: measuring on a device farm through BullMQ on Redis (docs/device-farm.md). */
 export const farmSchema = z

@@ -45,7 +45,7 @@ export function paretoFront(points: readonly { latencyMs: number; accuracy: numb
 }
 
 /** Accuracy versus predicted latency of every evaluated candidate, with the budget line, the Pareto front and the winner. */
-export function candidatesChart(points: readonly PlottedCandidate[], budgetMs: number): TopLevelSpec {
+export function candidatesChart(points: readonly PlottedCandidate[], budgetMs: number | undefined): TopLevelSpec {
   const values = points.map((p) => ({ ...p, accuracyPct: p.accuracy * 100, iterationLabel: `iteration ${p.iteration}` }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -72,18 +72,25 @@ export function candidatesChart(points: readonly PlottedCandidate[], budgetMs: n
         mark: { type: 'point', shape: 'diamond', size: 220, filled: true, color: '#d62728' },
         encoding: { x: { field: 'latencyMs', type: 'quantitative' }, y: { field: 'accuracyPct', type: 'quantitative' } },
       },
-      {
-        data: { values: [{ budgetMs }] },
-        mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4], strokeWidth: 2 },
-        encoding: { x: { field: 'budgetMs', type: 'quantitative' } },
-      },
-      {
-        data: { values: [{ budgetMs, label: `budget ${budgetMs} ms` }] },
-        mark: { type: 'text', align: 'left', dx: 4, dy: -170, color: '#d62728' },
-        encoding: { x: { field: 'budgetMs', type: 'quantitative' }, text: { field: 'label' } },
-      },
+      ...(budgetMs === undefined ? [] : budgetLayers(budgetMs)),
     ],
   };
+}
+
+/** The budget's dashed line and its label (a search without a latency limit has neither). */
+function budgetLayers(budgetMs: number): NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> {
+  return [
+    {
+      data: { values: [{ budgetMs }] },
+      mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4], strokeWidth: 2 },
+      encoding: { x: { field: 'budgetMs', type: 'quantitative' } },
+    },
+    {
+      data: { values: [{ budgetMs, label: `budget ${budgetMs} ms` }] },
+      mark: { type: 'text', align: 'left', dx: 4, dy: -170, color: '#d62728' },
+      encoding: { x: { field: 'budgetMs', type: 'quantitative' }, text: { field: 'label' } },
+    },
+  ];
 }
 
 /** Supernet training iterations (mini-batches) spent per search step. */

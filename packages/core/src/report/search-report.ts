@@ -8,7 +8,7 @@ import type { RankAgreement } from '../search/rank-check.js';
 import type { Architecture } from '../space/architecture.js';
 import { type Backbone, layerContexts } from '../space/backbone.js';
 import { candidatesChart, paretoFront, renderSvg, stepsChart } from './charts.js';
-import type { RankCheckSummary, RetrainSummary, VerifySummary } from './search-summaries.js';
+import type { RankCheckSummary, RetrainSummary, VerifiedLimit, VerifySummary } from './search-summaries.js';
 
 /** What a search report shows: the run's record and results. */
 export interface SearchReportData {
@@ -21,8 +21,12 @@ export interface SearchReportData {
   readonly rankCheck: RankCheckSummary | null;
   readonly space: ReducedSpace;
   readonly backbone: Backbone;
-  /** The budget, and the share (0–1) of the searched space it admits (absent in runs recorded before it). */
-  readonly budget: { readonly budgetMs: number; readonly admitted?: number };
+  /** The latency budget (absent without a latency limit), the cost limits, and the share (0–1) of the searched space they admit (absent in runs recorded before it). */
+  readonly budget: {
+    readonly budgetMs?: number;
+    readonly costLimits?: readonly { readonly metric: string; readonly max: number }[];
+    readonly admitted?: number;
+  };
   readonly baseline: boolean;
   /** The baseline's space (`search.baselineSpace`), when it is the baseline. */
   readonly baselineSpace?: 'full' | 'reduced';
@@ -90,8 +94,31 @@ function winnerSections(ctx: SearchReportData): string[] {
   return [
     '## Winner',
     table(['test accuracy', 'measured latency', 'predicted latency', 'FLOPs', 'params', 'within budget'], [figures]),
+    ...limitsSections(verify?.limits),
     table(['layer', 'stage', 'input', 'operator', 'candidates'], layers),
   ];
+}
+
+/** How each limit reads in the report. */
+const LIMIT_NAMES: Readonly<Record<VerifiedLimit['metric'], string>> = {
+  latency: 'latency (ms, measured)',
+  flops: 'FLOPs (multiply-adds)',
+  params: 'params',
+  peakMemory: 'peak activation memory (bytes)',
+};
+
+/** The winner's value for every limit of a run with cost limits (latency measured, costs exact). */
+function limitsSections(limits: readonly VerifiedLimit[] | undefined): string[] {
+  if (!limits || limits.every((l) => l.metric === 'latency')) return [];
+  const value = (l: VerifiedLimit, v: number) => (l.metric === 'latency' ? v.toFixed(3) : String(Math.round(v)));
+  const rows = limits.map((l) => [
+    LIMIT_NAMES[l.metric],
+    value(l, l.max),
+    value(l, l.value),
+    l.predicted !== undefined ? value(l, l.predicted) : '–',
+    l.met ? 'yes' : '**NO**',
+  ]);
+  return [table(['limit', 'at most', 'winner', 'predicted', 'met'], rows)];
 }
 
 /** One row per coordinate-ascent iteration. */
@@ -237,14 +264,18 @@ async function content(ctx: SearchReportData) {
   const points = all.map((c, i) => ({ ...c, pareto: front.has(i), winner: c.arch.join(',') === winnerKey && c.iteration === last }));
   const steps = iterations.reduce((a, it) => a + it.training.steps, 0);
   const rejected = iterations.reduce((a, it) => a + it.rejected, 0);
-  const { budgetMs, admitted } = ctx.budget;
+  const { budgetMs, admitted, costLimits = [] } = ctx.budget;
+  const limits = [
+    ...(budgetMs !== undefined ? [`latency budget **${budgetMs} ms**`] : []),
+    ...costLimits.map((l) => `${l.metric} ≤ **${l.max}**`),
+  ];
   const shares = admittedShares(admitted, iterations);
   const share = shares ? `, which admits ${shares}` : '';
   const md = [
     `# Hurricane search report — ${ctx.baseline ? `SPOS baseline${ctx.baselineSpace === 'reduced' ? ' (reduced space)' : ''}` : 'HURRICANE'} on ${mdText(ctx.space.adapterId)} (${mdText(ctx.space.device)})`,
     [
       `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${mdText(String(record?.startedAt))}, ${mdText(String(record?.createdBy))}`,
-      `- latency budget **${budgetMs} ms**${share}; ${all.length} candidates evaluated, ${rejected} draws rejected by the latency constraint, ${steps} supernet training iterations`,
+      `- ${costLimits.length > 0 ? 'limits ' : ''}${limits.join(', ')}${share}; ${all.length} candidates evaluated, ${rejected} draws rejected by the ${costLimits.length > 0 ? 'limits' : 'latency constraint'}, ${steps} supernet training iterations`,
       ...(rejected === 0 && iterations.length > 0
         ? [`- **Warning: the latency constraint rejected nothing**: ${noRejectionAdvice(admitted, iterations)}`]
         : []),

@@ -17,10 +17,26 @@ export interface VerifySummary {
   readonly sessionsMs: readonly number[];
   readonly predictedMs: number;
   readonly predictedStdMs?: number;
+  /** Whether the measured latency meets the latency limit (true when the run has none). */
   readonly withinBudget: boolean;
   readonly device: string;
   readonly flops: number;
   readonly params: number;
+  /** Peak activation bytes (float32, batch 1; absent in runs recorded before it). */
+  readonly peakMemory?: number;
+  /** Every limit of the run with the winner's value: latency measured (and predicted), costs exact (absent in runs recorded before it). */
+  readonly limits?: readonly VerifiedLimit[];
+}
+
+/** One limit of a run and the winner's value for it. */
+export interface VerifiedLimit {
+  readonly metric: 'latency' | 'flops' | 'params' | 'peakMemory';
+  readonly max: number;
+  /** Measured on the hardware for latency; exact for the costs. */
+  readonly value: number;
+  /** The predictor's mean, for latency. */
+  readonly predicted?: number;
+  readonly met: boolean;
 }
 
 /** What the rank-check phase recorded. */

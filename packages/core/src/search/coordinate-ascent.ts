@@ -4,7 +4,8 @@ import type { Architecture } from '../space/architecture.js';
 import type { CostOf, Evaluator } from './evaluator.js';
 import { type EvaluatedCandidate, type EvolutionOptions, type EvolutionState, assertReachable, evolve } from './evolution.js';
 import { type FitnessNoise, fitnessNoise } from './fitness-noise.js';
-import { type LatencyConstraint, admittedShare } from './latency-constraint.js';
+import type { Constraint } from './constraint.js';
+import { admittedShare } from './latency-constraint.js';
 import { SearchSpace, activeLayersOf } from './search-space.js';
 
 /** How one supernet training ended. */
@@ -77,7 +78,7 @@ export interface CoordinateAscentInput {
   readonly candidates: readonly (readonly string[])[];
   /** `a_win` at the start: each layer's best-scored operator. */
   readonly initial: Architecture;
-  readonly constraint: LatencyConstraint;
+  readonly constraint: Constraint;
   readonly trainer: SupernetTrainer;
   readonly options: CoordinateAscentOptions;
   readonly journal: SearchJournal;

@@ -2,7 +2,7 @@ import { HurricaneError } from '../errors.js';
 import { Rng } from '../random.js';
 import type { Architecture } from '../space/architecture.js';
 import type { CostOf, Evaluator } from './evaluator.js';
-import { type LatencyConstraint, smallestLatency, unreachableBudgetError } from './latency-constraint.js';
+import type { Constraint } from './constraint.js';
 import type { SearchSpace } from './search-space.js';
 
 /** Evolution settings (the config's `search` block holds SPOS's defaults: population 50, 20 generations, top 10, 25 + 25 children, p = 0.1). */
@@ -60,7 +60,7 @@ export interface EvolutionResult {
 export interface EvolveInput {
   readonly space: SearchSpace;
   readonly evaluator: Evaluator;
-  readonly constraint: LatencyConstraint;
+  readonly constraint: Constraint;
   readonly options: EvolutionOptions;
   readonly costOf?: CostOf;
   /** A state from an earlier, interrupted call of the same search: it continues where that stopped. */
@@ -140,16 +140,14 @@ class Generation {
 }
 
 /**
- * An architecture of the space that meets the budget (a feasible sample, else the fastest one
- * found), or the unreachable-budget error when none can.
+ * An architecture of the space that meets the constraint (a feasible sample, else one found by
+ * coordinate descent from the samples), or the constraint's unreachable error when none is found.
  */
-export function assertReachable(space: SearchSpace, constraint: LatencyConstraint, rng: Rng, what: string): Architecture {
+export function assertReachable(space: SearchSpace, constraint: Constraint, rng: Rng, what: string): Architecture {
   const samples = Array.from({ length: 64 }, () => space.sample(rng));
   const ok = constraint.check(samples).findIndex((v) => v.ok);
   if (ok >= 0) return samples[ok] as Architecture;
-  const smallest = smallestLatency(space, constraint.model, samples);
-  if (!constraint.check([smallest.arch])[0]?.ok) throw unreachableBudgetError(constraint.budget, smallest, what);
-  return smallest.arch;
+  return constraint.reach(space, samples, what);
 }
 
 /**
@@ -201,8 +199,10 @@ export async function evolve(input: EvolveInput): Promise<EvolutionResult> {
     };
     await gen.fill(o.population - gen.made.length, 'random', () => input.space.sampleWithin(rng, counted, start));
     rejected = gen.rejected;
-    if (all.length === 0)
-      throw unreachableBudgetError(input.constraint.budget, smallestLatency(input.space, input.constraint.model, []), what);
+    if (all.length === 0) {
+      input.constraint.reach(input.space, [], what);
+      throw new HurricaneError(`the evolution found no candidate of ${what} to evaluate (population ${o.population})`);
+    }
     save(g + 1, rng.state(), rejected);
   }
   const best = [...all].sort(better)[0] as EvaluatedCandidate;

@@ -9,6 +9,10 @@
 export { SearchSpace, activeLayersOf } from './search-space.js';
 export type { CostOf, Evaluator, PathScore } from './evaluator.js';
 export { LatencyConstraint, smallestLatency, unreachableBudgetError } from './latency-constraint.js';
+export { smallestOf } from './constraint.js';
+export type { Constraint, CostLimit, CostMetric, Costs, CostsOf } from './constraint.js';
+export { LimitSet } from './limit-set.js';
+export type { LimitSetInput } from './limit-set.js';
 export type { LatencyBudget, LatencyModel, LatencyVerdict } from './latency-constraint.js';
 export { assertReachable, evolve } from './evolution.js';
 export type { EvaluatedCandidate, EvolutionOptions, EvolutionResult, EvolutionState, EvolveInput } from './evolution.js';

@@ -1,6 +1,7 @@
 import { ExitCode, HurricaneError } from '../errors.js';
 import { probabilityWithinBudget } from '../predict/uncertainty.js';
 import type { Architecture } from '../space/architecture.js';
+import { type Constraint, type LatencyVerdict, smallestOf } from './constraint.js';
 import { SearchSpace } from './search-space.js';
 import type { LatencyModel } from '../predict/latency-model.js';
 import { Rng, hash32 } from '../random.js';
@@ -28,7 +29,7 @@ export function autoBudget(space: SpaceLike, model: LatencyModel, seed: number):
  * The share (0–1) of the space a constraint admits, over the same 1,000 seeded uniform samples as
  * {@link autoBudget}: near 1, the constraint rejects almost nothing; 0, nothing meets it.
  */
-export function admittedShare(space: SpaceLike, constraint: LatencyConstraint, seed: number): number {
+export function admittedShare(space: SpaceLike, constraint: Constraint, seed: number): number {
   return constraint.check(budgetSamples(space, seed)).filter((v) => v.ok).length / 1000;
 }
 
@@ -44,17 +45,10 @@ export interface LatencyBudget {
   readonly confidence?: number;
 }
 
-/** What the constraint says about one candidate. */
-export interface LatencyVerdict {
-  readonly ok: boolean;
-  readonly meanMs: number;
-  readonly stdMs?: number;
-  /** `P(latency ≤ budget)` under the predictor (1 or 0 for a point prediction). */
-  readonly pWithinBudget: number;
-}
+export type { LatencyVerdict };
 
 /** `Γh(A)`: the candidates whose predicted latency meets the budget (docs/method.md §2), checked before any evaluation. */
-export class LatencyConstraint {
+export class LatencyConstraint implements Constraint {
   constructor(
     readonly model: LatencyModel,
     readonly budget: LatencyBudget,
@@ -79,6 +73,13 @@ export class LatencyConstraint {
       return { ok, meanMs: m, ...(s !== undefined ? { stdMs: s } : {}), pWithinBudget: p };
     });
   }
+
+  /** The fastest architecture of `space` found from `starts` when it meets the budget; else the unreachable-budget error. */
+  reach(space: SearchSpace, starts: readonly Architecture[], what: string): Architecture {
+    const smallest = smallestLatency(space, this.model, starts);
+    if (!this.check([smallest.arch])[0]?.ok) throw unreachableBudgetError(this.budget, smallest, what);
+    return smallest.arch;
+  }
 }
 
 /**
@@ -91,29 +92,8 @@ export function smallestLatency(
   model: LatencyModel,
   starts: readonly Architecture[],
 ): { arch: Architecture; meanMs: number } {
-  const first = model.predict(starts.length > 0 ? starts : [space.fixed]);
-  let bestI = 0;
-  first.mean.forEach((m, i) => {
-    if (m < (first.mean[bestI] as number)) bestI = i;
-  });
-  let arch = [...((starts[bestI] ?? space.fixed) as Architecture)];
-  let best = first.mean[bestI] as number;
-  for (let sweep = 0; sweep < 10; sweep++) {
-    let changed = false;
-    for (const l of space.active) {
-      const options = space.choices(l).map((op) => arch.map((o, k) => (k === l ? op : o)));
-      const { mean } = model.predict(options);
-      mean.forEach((m, i) => {
-        if (m < best - 1e-12) {
-          best = m;
-          arch = options[i] as string[];
-          changed = true;
-        }
-      });
-    }
-    if (!changed) break;
-  }
-  return { arch, meanMs: best };
+  const s = smallestOf(space, (archs) => [...model.predict(archs).mean].map((m) => [m]), starts);
+  return { arch: s.arch, meanMs: s.score[0] as number };
 }
 
 /** The one-line error for a budget no architecture of the space meets, with the paper's Appendix B remedies. */

@@ -82,7 +82,7 @@ export class SearchSpace {
     }
     if (!start || !accept(start))
       throw new HurricaneError(
-        `no path of this space met the latency budget in ${draws} draws: raise search.budgetMs or allow faster operators (the paper's Appendix B)`,
+        `no path of this space met the search's limits in ${draws} draws: raise search.budgetMs (or the limits of search.constraints) or allow faster, smaller operators (the paper's Appendix B)`,
       );
     let current = [...start];
     const walk = o.walk ?? 10 * this.active.length;

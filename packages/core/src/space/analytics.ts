@@ -8,12 +8,18 @@ export interface GraphCost {
   readonly params: number;
   /** Largest sum of live activation bytes (float32, batch 1) at any step, the input included. */
   readonly peakActivationBytes: number;
+  /**
+   * The live activation bytes summed over every step: a sum of each layer's own terms, so it falls
+   * whenever one layer's memory falls, even where another layer holds the peak (the tie-breaker
+   * for minimising the peak).
+   */
+  readonly activationArea: number;
 }
 
 /** FLOPs, params and peak activation memory of a graph, from its nodes alone. */
 export function graphCost(graph: Graph): GraphCost {
   const all = costByGroup(graph, () => 'all').get('all') ?? { flops: 0, params: 0 };
-  return { ...all, peakActivationBytes: peakActivations(graph) };
+  return { ...all, ...liveActivations(graph) };
 }
 
 function size(graph: Graph, id: string): number {
@@ -29,8 +35,8 @@ function outputsOf(n: Graph['nodes'][number]): readonly string[] {
   return 'outputs' in n ? n.outputs : [n.output];
 }
 
-/** Peak of live activation bytes when the nodes run in order and each value is freed after its last use. */
-function peakActivations(graph: Graph): number {
+/** Peak (and sum over steps) of live activation bytes when the nodes run in order and each value is freed after its last use. */
+function liveActivations(graph: Graph): { peakActivationBytes: number; activationArea: number } {
   const lastUse = new Map<string, number>();
   graph.nodes.forEach((n, i) => {
     for (const id of inputsOf(n)) lastUse.set(id, i);
@@ -39,12 +45,14 @@ function peakActivations(graph: Graph): number {
   const live = new Map<string, number>([[graph.input.id, size(graph, graph.input.id)]]);
   let current = size(graph, graph.input.id);
   let peak = current;
+  let area = 0;
   graph.nodes.forEach((n, i) => {
     for (const id of outputsOf(n)) {
       live.set(id, size(graph, id));
       current += size(graph, id);
     }
     peak = Math.max(peak, current);
+    area += current;
     for (const id of [...inputsOf(n), ...outputsOf(n)]) {
       if ((lastUse.get(id) ?? -1) <= i && live.has(id)) {
         current -= live.get(id) as number;
@@ -52,7 +60,7 @@ function peakActivations(graph: Graph): number {
       }
     }
   });
-  return peak;
+  return { peakActivationBytes: peak, activationArea: area };
 }
 
 /** FLOPs and params of the nodes of each group, where `groupOf` maps a parameter prefix to a group name. */

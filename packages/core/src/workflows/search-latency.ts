@@ -8,7 +8,12 @@ import { operatorLatencies } from '../profile/latency-store.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import { HurricaneError } from '../errors.js';
 import { LatencyConstraint, admittedShare, autoBudget } from '../search/latency-constraint.js';
-import { type Backbone, layerContexts, layerList, skipLayersEnabled, skipLayersOf } from '../space/backbone.js';
+import type { Constraint, CostLimit, CostsOf } from '../search/constraint.js';
+import { LimitSet } from '../search/limit-set.js';
+import { graphCost } from '../space/analytics.js';
+import type { Architecture } from '../space/architecture.js';
+import { type Backbone, layerContexts, layerList, networkGraph, skipLayersEnabled, skipLayersOf } from '../space/backbone.js';
+import type { CoreConfig } from '../config/schema.js';
 import { SKIP } from '../space/operators.js';
 import { iterationSpace } from '../search/coordinate-ascent.js';
 import type { SearchSpace } from '../search/search-space.js';
@@ -62,7 +67,10 @@ const AUTO_BUDGET = {
 
 /** The budget the run answers to (recorded once, `search:budget`), and the share of the searched space it admits. */
 export interface RunBudget {
-  readonly budgetMs: number;
+  /** The latency limit in ms (absent when `search.constraints` has none). */
+  readonly budgetMs?: number;
+  /** The exact cost limits of `search.constraints` (absent when there are none). */
+  readonly costLimits?: readonly CostLimit[];
   /** Share (0–1) of 1,000 seeded uniform samples of the searched space that the constraint admits (absent in runs recorded before it). */
   readonly admitted?: number;
   /** Share (0–1) the constraint admits of the first step's sub-space (absent in runs recorded before it). */
@@ -90,14 +98,66 @@ export function skipRemedy(backbone: Backbone, setting: boolean | readonly numbe
   return `offer the skip operator of the paper's Appendix B (reduction.skip: true, or a list of layers; Skip can take layers ${layerList(can)}, counting from 1${enabled.length > 0 ? `; it is offered now in ${layerList(enabled)}` : ''})`;
 }
 
-/** The run's latency constraint at `budgetMs`: its latency model, the configured confidence and the skip remedy. */
-export function runConstraint(c: RunContext, space: ReducedSpace, budgetMs: number): LatencyConstraint {
+/** The limits a run's config sets: `search.constraints`, or the one latency limit of `search.budgetMs` and `search.confidence`. */
+export interface RunLimits {
+  readonly latency: { readonly max: 'auto' | number; readonly confidence?: number } | null;
+  readonly costs: readonly CostLimit[];
+}
+
+/** The limits of the `search` block (the schema has already refused `budgetMs` beside `constraints`). */
+export function runLimits(sc: CoreConfig['search']): RunLimits {
+  if (!sc.constraints)
+    return { latency: { max: sc.budgetMs, ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}) }, costs: [] };
+  let latency: RunLimits['latency'] = null;
+  const costs: CostLimit[] = [];
+  for (const l of sc.constraints)
+    if (l.metric === 'latency') latency = { max: l.max, ...(l.confidence !== undefined ? { confidence: l.confidence } : {}) };
+    else costs.push({ metric: l.metric, max: l.max });
+  return { latency, costs };
+}
+
+/** The exact FLOPs, params and peak activation bytes of an architecture of `backbone`, remembered (a search asks for the same ones many times). */
+export function architectureCosts(backbone: Backbone): CostsOf {
+  const known = new Map<string, ReturnType<CostsOf>>();
+  return (arch: Architecture) => {
+    const key = arch.join(',');
+    const hit = known.get(key);
+    if (hit) return hit;
+    const g = graphCost(networkGraph(backbone, arch));
+    const costs = { flops: g.flops, params: g.params, peakMemory: g.peakActivationBytes, activationArea: g.activationArea };
+    if (known.size >= 100_000) known.clear();
+    known.set(key, costs);
+    return costs;
+  };
+}
+
+/**
+ * The run's constraint: the latency budget `budgetMs` (with the configured confidence and the skip
+ * remedy) alone, as the paper has it, or with the exact cost limits of `search.constraints`.
+ */
+export function runConstraint(c: RunContext, space: ReducedSpace, budgetMs: number | undefined): Constraint {
   const core = c.session.config.core;
-  return new LatencyConstraint(latencyModelOf(c, space), {
-    budgetMs,
-    ...(core.search.confidence !== undefined ? { confidence: core.search.confidence } : {}),
-    skipRemedy: skipRemedy(c.backbone, core.reduction.skip),
+  const limits = runLimits(core.search);
+  const model = latencyModelOf(c, space);
+  const remedy = skipRemedy(c.backbone, core.reduction.skip);
+  const latency =
+    budgetMs === undefined
+      ? undefined
+      : new LatencyConstraint(model, {
+          budgetMs,
+          ...(limits.latency?.confidence !== undefined ? { confidence: limits.latency.confidence } : {}),
+          skipRemedy: remedy,
+        });
+  if (latency && limits.costs.length === 0) return latency;
+  return new LimitSet({
+    ...(latency ? { latency } : {}),
+    ...{ model, limits: limits.costs, costsOf: architectureCosts(c.backbone), remedy },
   });
+}
+
+/** How the limits read in the log, e.g. "latency ≤ 0.2 ms, params ≤ 150000". */
+function limitsLine(budgetMs: number | undefined, costs: readonly CostLimit[]): string {
+  return [...(budgetMs !== undefined ? [`latency ≤ ${budgetMs} ms`] : []), ...costs.map((l) => `${l.metric} ≤ ${l.max}`)].join(', ');
 }
 
 /** `a_win` at the start: each layer's best-scored operator, or for the SPOS baseline each layer's first candidate. */
@@ -115,32 +175,45 @@ export function firstStepSpace(c: RunContext, space: ReducedSpace): SearchSpace 
   return iterationSpace({ candidates: searchedCandidates(c, space), options: { t, baseline } }, 1, initialArchitecture(c, space));
 }
 
-/** The budget (recorded once, `search:budget`), with the share of the space it admits; warns when that share is (nearly) all of it. */
-export async function budgetOf(c: RunContext, space: ReducedSpace): Promise<number> {
+/** The latency budget (recorded once, `search:budget`; absent when the run has no latency limit). */
+export async function budgetOf(c: RunContext, space: ReducedSpace): Promise<number | undefined> {
   return (await runBudget(c, space)).budgetMs;
 }
 
-/** {@link budgetOf} with the share it admits. */
+/** The latency budget `budgetMs: auto` or the configured one, or none. */
+function latencyBudget(c: RunContext, space: ReducedSpace, latency: RunLimits['latency']): number | undefined {
+  if (!latency) return undefined;
+  if (latency.max !== 'auto') return latency.max;
+  // auto: the median of what the first step draws (the baseline keeps the reduced space's, as Table 3 compares the two at one budget)
+  const from = c.session.config.core.search.baseline ? space.candidates : firstStepSpace(c, space);
+  return autoBudget(from, predictorModel(c, space), c.session.config.core.seed);
+}
+
+/** {@link budgetOf} with the cost limits and the share of the space the limits admit together; warns when that share is (nearly) all of it. */
 export async function runBudget(c: RunContext, space: ReducedSpace): Promise<RunBudget> {
   const sc = c.session.config.core.search;
   const seed = c.session.config.core.seed;
   return step(c, 'search:budget', async () => {
-    const first = firstStepSpace(c, space);
-    // auto: the median of what the first step draws (the baseline keeps the reduced space's, as Table 3 compares the two at one budget)
-    const budgetMs =
-      sc.budgetMs === 'auto' ? autoBudget(sc.baseline ? space.candidates : first, predictorModel(c, space), seed) : sc.budgetMs;
+    const limits = runLimits(sc);
+    const budgetMs = latencyBudget(c, space, limits.latency);
     const constraint = runConstraint(c, space, budgetMs);
     const admitted = admittedShare(searchedCandidates(c, space), constraint, seed);
-    const admittedFirstStep = admittedShare(first, constraint, seed);
-    const how =
-      sc.budgetMs === 'auto' ? ` (auto: ${AUTO_BUDGET[sc.baseline ? 'baseline' : 'hurricane']}; set search.budgetMs to choose one)` : '';
-    c.log(
-      `latency budget: ${budgetMs} ms${how}; it admits ${pct(admitted)} of the searched space and ${pct(admittedFirstStep)} of the first step's sub-space`,
-    );
+    const admittedFirstStep = admittedShare(firstStepSpace(c, space), constraint, seed);
+    const auto = limits.latency?.max === 'auto';
+    const how = auto ? ` (auto: ${AUTO_BUDGET[sc.baseline ? 'baseline' : 'hurricane']}; set search.budgetMs to choose one)` : '';
+    const shares = `${pct(admitted)} of the searched space and ${pct(admittedFirstStep)} of the first step's sub-space`;
+    if (limits.costs.length === 0) c.log(`latency budget: ${budgetMs} ms${how}; it admits ${shares}`);
+    else c.log(`limits: ${limitsLine(budgetMs, limits.costs)}${how}; together they admit ${shares}`);
     if (admittedFirstStep >= 0.99)
       c.log(
-        `WARNING: the latency budget of ${budgetMs} ms admits ${pct(admittedFirstStep)} of the first step's sub-space, so the constraint rejects almost nothing there: lower search.budgetMs${sc.budgetMs === 'auto' ? ' (auto took the median of near-identical predictions: check the predictor)' : ''}`,
+        limits.costs.length === 0
+          ? `WARNING: the latency budget of ${budgetMs} ms admits ${pct(admittedFirstStep)} of the first step's sub-space, so the constraint rejects almost nothing there: lower search.budgetMs${auto ? ' (auto took the median of near-identical predictions: check the predictor)' : ''}`
+          : `WARNING: the limits (${limitsLine(budgetMs, limits.costs)}) admit ${pct(admittedFirstStep)} of the first step's sub-space, so they reject almost nothing there: lower them in search.constraints`,
       );
-    return { budgetMs, admitted, admittedFirstStep };
+    return {
+      ...(budgetMs !== undefined ? { budgetMs } : {}),
+      ...(limits.costs.length > 0 ? { costLimits: limits.costs } : {}),
+      ...{ admitted, admittedFirstStep },
+    };
   });
 }

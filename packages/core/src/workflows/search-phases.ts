@@ -7,7 +7,7 @@ import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { exportArchitecture } from '../onnx/model-files.js';
 import { unstableContexts } from '../profile/reduction.js';
 import { noiseFigures, noiseLine, renderSearchReport } from '../report/search-report.js';
-import type { RetrainSummary, VerifySummary } from '../report/search-summaries.js';
+import type { RetrainSummary, VerifiedLimit, VerifySummary } from '../report/search-summaries.js';
 import { type IterationResult, type SearchEvent, type SearchJournal, coordinateAscent } from '../search/coordinate-ascent.js';
 import type { EvolutionState } from '../search/evolution.js';
 import { graphCost } from '../space/analytics.js';
@@ -26,7 +26,17 @@ import {
   spaceOf,
 } from './search-context.js';
 import type { EngineRun } from './search-engine.js';
-import { budgetOf, initialArchitecture, latencyModelOf, runBudget, runConstraint, searchedCandidates } from './search-latency.js';
+import {
+  architectureCosts,
+  budgetOf,
+  initialArchitecture,
+  latencyModelOf,
+  runBudget,
+  runConstraint,
+  runLimits,
+  searchedCandidates,
+} from './search-latency.js';
+import type { Architecture } from '../space/architecture.js';
 import { rankCheckPhase } from './search-rank-check.js';
 
 /** Measurement sessions of the winner in the verify phase (their median is reported). */
@@ -156,7 +166,20 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
   }
 }
 
-/** Measures the retrained winner on the hardware (the median of three sessions), compares it with the prediction and adds it to the data set. */
+/** Every limit of the run with the winner's value: latency as measured (and predicted), the costs exact. */
+function verifiedLimits(c: RunContext, budgetMs: number | undefined, measuredMs: number, predictedMs: number, winner: Architecture) {
+  const costs = architectureCosts(c.backbone)(winner);
+  const latency: VerifiedLimit[] =
+    budgetMs === undefined
+      ? []
+      : [{ metric: 'latency', max: budgetMs, value: measuredMs, predicted: predictedMs, met: measuredMs <= budgetMs }];
+  const rest = runLimits(c.session.config.core.search).costs.map(
+    (l): VerifiedLimit => ({ metric: l.metric, max: l.max, value: costs[l.metric], met: costs[l.metric] <= l.max }),
+  );
+  return { costs, limits: [...latency, ...rest] };
+}
+
+/** Measures the retrained winner on the hardware (the median of three sessions), compares it with the prediction and every limit, and adds it to the data set. */
 async function verifyPhase(c: RunContext): Promise<VerifySummary> {
   const { winner } = resultOf<SearchResult>(c, 'search');
   const { weights } = resultOf<RetrainSummary>(c, 'retrain');
@@ -169,17 +192,14 @@ async function verifyPhase(c: RunContext): Promise<VerifySummary> {
   const measuredMs = sessionsMs[Math.floor(VERIFY_SESSIONS / 2)] as number;
   addVerifiedArchitecture(c.session, winner);
   const p = latencyModelOf(c, space).predict([winner]);
-  const cost = graphCost(networkGraph(c.backbone, winner));
   const device = (sessions[0] as LatencyMeasurement).provenance.device;
   const predicted = { predictedMs: p.mean[0] as number, ...(p.std ? { predictedStdMs: p.std[0] as number } : {}) };
+  const { costs, limits } = verifiedLimits(c, budgetMs, measuredMs, predicted.predictedMs, winner);
   const summary = {
-    measuredMs,
-    sessionsMs,
-    ...predicted,
-    withinBudget: measuredMs <= budgetMs,
-    device,
-    flops: cost.flops,
-    params: cost.params,
+    ...{ measuredMs, sessionsMs, ...predicted },
+    withinBudget: budgetMs === undefined || measuredMs <= budgetMs,
+    ...{ device, flops: costs.flops, params: costs.params, peakMemory: costs.peakMemory },
+    ...(runLimits(c.session.config.core.search).costs.length > 0 ? { limits } : {}),
   };
   if (!summary.withinBudget)
     c.log(

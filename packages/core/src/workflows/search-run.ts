@@ -1,3 +1,4 @@
+import type { CostLimit } from '../search/constraint.js';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
@@ -33,8 +34,11 @@ export interface SearchSummary {
   readonly run: string;
   readonly preset: string;
   readonly hardware: string;
-  readonly budgetMs: number;
-  /** Share (0–1) of the searched space the budget admits (absent in runs recorded before it). */
+  /** The latency limit in ms (absent when `search.constraints` has none). */
+  readonly budgetMs?: number;
+  /** The exact cost limits of `search.constraints` (absent when there are none). */
+  readonly costLimits?: readonly CostLimit[];
+  /** Share (0–1) of the searched space the limits admit (absent in runs recorded before it). */
   readonly admitted?: number;
   /** Draws of the evolution the latency constraint rejected, over every iteration. */
   readonly rejected: number;
@@ -114,7 +118,8 @@ export async function search(base: HurricaneSession, o: SearchOptions = {}): Pro
       run: c.run.dir,
       preset: core.preset,
       hardware: core.hardware,
-      budgetMs: budget.budgetMs,
+      ...(budget.budgetMs !== undefined ? { budgetMs: budget.budgetMs } : {}),
+      ...(budget.costLimits ? { costLimits: budget.costLimits } : {}),
       ...(budget.admitted !== undefined ? { admitted: budget.admitted } : {}),
       rejected: found.iterations.reduce((a, it) => a + it.rejected, 0),
     },

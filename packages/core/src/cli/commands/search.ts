@@ -10,10 +10,20 @@ import { cliProgress } from '../progress.js';
 /** What the latency constraint did: its admitted share and rejections, with a warning when it rejected nothing. */
 function constraintLine(s: SearchSummary): string {
   const shares = admittedShares(s.admitted, s.iterations);
-  const line = `latency constraint: ${shares ? `admits ${shares}, ` : ''}rejected ${s.rejected} draws of the evolution`;
+  const what = s.costLimits ? 'limits' : 'latency constraint';
+  const line = `${what}: ${shares ? `admits ${shares}, ` : ''}rejected ${s.rejected} draws of the evolution`;
   return s.rejected === 0
     ? `${line}\nWARNING: the latency constraint rejected nothing: ${noRejectionAdvice(s.admitted, s.iterations)}`
     : line;
+}
+
+/** The run's limits, e.g. "budget 0.2 ms, params ≤ 150000". */
+function limitsOf(s: SearchSummary): string {
+  const parts = [
+    ...(s.budgetMs !== undefined ? [`budget ${s.budgetMs} ms`] : []),
+    ...(s.costLimits ?? []).map((l) => `${l.metric} ≤ ${l.max}`),
+  ];
+  return parts.join(', ');
 }
 
 /** The last step's fitness-noise line (the winner's), when the check ran. */
@@ -46,10 +56,13 @@ export async function searchCommand(
     const v = s.verify;
     io.out(
       [
-        `${s.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${s.hardware} (${v.device}), preset ${s.preset}, budget ${s.budgetMs} ms`,
+        `${s.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${s.hardware} (${v.device}), preset ${s.preset}, ${limitsOf(s)}`,
         `winner: ${s.winner.join(' ')}`,
         `test accuracy ${(s.retrain.testAccuracy * 100).toFixed(2)} % (${s.retrain.testImages} images, retrained ${s.retrain.steps} steps)`,
-        `latency ${v.measuredMs.toFixed(3)} ms measured, ${v.predictedMs.toFixed(3)} ms predicted — ${v.withinBudget ? 'within the budget' : 'OVER THE BUDGET'}`,
+        `latency ${v.measuredMs.toFixed(3)} ms measured, ${v.predictedMs.toFixed(3)} ms predicted${s.budgetMs === undefined ? '' : ` — ${v.withinBudget ? 'within the budget' : 'OVER THE BUDGET'}`}`,
+        ...(v.limits ?? [])
+          .filter((l) => l.metric !== 'latency')
+          .map((l) => `${l.metric} ${Math.round(l.value)} (limit ${l.max}) — ${l.met ? 'met' : 'NOT MET'}`),
         constraintLine(s),
         ...noiseSummary(s),
         ...(s.rankCheck?.agreement ? [`rank check: ${agreementLine(s.rankCheck.agreement)}`] : []),
