@@ -224,11 +224,31 @@ describe('search phases with a dummy engine', () => {
     expect(md).toContain(`Kendall τ ${rc?.agreement?.kendallTau.toFixed(3)} [`);
   });
 
-  it('verifies the winner on the hardware and adds it to the architectures every later data set of the space measures', () => {
+  it('measures the 5 best candidates of the last step on the device before retraining, and retrains the most accurate one that meets the budget by measurement', () => {
+    const last = JSON.parse(readFileSync(path.join(run, 'iteration-2.json'), 'utf8'));
+    const byFitness = [...last.evaluated].sort((a: { accuracy: number }, b: { accuracy: number }) => b.accuracy - a.accuracy);
+    const list = summary.shortlist;
+    expect(list?.candidates.map((c) => c.accuracy)).toEqual(byFitness.slice(0, 5).map((c: { accuracy: number }) => c.accuracy));
+    expect(list?.budgetMs).toBe(summary.budgetMs);
+    for (const c of list?.candidates ?? []) {
+      expect(c.measuredMs).toBeGreaterThan(0);
+      expect(c.met).toBe(c.measuredMs <= (summary.budgetMs as number));
+    }
+    const first = list?.candidates.findIndex((c) => c.met) ?? -1;
+    expect(first).toBeGreaterThanOrEqual(0); // on the simulated device the predictor is close enough for one to meet it
+    expect(list?.chosen).toBe(first);
+    expect(summary.winner).toEqual(list?.candidates[first]?.arch);
+    expect(lines.some((l) => l.startsWith('verifying the top 5 candidates on the hardware (3 sessions each)'))).toBe(true);
+    expect(readFileSync(path.join(run, 'report.md'), 'utf8')).toContain('## Top candidates verified on the hardware');
+  });
+
+  it('verifies the winner on the hardware and adds it, with the shortlist, to the architectures every later data set of the space measures', () => {
     expect(summary.verify.sessionsMs).toHaveLength(3);
     expect(summary.verify.measuredMs).toBe(summary.verify.sessionsMs[1]);
     const verified = JSON.parse(readFileSync(path.join(dir, '.hurricane', 'sim', 'mnist', 'verified-architectures.json'), 'utf8'));
-    expect(verified.architectures).toEqual([summary.winner.join(',')]);
+    const shortlisted = (summary.shortlist?.candidates ?? []).map((c) => c.arch.join(','));
+    expect(shortlisted).toContain(summary.winner.join(','));
+    expect(verified.architectures).toEqual(shortlisted);
   });
 
   it('exports the winner with the retrained weights as an ONNX model that ONNX Runtime runs', async () => {
@@ -290,7 +310,30 @@ describe('search phases with a dummy engine', () => {
     expect(existsSync(path.join(run, 'winner.onnx'))).toBe(true);
     expect(
       JSON.parse(readFileSync(path.join(dir, '.hurricane', 'sim', 'mnist', 'verified-architectures.json'), 'utf8')).architectures,
-    ).toEqual([summary.winner.join(',')]);
+    ).toEqual((summary.shortlist?.candidates ?? []).map((c) => c.arch.join(',')));
+  }, 60_000);
+
+  it('when none of the top candidates meets the budget on the device (a runtime 3× slower since), retrains the fastest measured and says what to change', async () => {
+    const config = JSON.parse(readFileSync(path.join(dir, 'hurricane.config.json'), 'utf8'));
+    writeFileSync(
+      path.join(dir, 'hurricane.config.json'),
+      JSON.stringify({ ...config, simDevice: { ...config.simDevice, runtimeScale: 3 } }),
+    );
+    try {
+      const r = await runSearch(dir, dummyEngine().factory, 'search');
+      const list = r.summary.shortlist;
+      expect(list?.met).toBe(false);
+      expect(list?.candidates.every((c) => !c.met && c.measuredMs > (r.summary.budgetMs as number))).toBe(true);
+      const fastest = Math.min(...(list?.candidates ?? []).map((c) => c.measuredMs));
+      expect(list?.candidates[list.chosen]?.measuredMs).toBe(fastest);
+      expect(r.summary.winner).toEqual(list?.candidates[list.chosen]?.arch);
+      const warning = r.lines.filter((l) => l.startsWith('WARNING: none of the top 5 candidates meets'));
+      expect(warning).toHaveLength(1);
+      expect(warning[0]).toContain('re-run with --from dataset');
+      expect(readFileSync(path.join(run, 'report.md'), 'utf8')).toContain('**None of the 5 best candidates meets the');
+    } finally {
+      writeFileSync(path.join(dir, 'hurricane.config.json'), JSON.stringify(config));
+    }
   }, 60_000);
 });
 

@@ -186,6 +186,11 @@ export const searchSchema = z
     /** Top candidates of each evolution scored again after recalibration on an independent sample (the fitness-noise check; 0: none). */
     noiseCheck: z.number().int().min(0).default(50),
     /**
+     * The best candidates of the last step measured on the hardware before retraining: the winner
+     * is the most accurate one whose measured latency meets the budget (0: the evolution's best, unmeasured).
+     */
+    verifyTopK: z.number().int().min(0).max(50).default(5),
+    /**
      * The rank check: paths of the last step spread over its fitness range (the winner among them),
      * each trained on its own for `rankCheckSteps` to compare supernet fitness with standalone
      * accuracy (0: none). Changing either re-runs only the check and the report.

@@ -32,6 +32,43 @@ export interface SearchReportData {
   readonly baselineSpace?: 'full' | 'reduced';
   readonly winner: Architecture;
   readonly candidates: readonly (readonly string[])[];
+  /** The top candidates measured on the hardware before retraining (absent when not verified). */
+  readonly shortlist?: ShortlistReport;
+}
+
+/** The verified top-k as the report shows it. */
+export interface ShortlistReport {
+  readonly budgetMs: number;
+  readonly candidates: readonly {
+    readonly arch: Architecture;
+    readonly accuracy: number;
+    readonly predictedMs: number;
+    readonly measuredMs: number;
+    readonly met: boolean;
+  }[];
+  readonly chosen: number;
+  readonly met: boolean;
+}
+
+/** The top candidates of the last step as measured on the hardware, and which one was retrained. */
+function shortlistSections(s: ShortlistReport | undefined): string[] {
+  if (!s) return [];
+  const rows = s.candidates.map((c, i) => [
+    i === s.chosen ? `**${i + 1} (winner)**` : i + 1,
+    pct(c.accuracy),
+    ms(c.predictedMs),
+    ms(c.measuredMs),
+    c.met ? 'yes' : '**no**',
+    `\`${c.arch.join(' ')}\``,
+  ]);
+  const note = s.met
+    ? `The winner is the most accurate of the ${s.candidates.length} best candidates (by supernet fitness) that meets the ${s.budgetMs} ms budget as measured on the hardware.`
+    : `**None of the ${s.candidates.length} best candidates meets the ${s.budgetMs} ms budget as measured**: the fastest measured was retrained. Their measurements joined the predictor's data set: re-run with \`--from dataset\`, or raise \`search.verifyTopK\`.`;
+  return [
+    '## Top candidates verified on the hardware',
+    note,
+    table(['rank by fitness', 'fitness', 'predicted', 'measured', 'meets budget', 'architecture'], rows),
+  ];
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
@@ -282,6 +319,7 @@ async function content(ctx: SearchReportData) {
       `- winner: \`${ctx.winner.join(' ')}\``,
     ].join('\n'),
     ...winnerSections(ctx),
+    ...shortlistSections(ctx.shortlist),
     ...stepsSections(ctx),
     ...noiseSections(ctx),
     ...rankCheckSections(ctx),

@@ -1,5 +1,6 @@
 // What every phase of one `hurricane search` run shares (`search-phases.ts`, `search-latency.ts`):
 // the session, the run folder, the engine and the output, and how a phase records its result.
+import type { Shortlist } from './search-shortlist.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import type { NoiseFigures } from '../report/search-report.js';
 import { readSpace } from '../profile/space-file.js';
@@ -14,7 +15,10 @@ import type { SearchEngine } from './search-engine.js';
 
 /** What the search phase recorded. */
 export interface SearchResult {
+  /** The architecture retrained: the shortlist's choice by measurement, or the last step's `a_win`. */
   readonly winner: Architecture;
+  /** The top candidates measured on the hardware (absent when `search.verifyTopK` is 0, without a latency limit, or in runs recorded before it). */
+  readonly shortlist?: Shortlist;
   readonly supernetSteps: number;
   readonly iterations: readonly IterationSummary[];
 }

@@ -38,6 +38,7 @@ import {
 } from './search-latency.js';
 import type { Architecture } from '../space/architecture.js';
 import { rankCheckPhase } from './search-rank-check.js';
+import { shortlistPhase } from './search-shortlist.js';
 
 /** Measurement sessions of the winner in the verify phase (their median is reported). */
 const VERIFY_SESSIONS = 3;
@@ -160,7 +161,12 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
       ...c.signal,
       onEvent: searchEvents(c, sc.population * sc.generations),
     });
-    return { winner: r.winner, supernetSteps: r.supernetSteps, iterations: r.iterations.map(iterationSummary) };
+    const shortlist = await shortlistPhase(c, r.iterations.at(-1) as IterationResult, budgetMs);
+    const winner = shortlist ? (shortlist.candidates[shortlist.chosen] as { arch: Architecture }).arch : r.winner;
+    return {
+      ...{ winner, supernetSteps: r.supernetSteps, iterations: r.iterations.map(iterationSummary) },
+      ...(shortlist ? { shortlist } : {}),
+    };
   } finally {
     trainer.dispose();
   }
@@ -226,7 +232,7 @@ async function exportPhase(c: RunContext): Promise<ExportSummary> {
 /** `report.md` (charts as SVG files beside it) and a self-contained `report.html`. */
 async function reportPhase(c: RunContext): Promise<{ markdown: string; html: string }> {
   const space = spaceOf(c);
-  const { winner } = resultOf<SearchResult>(c, 'search');
+  const { winner, shortlist } = resultOf<SearchResult>(c, 'search');
   const iterations: IterationResult[] = [];
   for (let i = 1; c.run.readJson(`iteration-${i}.json`); i++)
     iterations.push(c.run.readJson<IterationResult>(`iteration-${i}.json`) as IterationResult);
@@ -242,6 +248,7 @@ async function reportPhase(c: RunContext): Promise<{ markdown: string; html: str
       winner,
     },
     candidates: searchedCandidates(c, space),
+    ...(shortlist ? { shortlist } : {}),
   });
   for (const [name, svg] of Object.entries(rendered.charts)) writeFileAtomicSync(c.run.file(name), svg);
   writeFileAtomicSync(c.run.file('report.md'), rendered.markdown);

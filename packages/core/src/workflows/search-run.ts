@@ -1,3 +1,4 @@
+import type { Shortlist } from './search-shortlist.js';
 import type { CostLimit } from '../search/constraint.js';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -44,6 +45,8 @@ export interface SearchSummary {
   readonly rejected: number;
   readonly baseline: boolean;
   readonly winner: Architecture;
+  /** The top candidates measured on the hardware before retraining (absent when not verified). */
+  readonly shortlist?: Shortlist;
   readonly iterations: readonly IterationSummary[];
   readonly supernetSteps: number;
   readonly retrain: RetrainSummary;
@@ -124,6 +127,7 @@ export async function search(base: HurricaneSession, o: SearchOptions = {}): Pro
       rejected: found.iterations.reduce((a, it) => a + it.rejected, 0),
     },
     ...{ baseline: core.search.baseline, winner: found.winner, iterations: found.iterations, supernetSteps: found.supernetSteps },
+    ...(found.shortlist ? { shortlist: found.shortlist } : {}),
     ...{
       retrain: resultOf<RetrainSummary>(c, 'retrain'),
       verify: resultOf<VerifySummary>(c, 'verify'),

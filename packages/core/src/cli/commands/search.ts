@@ -26,6 +26,16 @@ function limitsOf(s: SearchSummary): string {
   return parts.join(', ');
 }
 
+/** Which of the verified top candidates was retrained, when they were measured. */
+function shortlistLine(s: SearchSummary): string[] {
+  const l = s.shortlist;
+  if (!l) return [];
+  const met = l.candidates.filter((c) => c.met).length;
+  return [
+    `verified top ${l.candidates.length} on the hardware: ${met} meet the budget; retrained #${l.chosen + 1}${l.met ? '' : ' (the fastest measured: NONE meets the budget)'}`,
+  ];
+}
+
 /** The last step's fitness-noise line (the winner's), when the check ran. */
 function noiseSummary(s: SearchSummary): string[] {
   const n = s.iterations.at(-1)?.noise;
@@ -64,6 +74,7 @@ export async function searchCommand(
           .filter((l) => l.metric !== 'latency')
           .map((l) => `${l.metric} ${Math.round(l.value)} (limit ${l.max}) — ${l.met ? 'met' : 'NOT MET'}`),
         constraintLine(s),
+        ...shortlistLine(s),
         ...noiseSummary(s),
         ...(s.rankCheck?.agreement ? [`rank check: ${agreementLine(s.rankCheck.agreement)}`] : []),
         `${(v.flops / 1e6).toFixed(2)} M FLOPs, ${(v.params / 1e6).toFixed(3)} M params, ${s.supernetSteps} supernet training iterations over ${s.iterations.length} step(s), ${(s.wallMs / 1000).toFixed(0)} s`,

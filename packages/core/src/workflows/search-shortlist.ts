@@ -1,0 +1,88 @@
+// The top candidates of the last search step measured on the hardware before retraining (issue 23,
+// item 4): the predictor chose them, the device decides between them. "What to expect of hardware
+// metric predictors" found that measuring the chosen candidates substantially improves results.
+import { type EvaluatedCandidate, better } from '../search/evolution.js';
+import type { IterationResult } from '../search/coordinate-ascent.js';
+import type { Architecture } from '../space/architecture.js';
+import { addVerifiedArchitecture } from './predictor-dataset.js';
+import { measureNetwork } from './profile-run.js';
+import type { RunContext } from './search-context.js';
+
+/** Measurement sessions per shortlisted candidate (their median is compared with the budget). */
+export const SHORTLIST_SESSIONS = 3;
+
+/** One shortlisted candidate: its supernet fitness, predicted and measured latency. */
+export interface ShortlistedCandidate {
+  readonly arch: Architecture;
+  readonly accuracy: number;
+  readonly predictedMs: number;
+  /** The median of {@link SHORTLIST_SESSIONS} sessions' medians. */
+  readonly measuredMs: number;
+  readonly met: boolean;
+}
+
+/** What the shortlist measured and which candidate it chose. */
+export interface Shortlist {
+  readonly budgetMs: number;
+  /** Best fitness first. */
+  readonly candidates: readonly ShortlistedCandidate[];
+  /** Index of the winner in `candidates`: the most accurate one that meets the budget by measurement, else the fastest measured. */
+  readonly chosen: number;
+  /** Whether any candidate met the budget by measurement. */
+  readonly met: boolean;
+}
+
+/** The `k` best candidates of a step by fitness (ties: lower loss, then lower predicted latency). */
+export function topCandidates(step: IterationResult, k: number): EvaluatedCandidate[] {
+  return [...step.evaluated].sort(better).slice(0, k);
+}
+
+/** The most accurate candidate that meets the budget by measurement; when none does, the fastest measured. */
+export function chooseMeasured(candidates: readonly { measuredMs: number; met: boolean }[]): { chosen: number; met: boolean } {
+  const first = candidates.findIndex((c) => c.met);
+  if (first >= 0) return { chosen: first, met: true };
+  let fastest = 0;
+  candidates.forEach((c, i) => {
+    if (c.measuredMs < (candidates[fastest] as { measuredMs: number }).measuredMs) fastest = i;
+  });
+  return { chosen: fastest, met: false };
+}
+
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+
+/**
+ * Measures the `search.verifyTopK` best candidates of the last step on the hardware, adds them to
+ * every later data set of the space, and chooses the winner by measurement. Null when it is off
+ * or the run has no latency limit (the costs are exact: nothing to verify).
+ */
+export async function shortlistPhase(c: RunContext, last: IterationResult, budgetMs: number | undefined): Promise<Shortlist | null> {
+  const k = c.session.config.core.search.verifyTopK;
+  if (k === 0 || budgetMs === undefined) return null;
+  const top = topCandidates(last, k);
+  c.log(
+    `verifying the top ${top.length} candidates on the hardware (${SHORTLIST_SESSIONS} sessions each) against the ${budgetMs} ms budget`,
+  );
+  const candidates: ShortlistedCandidate[] = [];
+  for (const [i, cand] of top.entries()) {
+    const sessions: number[] = [];
+    for (let s = 0; s < SHORTLIST_SESSIONS; s++) sessions.push((await measureNetwork(c.session, cand.arch, c.signal)).medianMs);
+    const measuredMs = sessions.sort((a, b) => a - b)[Math.floor(SHORTLIST_SESSIONS / 2)] as number;
+    addVerifiedArchitecture(c.session, cand.arch);
+    const met = measuredMs <= budgetMs;
+    candidates.push({ arch: cand.arch, accuracy: cand.accuracy, predictedMs: cand.latencyMs, measuredMs, met });
+    c.log(
+      `  #${i + 1}: ${(cand.accuracy * 100).toFixed(2)} % fitness, ${ms(measuredMs)} measured, ${ms(cand.latencyMs)} predicted — ${met ? 'meets the budget' : 'OVER the budget'}`,
+    );
+  }
+  const { chosen, met } = chooseMeasured(candidates);
+  if (!met) {
+    const range = (xs: number[]) => `${ms(Math.min(...xs))}–${ms(Math.max(...xs))}`;
+    c.log(
+      `WARNING: none of the top ${candidates.length} candidates meets the ${budgetMs} ms budget on the hardware (measured ${range(candidates.map((x) => x.measuredMs))}, predicted ${range(candidates.map((x) => x.predictedMs))}); retraining the fastest measured, #${chosen + 1}. The predictor underestimates these networks: their measurements now join its data set, so re-run with --from dataset; or raise search.verifyTopK, or lower search.budgetMs (search.confidence with a predictor that has a std keeps a margin)`,
+    );
+  } else if (chosen > 0)
+    c.log(
+      `the evolution's best measures over the budget; the winner is #${chosen + 1}, the most accurate candidate that meets it on the hardware`,
+    );
+  return { budgetMs, candidates, chosen, met };
+}
