@@ -285,8 +285,14 @@ export function admittedShares(admitted: number | undefined, steps: readonly { i
 }
 
 /** Why a constraint that rejected nothing matters, and what to do. */
-export function noRejectionAdvice(admitted: number | undefined, steps: readonly { iteration: number; admitted?: number }[] = []): string {
+export function noRejectionAdvice(
+  admitted: number | undefined,
+  steps: readonly { iteration: number; admitted?: number }[] = [],
+  limits = false,
+): string {
   const shares = admittedShares(admitted, steps);
+  if (limits)
+    return `every candidate drawn met the limits${shares ? ` (they admit ${shares})` : ''}, so the search chose on accuracy alone; lower them in search.constraints if they should decide`;
   const share = shares ? ` (it admits ${shares})` : '';
   return `every candidate drawn met the budget${share}, so the search chose on accuracy alone; lower search.budgetMs if latency should decide`;
 }
@@ -314,7 +320,9 @@ async function content(ctx: SearchReportData) {
       `- preset **${ctx.backbone.name}**, seed ${record?.seed}, started ${mdText(String(record?.startedAt))}, ${mdText(String(record?.createdBy))}`,
       `- ${costLimits.length > 0 ? 'limits ' : ''}${limits.join(', ')}${share}; ${all.length} candidates evaluated, ${rejected} draws rejected by the ${costLimits.length > 0 ? 'limits' : 'latency constraint'}, ${steps} supernet training iterations`,
       ...(rejected === 0 && iterations.length > 0
-        ? [`- **Warning: the latency constraint rejected nothing**: ${noRejectionAdvice(admitted, iterations)}`]
+        ? [
+            `- **Warning: the ${costLimits.length > 0 ? 'limits' : 'latency constraint'} rejected nothing**: ${noRejectionAdvice(admitted, iterations, costLimits.length > 0)}`,
+          ]
         : []),
       `- winner: \`${ctx.winner.join(' ')}\``,
     ].join('\n'),

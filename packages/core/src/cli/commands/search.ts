@@ -13,7 +13,7 @@ function constraintLine(s: SearchSummary): string {
   const what = s.costLimits ? 'limits' : 'latency constraint';
   const line = `${what}: ${shares ? `admits ${shares}, ` : ''}rejected ${s.rejected} draws of the evolution`;
   return s.rejected === 0
-    ? `${line}\nWARNING: the latency constraint rejected nothing: ${noRejectionAdvice(s.admitted, s.iterations)}`
+    ? `${line}\nWARNING: the ${what} rejected nothing: ${noRejectionAdvice(s.admitted, s.iterations, s.costLimits !== undefined)}`
     : line;
 }
 
