@@ -45,6 +45,15 @@ const ALL = [...everyArch()];
 const quantile = (f: (a: string[]) => number, share: number) => ALL.map(f).sort((x, y) => x - y)[Math.floor(ALL.length * share)] as number;
 const minimum = (f: (a: string[]) => number) => Math.min(...ALL.map(f));
 
+/** The latency limit `budget` and the params limit `maxParams` together. */
+const latencyAndParams = (budget: number, maxParams: number) =>
+  new LimitSet({
+    latency: new LatencyConstraint(model, { budgetMs: budget }),
+    model,
+    limits: [{ metric: 'params', max: maxParams }],
+    costsOf,
+  });
+
 const evaluator = { evaluate: async (a: readonly string[]) => ({ accuracy: fitness(a), loss: 1 - fitness(a) }) };
 const options = { population: 50, generations: 20, topK: 10, mutations: 25, crossovers: 25, mutationProb: 0.1, seed: 11 };
 
@@ -93,12 +102,7 @@ describe('a search under several limits (search.constraints)', () => {
     const r = await evolve({
       space: SearchSpace.whole(candidates),
       evaluator,
-      constraint: new LimitSet({
-        latency: new LatencyConstraint(model, { budgetMs: budget }),
-        model,
-        limits: [{ metric: 'params', max: maxParams }],
-        costsOf,
-      }),
+      constraint: latencyAndParams(budget, maxParams),
       options,
     });
     for (const c of r.evaluated) expect(ok(c.arch)).toBe(true);
@@ -137,12 +141,7 @@ describe('a search under several limits (search.constraints)', () => {
     const err = await evolve({
       space: SearchSpace.whole(candidates),
       evaluator,
-      constraint: new LimitSet({
-        latency: new LatencyConstraint(model, { budgetMs: budget }),
-        model,
-        limits: [{ metric: 'params', max: minParams - 1 }],
-        costsOf,
-      }),
+      constraint: latencyAndParams(budget, minParams - 1),
       options,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HurricaneError);
@@ -163,12 +162,7 @@ describe('a search under several limits (search.constraints)', () => {
     const budget = minLatency * 1.02;
     const maxParams = minParams * 1.02;
     expect(ALL.some((a) => latency(a) <= budget && costsOf(a).params <= maxParams)).toBe(false);
-    const set = new LimitSet({
-      latency: new LatencyConstraint(model, { budgetMs: budget }),
-      model,
-      limits: [{ metric: 'params', max: maxParams }],
-      costsOf,
-    });
+    const set = latencyAndParams(budget, maxParams);
     const e = (() => {
       try {
         set.reach(SearchSpace.whole(candidates), [], 'the whole space');
@@ -191,12 +185,7 @@ describe('a search under several limits (search.constraints)', () => {
     const share = ALL.filter(ok).length / ALL.length;
     expect(share).toBeGreaterThan(0);
     expect(share).toBeLessThan(0.01);
-    const set = new LimitSet({
-      latency: new LatencyConstraint(model, { budgetMs: budget }),
-      model,
-      limits: [{ metric: 'params', max: maxParams }],
-      costsOf,
-    });
+    const set = latencyAndParams(budget, maxParams);
     const found = set.reach(SearchSpace.whole(candidates), [Array.from({ length: L }, () => 'd')], 'the whole space');
     expect(ok(found)).toBe(true);
   });
