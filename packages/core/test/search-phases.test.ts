@@ -238,7 +238,7 @@ describe('search phases with a dummy engine', () => {
     expect(first).toBeGreaterThanOrEqual(0); // on the simulated device the predictor is close enough for one to meet it
     expect(list?.chosen).toBe(first);
     expect(summary.winner).toEqual(list?.candidates[first]?.arch);
-    expect(lines.some((l) => l.startsWith('verifying the top 5 candidates on the hardware (3 sessions each)'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('verifying the top 5 candidates on the hardware (measured together, 3 times)'))).toBe(true);
     expect(readFileSync(path.join(run, 'report.md'), 'utf8')).toContain('## Top candidates verified on the hardware');
   });
 

@@ -174,35 +174,53 @@ export async function measureNetwork(
   arch: Architecture,
   o: { signal?: AbortSignal; weightsFile?: string } = {},
 ): Promise<LatencyMeasurement> {
+  return (await measureNetworks(session, [arch], o))[0] as LatencyMeasurement;
+}
+
+/**
+ * Measures whole networks now on the session's hardware in one batch (an adapter that measures in
+ * rounds interleaves them, so that drift hits them alike) and stores each result as it arrives.
+ * Returns the measurements in the order of `archs`.
+ */
+export async function measureNetworks(
+  session: HurricaneSession,
+  archs: readonly Architecture[],
+  o: { signal?: AbortSignal; weightsFile?: string } = {},
+): Promise<LatencyMeasurement[]> {
   const backbone = preset(session.config.core.preset);
   const adapter = session.adapter();
   await assertReady(adapter, session.command('doctor'));
   const seed = session.config.core.seed;
-  const file = path.join(
-    session.config.workDir,
-    'networks',
-    backbone.name,
-    networkFileName({ backbone, arch, seed, weightsFile: o.weightsFile }),
-  );
-  exportArchitecture({ backbone, arch, output: file, seed, weightsFile: o.weightsFile });
-  const prepared = await adapter.prepare(
-    { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' },
-    { workDir: session.config.workDir, ...(o.signal ? { signal: o.signal } : {}) },
-  );
-  // stored as the result arrives: a farm keeps its job until then, so a store that fails loses nothing
+  const jobs = [];
+  for (const arch of archs) {
+    const file = path.join(
+      session.config.workDir,
+      'networks',
+      backbone.name,
+      networkFileName({ backbone, arch, seed, weightsFile: o.weightsFile }),
+    );
+    exportArchitecture({ backbone, arch, output: file, seed, weightsFile: o.weightsFile });
+    const prepared = await adapter.prepare(
+      { path: file, inputName: 'input', inputShape: [1, ...backbone.input], outputName: 'output' },
+      { workDir: session.config.workDir, ...(o.signal ? { signal: o.signal } : {}) },
+    );
+    jobs.push({ model: prepared, key: `network:${file}` });
+  }
+  // stored as each result arrives: a farm keeps its job until then, so a store that fails loses nothing
   const store = openLatencyStore(session);
-  let measured: LatencyMeasurement | undefined;
+  const measured: (LatencyMeasurement | undefined)[] = archs.map(() => undefined);
   try {
-    const put = (m: LatencyMeasurement) => {
+    const put = (i: number, m: LatencyMeasurement) => {
       const key = { adapterId: adapter.id, deviceFingerprint: m.provenance.deviceFingerprint, runtimeVersion: m.provenance.runtimeVersion };
-      store.putNetwork({ ...key, preset: backbone.name, arch: arch.join(',') }, m);
-      measured = m;
+      store.putNetwork({ ...key, preset: backbone.name, arch: (archs[i] as Architecture).join(',') }, m);
+      measured[i] = m;
     };
-    await adapter.measureMany([{ model: prepared, key: `network:${file}` }], (_, m) => put(m), o.signal ? { signal: o.signal } : {});
+    await adapter.measureMany(jobs, put, { batchSize: jobs.length, ...(o.signal ? { signal: o.signal } : {}) });
   } finally {
     store.close();
   }
-  if (!measured) throw new HurricaneError(`${adapter.id} returned no measurement for ${file}`);
-  const m: LatencyMeasurement = measured;
-  return m;
+  const missing = measured.findIndex((m) => m === undefined);
+  if (missing >= 0)
+    throw new HurricaneError(`${adapter.id} returned no measurement for network ${(archs[missing] as Architecture).join(',')}`);
+  return measured as LatencyMeasurement[];
 }

@@ -5,10 +5,10 @@ import { type EvaluatedCandidate, better } from '../search/evolution.js';
 import type { IterationResult } from '../search/coordinate-ascent.js';
 import type { Architecture } from '../space/architecture.js';
 import { addVerifiedArchitecture } from './predictor-dataset.js';
-import { measureNetwork } from './profile-run.js';
+import { measureNetworks } from './profile-run.js';
 import type { RunContext } from './search-context.js';
 
-/** Measurement sessions per shortlisted candidate (their median is compared with the budget). */
+/** Measurements of each shortlisted candidate, each one batch of all of them (their median is compared with the budget). */
 export const SHORTLIST_SESSIONS = 3;
 
 /** One shortlisted candidate: its supernet fitness, predicted and measured latency. */
@@ -60,20 +60,24 @@ export async function shortlistPhase(c: RunContext, last: IterationResult, budge
   if (k === 0 || budgetMs === undefined) return null;
   const top = topCandidates(last, k);
   c.log(
-    `verifying the top ${top.length} candidates on the hardware (${SHORTLIST_SESSIONS} sessions each) against the ${budgetMs} ms budget`,
+    `verifying the top ${top.length} candidates on the hardware (measured together, ${SHORTLIST_SESSIONS} times) against the ${budgetMs} ms budget`,
   );
-  const candidates: ShortlistedCandidate[] = [];
-  for (const [i, cand] of top.entries()) {
-    const sessions: number[] = [];
-    for (let s = 0; s < SHORTLIST_SESSIONS; s++) sessions.push((await measureNetwork(c.session, cand.arch, c.signal)).medianMs);
-    const measuredMs = sessions.sort((a, b) => a - b)[Math.floor(SHORTLIST_SESSIONS / 2)] as number;
+  // the candidates measured together, in one batch per session, so that the device's drift hits them alike
+  const archs = top.map((t) => t.arch);
+  const sessions: number[][] = top.map(() => []);
+  for (let s = 0; s < SHORTLIST_SESSIONS; s++) {
+    const batch = await measureNetworks(c.session, archs, c.signal);
+    batch.forEach((m, i) => sessions[i]?.push(m.medianMs));
+  }
+  const candidates = top.map((cand, i): ShortlistedCandidate => {
+    const measuredMs = [...(sessions[i] as number[])].sort((a, b) => a - b)[Math.floor(SHORTLIST_SESSIONS / 2)] as number;
     addVerifiedArchitecture(c.session, cand.arch);
     const met = measuredMs <= budgetMs;
-    candidates.push({ arch: cand.arch, accuracy: cand.accuracy, predictedMs: cand.latencyMs, measuredMs, met });
     c.log(
       `  #${i + 1}: ${(cand.accuracy * 100).toFixed(2)} % fitness, ${ms(measuredMs)} measured, ${ms(cand.latencyMs)} predicted — ${met ? 'meets the budget' : 'OVER the budget'}`,
     );
-  }
+    return { arch: cand.arch, accuracy: cand.accuracy, predictedMs: cand.latencyMs, measuredMs, met };
+  });
   const { chosen, met } = chooseMeasured(candidates);
   if (!met) {
     const range = (xs: number[]) => `${ms(Math.min(...xs))}–${ms(Math.max(...xs))}`;
