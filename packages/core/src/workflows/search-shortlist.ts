@@ -67,7 +67,7 @@ export async function shortlistPhase(c: RunContext, last: IterationResult, budge
   const sessions: number[][] = top.map(() => []);
   for (let s = 0; s < SHORTLIST_SESSIONS; s++) {
     const batch = await measureNetworks(c.session, archs, c.signal);
-    batch.forEach((m, i) => sessions[i]?.push(m.medianMs));
+    for (const [i, m] of batch.entries()) sessions[i]?.push(m.medianMs);
   }
   const candidates = top.map((cand, i): ShortlistedCandidate => {
     const measuredMs = [...(sessions[i] as number[])].sort((a, b) => a - b)[Math.floor(SHORTLIST_SESSIONS / 2)] as number;
