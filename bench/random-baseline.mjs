@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Rng, createSession, graphCost, networkGraph, preset, retrainArchitecture } from '@hurricane/core';
+import { Rng, architectureCosts, createSession, preset, retrainArchitecture } from '@hurricane/core';
 import { predictorLatencyModel, readPredictorFile, restorePredictor } from '@hurricane/core/predict';
 import { LatencyConstraint, LimitSet, SearchSpace } from '@hurricane/core/search';
 import writeFileAtomic from 'write-file-atomic';
@@ -44,11 +44,7 @@ const confidence = sc.constraints?.find((l) => l.metric === 'latency')?.confiden
 const latency =
   budgetMs === undefined ? undefined : new LatencyConstraint(model, { budgetMs, ...(confidence !== undefined ? { confidence } : {}) });
 // the run's cost limits (search.constraints) hold for the random architectures too
-const backbone = preset(base.config.core.preset);
-const costsOf = (a) => {
-  const g = graphCost(networkGraph(backbone, a));
-  return { flops: g.flops, params: g.params, peakMemory: g.peakActivationBytes };
-};
+const costsOf = architectureCosts(preset(base.config.core.preset));
 const constraint =
   latency && costLimits.length === 0 ? latency : new LimitSet({ ...(latency ? { latency } : {}), model, limits: costLimits, costsOf });
 const accept = (a) => constraint.check([a])[0]?.ok === true;

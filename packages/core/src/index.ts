@@ -61,8 +61,8 @@ export { ArchitectureError, formatArchitecture, parseArchitecture, validateArchi
 export type { Architecture } from './space/architecture.js';
 export { graphCost } from './space/analytics.js';
 export type { GraphCost } from './space/analytics.js';
-export { inspectArchitecture } from './space/inspect.js';
-export type { InspectReport, LayerReport } from './space/inspect.js';
+export { architectureCosts, inspectArchitecture } from './space/inspect.js';
+export type { ArchitectureCosts, InspectReport, LayerReport } from './space/inspect.js';
 export type { Graph } from './space/ir.js';
 
 // The stages run from a session's config (each loads its heavy modules on first call).

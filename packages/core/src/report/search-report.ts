@@ -8,7 +8,7 @@ import type { RankAgreement } from '../search/rank-check.js';
 import type { Architecture } from '../space/architecture.js';
 import { type Backbone, layerContexts } from '../space/backbone.js';
 import { candidatesChart, paretoFront, renderSvg, stepsChart } from './charts.js';
-import type { RankCheckSummary, RetrainSummary, VerifiedLimit, VerifySummary } from './search-summaries.js';
+import type { RankCheckSummary, RetrainSummary, Shortlist, VerifiedLimit, VerifySummary } from './search-summaries.js';
 
 /** What a search report shows: the run's record and results. */
 export interface SearchReportData {
@@ -33,25 +33,11 @@ export interface SearchReportData {
   readonly winner: Architecture;
   readonly candidates: readonly (readonly string[])[];
   /** The top candidates measured on the hardware before retraining (absent when not verified). */
-  readonly shortlist?: ShortlistReport;
-}
-
-/** The verified top-k as the report shows it. */
-export interface ShortlistReport {
-  readonly budgetMs: number;
-  readonly candidates: readonly {
-    readonly arch: Architecture;
-    readonly accuracy: number;
-    readonly predictedMs: number;
-    readonly measuredMs: number;
-    readonly met: boolean;
-  }[];
-  readonly chosen: number;
-  readonly met: boolean;
+  readonly shortlist?: Shortlist;
 }
 
 /** The top candidates of the last step as measured on the hardware, and which one was retrained. */
-function shortlistSections(s: ShortlistReport | undefined): string[] {
+function shortlistSections(s: Shortlist | undefined): string[] {
   if (!s) return [];
   const rows = s.candidates.map((c, i) => [
     i === s.chosen ? `**${i + 1} (winner)**` : i + 1,

@@ -1,3 +1,4 @@
+import type { Architecture } from '../space/architecture.js';
 import type { CheckedPath, RankAgreement } from '../search/rank-check.js';
 
 /** What the retrain phase of `hurricane search` recorded. */
@@ -50,4 +51,25 @@ export interface RankCheckSummary {
   readonly paths: readonly CheckedPath[];
   /** Null with fewer than three paths (or when the check is off). */
   readonly agreement: RankAgreement | null;
+}
+
+/** One shortlisted candidate: its supernet fitness, predicted and measured latency. */
+export interface ShortlistedCandidate {
+  readonly arch: Architecture;
+  readonly accuracy: number;
+  readonly predictedMs: number;
+  /** The median of the shortlist's measurements of it. */
+  readonly measuredMs: number;
+  readonly met: boolean;
+}
+
+/** What the shortlist measured and which candidate it chose. */
+export interface Shortlist {
+  readonly budgetMs: number;
+  /** Best fitness first. */
+  readonly candidates: readonly ShortlistedCandidate[];
+  /** Index of the winner in `candidates`: the most accurate one that meets the budget by measurement, else the fastest measured. */
+  readonly chosen: number;
+  /** Whether any candidate met the budget by measurement. */
+  readonly met: boolean;
 }

@@ -63,3 +63,26 @@ export function inspectArchitecture(backbone: Backbone, arch: Architecture, grap
     })),
   };
 }
+
+/** What a search's limits are checked on: FLOPs, params and peak activation bytes, and the activation area that breaks ties of the peak. */
+export interface ArchitectureCosts {
+  readonly flops: number;
+  readonly params: number;
+  readonly peakMemory: number;
+  readonly activationArea: number;
+}
+
+/** The exact FLOPs, params and peak activation bytes of an architecture of `backbone`, remembered (a search asks for the same ones many times). */
+export function architectureCosts(backbone: Backbone): (arch: Architecture) => ArchitectureCosts {
+  const known = new Map<string, ArchitectureCosts>();
+  return (arch: Architecture) => {
+    const key = arch.join(',');
+    const hit = known.get(key);
+    if (hit) return hit;
+    const g = graphCost(networkGraph(backbone, arch));
+    const costs = { flops: g.flops, params: g.params, peakMemory: g.peakActivationBytes, activationArea: g.activationArea };
+    if (known.size >= 100_000) known.clear();
+    known.set(key, costs);
+    return costs;
+  };
+}

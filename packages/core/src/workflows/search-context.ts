@@ -1,6 +1,6 @@
 // What every phase of one `hurricane search` run shares (`search-phases.ts`, `search-latency.ts`):
 // the session, the run folder, the engine and the output, and how a phase records its result.
-import type { Shortlist } from './search-shortlist.js';
+import type { Shortlist } from '../report/search-summaries.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import type { NoiseFigures } from '../report/search-report.js';
 import { readSpace } from '../profile/space-file.js';

@@ -8,11 +8,10 @@ import { operatorLatencies } from '../profile/latency-store.js';
 import type { ReducedSpace } from '../profile/reduction.js';
 import { HurricaneError } from '../errors.js';
 import { LatencyConstraint, admittedShare, autoBudget } from '../search/latency-constraint.js';
-import type { Constraint, CostLimit, CostsOf } from '../search/constraint.js';
+import type { Constraint, CostLimit } from '../search/constraint.js';
 import { LimitSet } from '../search/limit-set.js';
-import { graphCost } from '../space/analytics.js';
-import type { Architecture } from '../space/architecture.js';
-import { type Backbone, layerContexts, layerList, networkGraph, skipLayersEnabled, skipLayersOf } from '../space/backbone.js';
+import { type Backbone, layerContexts, layerList, skipLayersEnabled, skipLayersOf } from '../space/backbone.js';
+import { architectureCosts } from '../space/inspect.js';
 import type { CoreConfig } from '../config/schema.js';
 import { SKIP } from '../space/operators.js';
 import { iterationSpace } from '../search/coordinate-ascent.js';
@@ -114,21 +113,6 @@ export function runLimits(sc: CoreConfig['search']): RunLimits {
     if (l.metric === 'latency') latency = { max: l.max, ...(l.confidence !== undefined ? { confidence: l.confidence } : {}) };
     else costs.push({ metric: l.metric, max: l.max });
   return { latency, costs };
-}
-
-/** The exact FLOPs, params and peak activation bytes of an architecture of `backbone`, remembered (a search asks for the same ones many times). */
-export function architectureCosts(backbone: Backbone): CostsOf {
-  const known = new Map<string, ReturnType<CostsOf>>();
-  return (arch: Architecture) => {
-    const key = arch.join(',');
-    const hit = known.get(key);
-    if (hit) return hit;
-    const g = graphCost(networkGraph(backbone, arch));
-    const costs = { flops: g.flops, params: g.params, peakMemory: g.peakActivationBytes, activationArea: g.activationArea };
-    if (known.size >= 100_000) known.clear();
-    known.set(key, costs);
-    return costs;
-  };
 }
 
 /**

@@ -10,8 +10,6 @@ import { noiseFigures, noiseLine, renderSearchReport } from '../report/search-re
 import type { RetrainSummary, VerifiedLimit, VerifySummary } from '../report/search-summaries.js';
 import { type IterationResult, type SearchEvent, type SearchJournal, coordinateAscent } from '../search/coordinate-ascent.js';
 import type { EvolutionState } from '../search/evolution.js';
-import { graphCost } from '../space/analytics.js';
-import { networkGraph } from '../space/backbone.js';
 import { addVerifiedArchitecture, measureDataset } from './predictor-dataset.js';
 import { fitPredictor } from './predictor-run.js';
 import { buildSpace, measureNetwork, profile } from './profile-run.js';
@@ -27,7 +25,6 @@ import {
 } from './search-context.js';
 import type { EngineRun } from './search-engine.js';
 import {
-  architectureCosts,
   budgetOf,
   initialArchitecture,
   latencyModelOf,
@@ -37,6 +34,7 @@ import {
   searchedCandidates,
 } from './search-latency.js';
 import type { Architecture } from '../space/architecture.js';
+import { architectureCosts } from '../space/inspect.js';
 import { rankCheckPhase } from './search-rank-check.js';
 import { shortlistPhase } from './search-shortlist.js';
 
@@ -157,7 +155,7 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
         noiseCheck: sc.noiseCheck,
       },
       journal: journalOf(c.run),
-      costOf: (a) => graphCost(networkGraph(c.backbone, a)),
+      costOf: architectureCosts(c.backbone),
       ...c.signal,
       onEvent: searchEvents(c, sc.population * sc.generations),
     });
@@ -182,7 +180,8 @@ function verifiedLimits(c: RunContext, budgetMs: number | undefined, measuredMs:
   const rest = runLimits(c.session.config.core.search).costs.map(
     (l): VerifiedLimit => ({ metric: l.metric, max: l.max, value: costs[l.metric], met: costs[l.metric] <= l.max }),
   );
-  return { costs, limits: [...latency, ...rest] };
+  // the limits are listed for runs with cost limits (search.constraints); a budget alone is `withinBudget`
+  return { costs, limits: rest.length > 0 ? [...latency, ...rest] : undefined };
 }
 
 /** Measures the retrained winner on the hardware (the median of three sessions), compares it with the prediction and every limit, and adds it to the data set. */
@@ -205,7 +204,7 @@ async function verifyPhase(c: RunContext): Promise<VerifySummary> {
     ...{ measuredMs, sessionsMs, ...predicted },
     withinBudget: budgetMs === undefined || measuredMs <= budgetMs,
     ...{ device, flops: costs.flops, params: costs.params, peakMemory: costs.peakMemory },
-    ...(runLimits(c.session.config.core.search).costs.length > 0 ? { limits } : {}),
+    ...(limits ? { limits } : {}),
   };
   if (!summary.withinBudget)
     c.log(

@@ -1,4 +1,4 @@
-import type { Shortlist } from './search-shortlist.js';
+import type { Shortlist } from '../report/search-summaries.js';
 import type { CostLimit } from '../search/constraint.js';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';

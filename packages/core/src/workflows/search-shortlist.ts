@@ -3,34 +3,13 @@
 // metric predictors" found that measuring the chosen candidates substantially improves results.
 import { type EvaluatedCandidate, better } from '../search/evolution.js';
 import type { IterationResult } from '../search/coordinate-ascent.js';
-import type { Architecture } from '../space/architecture.js';
 import { addVerifiedArchitecture } from './predictor-dataset.js';
 import { measureNetworks } from './profile-run.js';
+import type { Shortlist, ShortlistedCandidate } from '../report/search-summaries.js';
 import type { RunContext } from './search-context.js';
 
 /** Measurements of each shortlisted candidate, each one batch of all of them (their median is compared with the budget). */
 export const SHORTLIST_SESSIONS = 3;
-
-/** One shortlisted candidate: its supernet fitness, predicted and measured latency. */
-export interface ShortlistedCandidate {
-  readonly arch: Architecture;
-  readonly accuracy: number;
-  readonly predictedMs: number;
-  /** The median of {@link SHORTLIST_SESSIONS} sessions' medians. */
-  readonly measuredMs: number;
-  readonly met: boolean;
-}
-
-/** What the shortlist measured and which candidate it chose. */
-export interface Shortlist {
-  readonly budgetMs: number;
-  /** Best fitness first. */
-  readonly candidates: readonly ShortlistedCandidate[];
-  /** Index of the winner in `candidates`: the most accurate one that meets the budget by measurement, else the fastest measured. */
-  readonly chosen: number;
-  /** Whether any candidate met the budget by measurement. */
-  readonly met: boolean;
-}
 
 /** The `k` best candidates of a step by fitness (ties: lower loss, then lower predicted latency). */
 export function topCandidates(step: IterationResult, k: number): EvaluatedCandidate[] {
