@@ -143,12 +143,15 @@ export async function stopAll(): Promise<void> {
 
 /**
  * A project with the simulated device (`sim`, preset mnist): `sim` are the plugin's options,
- * `farm` the farm block. `plugin: false` makes a requester that has no device plugin at all.
+ * `farm` the farm block, `targets` named targets instead of `hardware: 'sim'`. `plugin: false`
+ * makes a requester that has no device plugin at all.
  */
-export function farmProject(o: { sim?: Record<string, unknown>; farm?: Record<string, unknown>; plugin?: boolean } = {}): string {
+export function farmProject(
+  o: { sim?: Record<string, unknown>; farm?: Record<string, unknown>; plugin?: boolean; targets?: Record<string, unknown> } = {},
+): string {
   const config = {
     plugins: o.plugin === false ? [] : [SIM_DEVICE],
-    hardware: 'sim',
+    ...(o.targets ? { targets: o.targets } : { hardware: 'sim' }),
     preset: 'mnist',
     ...(o.plugin === false ? {} : { simDevice: o.sim ?? {} }),
     farm: { lockMs: 2000, stalledCheckMs: 500, ...(o.farm ?? {}) },

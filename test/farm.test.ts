@@ -58,6 +58,32 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     expect(measurementLog(log).length - before).toBe(15);
   });
 
+  it("two device kinds served by two agents: one requester with two targets fills both targets' stores, each kind by its own agent", async () => {
+    const redis = await startRedis();
+    const kinds = { fast: { adapter: 'sim', fingerprint: 'sim-fast' }, slow: { adapter: 'sim', fingerprint: 'sim-slow', runtimeScale: 2 } };
+    const a = await startAgent(project({ targets: kinds }), redis.url, ['--serve', 'fast']);
+    const b = await startAgent(project({ targets: kinds }), redis.url, ['--serve', 'slow']);
+    const requester = project({
+      plugin: false,
+      targets: { fast: { adapter: 'sim', farmDevice: 'sim-fast' }, slow: { adapter: 'sim', farmDevice: 'sim-slow' } },
+    });
+    const r = await runCli(['profile', '--farm', redis.url], requester);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/256 operator measurements, 256 new/g)).toHaveLength(2);
+    const rows = operatorRows(requester);
+    const of = (fp: string) => new Map(rows.filter((x) => x.key.split('|')[1] === fp).map((x) => [x.key.split('|').slice(3).join('|'), x]));
+    const [fast, slow] = [of('sim-fast'), of('sim-slow')];
+    expect([fast.size, slow.size, rows.length]).toEqual([OPERATORS, OPERATORS, 2 * OPERATORS]);
+    // each kind measured by the agent serving it, with that target's options (twice the latency)
+    expect(new Set([...fast.values()].map((x) => x.agent))).toEqual(new Set([`${os.hostname()}:${a.pid}`]));
+    expect(new Set([...slow.values()].map((x) => x.agent))).toEqual(new Set([`${os.hostname()}:${b.pid}`]));
+    for (const [k, x] of fast) expect(slow.get(k)?.median).toBeCloseTo(2 * x.median, 12);
+    const space = await runCli(['space', '--json', '--farm', redis.url], requester);
+    expect(space.code, space.stderr).toBe(0);
+    const spaces = JSON.parse(space.stdout) as Record<string, { deviceFingerprint: string }>;
+    expect([spaces.fast?.deviceFingerprint, spaces.slow?.deviceFingerprint]).toEqual(['sim-fast', 'sim-slow']);
+  });
+
   it('an agent names what is wrong with its command line or its host in one line', async () => {
     const dir = project({});
     const none = await runCli(['agent'], dir);
@@ -83,7 +109,9 @@ describe('device farm: agents and requesters through BullMQ on a real redis-serv
     // A's measurements take long enough that the kill surely lands inside one, however late its
     // `measuring` line reaches this process on a loaded machine
     const a = await startAgent(project({ sim: { delayMs: 600, log } }), redis.url);
-    const b = await startAgent(project({ sim: { delayMs: 40, log } }), redis.url);
+    // A's short lock (2 s) makes the takeover quick; B's long one keeps B's own jobs from expiring
+    // while a loaded machine stalls it (a job whose lock expires is measured again: at least once)
+    const b = await startAgent(project({ sim: { delayMs: 40, log }, farm: { lockMs: 30_000 } }), redis.url);
     const requester = project({ plugin: false });
     const run = spawnCli(['profile', '--farm', redis.url], requester);
     await a.waitUntil((t) => (t.match(/measured [0-9a-f]{12}/g) ?? []).length >= 3);

@@ -92,6 +92,29 @@ describe('hurricane search', () => {
     expect(s.rankCheck.paths[0].arch).toEqual(s.winner);
     for (const p of s.rankCheck.paths) expect(p.standalone).toBeGreaterThanOrEqual(0);
     expect(r.stderr).toMatch(/^rank check: Kendall τ .* over 3 paths; the winner ranks [1-3] of 3 on its own$/m);
+
+    // another trade-off without searching again: pareto.json's fastest candidate, retrained as the winner was, and exported
+    const front = readJson(path.join(run, 'pareto.json')).front as { arch: string[] }[];
+    const ex = await runCli(['export', '--from-pareto', '1', '-o', 'fastest.onnx'], dir, { timeout: 600_000 });
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain(`Pareto candidate 1: ${front[0]?.arch.join(' ')}`);
+    expect(ex.stdout).toMatch(/^retrained 30 steps: [\d.]+ % test accuracy on 1000 images$/m);
+    const ort = await import('onnxruntime-node');
+    const model = await ort.InferenceSession.create(path.join(dir, 'fastest.onnx'));
+    const out = await model.run({ input: new ort.Tensor('float32', new Float32Array(28 * 28), [1, 1, 28, 28]) });
+    expect((out.output as { dims: readonly number[] }).dims).toEqual([1, 10]);
+    await model.release();
+    const n = front.length;
+    const beyond = await runCli(['export', '--from-pareto', String(n + 1), '-o', 'x.onnx'], dir);
+    expect([beyond.code, beyond.stderr.trim()]).toEqual([
+      2,
+      `hurricane: --from-pareto ${n + 1}: the Pareto front of run 'hurricane' has ${n} candidate${n === 1 ? '' : 's'}; give 1–${n}`,
+    ]);
+    const noRun = await runCli(['export', '--from-pareto', '1', '--run', 'other', '-o', 'x.onnx'], dir);
+    expect([noRun.code, noRun.stderr.trim()]).toEqual([
+      1,
+      `hurricane: ${path.join(dir, '.hurricane', 'runs', 'other', 'pareto.json')} does not exist: run 'hurricane search --name other' first`,
+    ]);
   }, 900_000);
 
   it('refuses an unreachable budget with one line naming the smallest reachable latency, and a changed config in the same run folder', async () => {

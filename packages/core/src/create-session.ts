@@ -1,5 +1,5 @@
 // The composition root: a session with core's services and the plugins' (`session/`), and, when
-// `farm.url` is set, the device farm's requester standing in for the run's hardware (`farm/`,
+// `farm.url` is set, the device farm's requester standing in for each target of the run (`farm/`,
 // loaded only then). The one place where the session and the farm meet.
 import type { Environment } from './contracts/environment.js';
 import { HurricaneSession, type SessionOptions } from './session/session.js';
@@ -11,17 +11,20 @@ export async function createSession(options: SessionOptions = {}): Promise<Hurri
   const { core, workDir } = session.config;
   if (core.farm.url === undefined) return session;
   try {
-    // measured on the farm: the agents have the device and its plugin, this host needs neither
+    // measured on the farm: the agents have the devices and their plugins, this host needs neither
     const { FarmAdapter } = await import('./farm/farm-adapter.js');
     const { logger, env } = session.services;
-    const farm = new FarmAdapter(core.hardware, {
-      url: core.farm.url,
-      farm: core.farm,
-      env: env as Environment as NodeJS.ProcessEnv,
-      log: (line) => logger.info(line),
-      memoryFile: path.join(workDir, 'farm-devices.json'),
-    });
-    session.registry.useRemote(core.hardware, farm);
+    for (const t of session.config.targets) {
+      const farm = new FarmAdapter(t.adapter, {
+        url: core.farm.url,
+        farm: t.farmDevice !== undefined ? { ...core.farm, device: t.farmDevice } : core.farm,
+        env: env as Environment as NodeJS.ProcessEnv,
+        log: (line) => logger.info(session.config.targets.length > 1 ? `${t.name}: ${line}` : line),
+        memoryFile: path.join(workDir, 'farm-devices.json'),
+        memoryKey: t.name,
+      });
+      session.registry.useRemote(t.name, farm);
+    }
     return session;
   } catch (error) {
     await session.dispose();

@@ -19,7 +19,7 @@ export type { DoctorReport, PluginSummary, SessionOptions } from './session/sess
 export { HurricaneConfig } from './session/tokens.js';
 export { ExecaToolRunner, killAllTools } from './session/execa-tool-runner.js';
 export { resolveConfig } from './config/resolve.js';
-export type { ConfigOverrides, ConfiguredPlugin, ResolvedConfig, ValueSource } from './config/resolve.js';
+export type { ConfigOverrides, ConfiguredPlugin, ResolvedConfig, TargetSpec, ValueSource } from './config/resolve.js';
 export { defineConfig, coreDefaults, PRESET_NAMES } from './config/schema.js';
 export { GLOBAL_FLAGS } from './config/global-flags.js';
 export type { GlobalFlag } from './config/global-flags.js';
@@ -69,6 +69,7 @@ export type { Graph } from './space/ir.js';
 export {
   buildSpace,
   evaluateFromFile,
+  exportFromPareto,
   fitPredictor,
   loadTrainingSet,
   measureDataset,
@@ -95,6 +96,9 @@ export type {
   SearchPhase,
   SearchSummary,
   LatencyDataset,
+  ParetoEntry,
+  ParetoExportOptions,
+  ParetoFile,
   TrainRunOptions,
   TrainRunSummary,
   VerifySummary,

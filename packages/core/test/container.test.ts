@@ -17,6 +17,7 @@ function config(alpha = 0, beta = 0): ResolvedConfig {
   const d = coreDefaults();
   return {
     core: { ...d, plugins: [], scoring: { name: 'eq4', alpha, beta } },
+    targets: [{ name: d.hardware, adapter: d.hardware, options: {} }],
     plugins: [],
     filepath: null,
     rootDir: '/x',

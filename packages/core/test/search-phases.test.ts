@@ -273,6 +273,28 @@ describe('search phases with a dummy engine', () => {
     expect(existsSync(path.join(run, 'candidates.svg'))).toBe(true);
   });
 
+  it('writes pareto.json: every evaluated candidate that no other beats on accuracy and predicted latency (by pairwise comparison), fastest first', () => {
+    type Evaluated = { arch: string[]; accuracy: number; latencyMs: number };
+    const latest = new Map<string, Evaluated>();
+    for (const i of [1, 2])
+      for (const c of JSON.parse(readFileSync(path.join(run, `iteration-${i}.json`), 'utf8')).evaluated as Evaluated[])
+        latest.set(c.arch.join(','), c);
+    const all = [...latest.values()];
+    const beaten = (c: Evaluated) =>
+      all.some((o) => o.latencyMs <= c.latencyMs && o.accuracy >= c.accuracy && (o.latencyMs < c.latencyMs || o.accuracy > c.accuracy));
+    const expected = all.filter((c) => !beaten(c)).sort((a, b) => a.latencyMs - b.latencyMs);
+    const pareto = JSON.parse(readFileSync(path.join(run, 'pareto.json'), 'utf8'));
+    expect([pareto.format, pareto.target, pareto.preset]).toEqual(['hurricane-pareto', 'sim', 'mnist']);
+    expect(pareto.front.map((c: Evaluated) => c.arch.join(','))).toEqual(expected.map((c) => c.arch.join(',')));
+    expect(pareto.front.map((c: { rank: number }) => c.rank)).toEqual(expected.map((_, k) => k + 1));
+    // the shortlist's measurements ride along; the winner is flagged when it is on the front
+    const measured = new Map((summary.shortlist?.candidates ?? []).map((c) => [c.arch.join(','), c.measuredMs]));
+    for (const c of pareto.front as { arch: string[]; measuredMs?: number; winner: boolean }[]) {
+      expect(c.measuredMs).toBe(measured.get(c.arch.join(',')));
+      expect(c.winner).toBe(c.arch.join(',') === summary.winner.join(','));
+    }
+  });
+
   it('a second run keeps every phase: nothing is trained, evaluated or retrained again', async () => {
     const again = dummyEngine();
     const r = await runSearch(dir, again.factory);

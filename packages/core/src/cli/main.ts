@@ -10,6 +10,7 @@ import { GLOBAL_FLAGS, type GlobalFlag, overridesFrom } from '../config/global-f
 import { ExitCode, HurricaneError, describeError } from '../errors.js';
 import { processIO, type CliIO } from './output.js';
 import { CORE_VERSION } from '../version.js';
+import { eachTarget, targetOption } from './targets.js';
 
 /** Runs a command with a session made from the global flags, and records its exit code. */
 type WithSession = (
@@ -41,9 +42,14 @@ function setupCommands(p: Command, withSession: WithSession, io: CliIO): void {
     .option('--json', 'print JSON')
     .action(withSession(async (s, o) => (await import('./commands/plugins.js')).pluginsCommand(s, io, o)));
   p.command('doctor')
-    .description("check each adapter's vendor tools, SDK and devices; exit 1 when the selected hardware is not ready")
+    .description(
+      "check each adapter's vendor tools, SDK and devices (each target's, with a targets block); exit 1 when a selected one is not ready",
+    )
+    .addOption(targetOption())
     .option('--json', 'print JSON')
-    .action(withSession(async (s, o) => (await import('./commands/doctor.js')).doctorCommand(s, io, o)));
+    .action(
+      withSession(async (s, o) => (await import('./commands/doctor.js')).doctorCommand(s, io, o as { json?: boolean; target?: string[] })),
+    );
   p.command('config')
     .description('print the resolved config and where each value came from')
     .option('--json', 'print JSON')
@@ -60,18 +66,22 @@ function spaceCommands(p: Command, withSession: WithSession, io: CliIO): void {
       withSession(async (s, o) => (await import('./commands/inspect.js')).inspectCommand(s, io, o as { arch: string; json?: boolean })),
     );
   p.command('export')
-    .description('write an architecture (or one operator in a layer context) as an ONNX model')
+    .description(
+      "write an architecture (or one operator in a layer context) as an ONNX model, or retrain and export a candidate of a search's Pareto front",
+    )
     .option('--arch <arch>', 'operators, comma-separated, a JSON array, or @file')
     .requiredOption('-o, --output <file>', 'ONNX file to write')
     .option('--weights <file>', 'trained weights (safetensors) instead of the seeded initialisation')
     .option('--layer <n>', 'export one operator in the context of layer n (1-based)')
     .option('--operator <name>', 'the operator for --layer')
+    .option('--from-pareto <n>', "retrain and export candidate n of a search's pareto.json (1 = the fastest)")
+    .option('--run <name>', 'the search run of --from-pareto (default hurricane)')
     .action(
       withSession(async (s, o) =>
         (await import('./commands/export.js')).exportCommand(
           s,
           io,
-          o as { arch?: string; output: string; weights?: string; layer?: string; operator?: string },
+          o as { arch?: string; output: string; weights?: string; layer?: string; operator?: string; fromPareto?: string; run?: string },
         ),
       ),
     );
@@ -84,29 +94,37 @@ function profileCommands(p: Command, withSession: WithSession, io: CliIO): void 
     .option('--force', 're-measure what the latency store already has')
     .option('--until-stable', 'then measure again, in more rounds, the layer contexts whose kept set is unstable, until none is')
     .option('--stable-minutes <n>', 'time limit of --until-stable (default 10)')
+    .addOption(targetOption())
     .option('--json', 'print JSON')
     .action(
-      withSession(async (s, o) =>
-        (await import('./commands/profile.js')).profileCommand(
-          s,
-          io,
-          o as { force?: boolean; json?: boolean; untilStable?: boolean; stableMinutes?: string },
-        ),
-      ),
+      withSession(async (s, o) => {
+        const { profileCommand } = await import('./commands/profile.js');
+        return eachTarget(s, io, o, (t, tio) =>
+          profileCommand(t, tio, o as { force?: boolean; json?: boolean; untilStable?: boolean; stableMinutes?: string }),
+        );
+      }),
     );
   p.command('space')
     .description("score the profiled operators, keep the best per layer, write space.json and print the hardware's Table 1")
+    .addOption(targetOption())
     .option('--json', 'print space.json instead of the Markdown table')
-    .action(withSession(async (s, o) => (await import('./commands/profile.js')).spaceCommand(s, io, o)));
+    .action(
+      withSession(async (s, o) => {
+        const { spaceCommand } = await import('./commands/profile.js');
+        return eachTarget(s, io, o, (t, tio) => spaceCommand(t, tio, o));
+      }),
+    );
   p.command('latency')
     .description('measure the latency of one whole network now')
     .requiredOption('--arch <arch>', 'operators, comma-separated, a JSON array, or @file')
     .option('--weights <file>', 'weights to export with (latency does not depend on them on most hardware)')
+    .addOption(targetOption())
     .option('--json', 'print JSON (median_ms, mean_ms, p10_ms, p90_ms, cov, runs, provenance)')
     .action(
-      withSession(async (s, o) =>
-        (await import('./commands/profile.js')).latencyCommand(s, io, o as { arch: string; weights?: string; json?: boolean }),
-      ),
+      withSession(async (s, o) => {
+        const { latencyCommand } = await import('./commands/profile.js');
+        return eachTarget(s, io, o, (t, tio) => latencyCommand(t, tio, o as { arch: string; weights?: string; json?: boolean }));
+      }),
     );
 }
 
@@ -114,7 +132,10 @@ function profileCommands(p: Command, withSession: WithSession, io: CliIO): void 
 function farmCommands(p: Command, withSession: WithSession, io: CliIO): void {
   p.command('agent')
     .description("serve this host's ready devices to the device farm at --farm / farm.url (BullMQ on Redis) until Ctrl-C")
-    .option('--serve <ids>', 'adapter ids to serve, comma-separated (default: every installed adapter that is ready)')
+    .option(
+      '--serve <ids>',
+      'adapter ids (or target names, with a targets block) to serve, comma-separated (default: every installed adapter that is ready, or every target)',
+    )
     .option('--grace <seconds>', 'on Ctrl-C, how long the job in measurement may take before it is handed back', '30')
     .action(
       withSession(async (s, o) => (await import('./commands/agent.js')).agentCommand(s, io, o as { serve?: string; grace?: string })),
@@ -130,10 +151,11 @@ function searchCommands(p: Command, withSession: WithSession, io: CliIO): void {
       '--name <run>',
       'run folder name under <workDir>/runs (default hurricane; spos with search.baseline, spos-reduced with search.baselineSpace: reduced)',
     )
+    .option('--target <name>', 'the target to search on, when the run has several (default: the one its latency limit names)')
     .option('--json', 'print JSON')
     .action(
       withSession(async (s, o) =>
-        (await import('./commands/search.js')).searchCommand(s, io, o as { from?: string; name?: string; json?: boolean }),
+        (await import('./commands/search.js')).searchCommand(s, io, o as { from?: string; name?: string; json?: boolean; target?: string }),
       ),
     );
 }
@@ -179,12 +201,19 @@ function predictorCommands(p: Command, withSession: WithSession, io: CliIO): voi
     .description('sample architectures of the reduced space, measure each network on the hardware (resumable) and write the encoded CSV')
     .option('-n <count>', 'architectures to sample and measure', '2000')
     .option('--repeats <count>', 'of those, how many to measure twice for the noise floor (default max(50, n/10))')
-    .option('-o, --output <file>', 'CSV to write (default <workDir>/<hardware>/<preset>/predictor-dataset.csv)')
+    .option('-o, --output <file>', 'CSV to write (default <workDir>/<target>/<preset>/predictor-dataset.csv)')
+    .addOption(targetOption())
     .option('--json', 'print JSON')
     .action(
-      withSession(async (s, o) =>
-        (await load()).datasetCommand(s, io, o as { n: string; repeats?: string; output?: string; json?: boolean }),
-      ),
+      withSession(async (s, o) => {
+        const { datasetCommand } = await load();
+        const picked = o as { output?: string; target?: string[] };
+        if (picked.output !== undefined && s.targets(picked.target).length > 1)
+          throw new HurricaneError('-o/--output names one file: pick one target with --target <name>', { exitCode: ExitCode.BadUsage });
+        return eachTarget(s, io, o, (t, tio) =>
+          datasetCommand(t, tio, o as { n: string; repeats?: string; output?: string; json?: boolean }),
+        );
+      }),
     );
   pr.command('fit')
     .description(

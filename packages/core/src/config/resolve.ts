@@ -27,10 +27,36 @@ export interface ConfiguredPlugin extends LoadedPluginModule {
   readonly options: unknown;
 }
 
+/**
+ * One target of the run: an adapter instance with its own options. Without a `targets` block the
+ * run has one, named after `hardware`, with no options of its own.
+ */
+export interface TargetSpec {
+  /** Its name: it names the target's folder under `workDir` and is what `--target` takes. */
+  readonly name: string;
+  /** The adapter id. */
+  readonly adapter: string;
+  /** Options that override the providing plugin's block for this target (checked by its schema at session start). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** With `farm.url`: the farm device that measures this target (default `farm.device`). */
+  readonly farmDevice?: string;
+}
+
+/** The run's targets: the `targets` block in its order, else the one `hardware` names. */
+function targetsOf(core: CoreConfig): TargetSpec[] {
+  if (core.targets === undefined) return [{ name: core.hardware, adapter: core.hardware, options: {} }];
+  return Object.entries(core.targets).map(([name, t]) => {
+    const { adapter, farmDevice, ...options } = t;
+    return { name, adapter, options, ...(farmDevice !== undefined ? { farmDevice } : {}) };
+  });
+}
+
 /** A fully validated configuration. */
 export interface ResolvedConfig {
   /** Core settings, every key present. */
   readonly core: CoreConfig;
+  /** The run's targets (at least one): `targets`, or the one `hardware` names. */
+  readonly targets: readonly TargetSpec[];
   /** Loaded plugins in config order, with their validated options. */
   readonly plugins: readonly ConfiguredPlugin[];
   /** Config file used, or null. */
@@ -183,6 +209,12 @@ function layerCore(r: Resolution, pluginKeys: readonly string[], plugins: string
       else flagProblems.push({ ...p, message: p.message.replace(`'${p.path}'`, flagOf(p.path.split('.')[0] as string)) });
     }
   }
+  if (parsed.success && parsed.data.targets !== undefined && (hasPath(fileCore, 'hardware') || hasPath(flagCore, 'hardware'))) {
+    const message =
+      "'hardware' is the shorthand for one target and cannot stand beside 'targets': remove it, and pick targets with --target <name>";
+    if (hasPath(flagCore, 'hardware')) flagProblems.push({ path: 'hardware', message: message.replace("'hardware'", '--hardware') });
+    else fileProblems.push({ path: 'hardware', message });
+  }
   if (fileProblems.length > 0) fail(r.where, fileProblems);
   if (flagProblems.length > 0 || !parsed.success) fail('command line', flagProblems);
   const core = { ...parsed.data, plugins } as CoreConfig;
@@ -248,6 +280,7 @@ export async function resolveConfig(options: {
   const commandLine = commandLineOf(options.configPath, r.overrides);
   return {
     core,
+    targets: targetsOf(core),
     plugins,
     filepath: file.filepath,
     rootDir: r.rootDir,

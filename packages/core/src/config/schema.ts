@@ -107,6 +107,8 @@ export const constraintSchema = z.discriminatedUnion('metric', [
       max: z.union([z.literal('auto'), z.number().positive()]),
       /** Accept only when `P(latency ≤ max) ≥ confidence` under the predictor's std (default: its mean ≤ max). */
       confidence: z.number().gt(0).lt(1).optional(),
+      /** The target the limit is on, by name (default: the run's one target). */
+      target: z.string().min(1).optional(),
     })
     .strict(),
   z
@@ -260,13 +262,43 @@ export const CORE_BLOCKS = {
 } as const;
 export type CoreBlockName = keyof typeof CORE_BLOCKS;
 
+/** An adapter id (`arm-cpu`, `snpe-dsp`, `openvino`, …). */
+const adapterIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'an adapter id such as "arm-cpu" or "snpe-dsp"');
+
+/**
+ * One named target of `targets`: an adapter instance with its own options. `adapter` is the adapter
+ * id; the other keys are the options of the plugin that provides it (its block's keys, e.g.
+ * `threads`, `serial`, `device`), which override that block for this target and are checked by the
+ * plugin's schema; `farmDevice` picks the farm device that measures it (as `farm.device`).
+ */
+export const targetSchema = z
+  .object({
+    adapter: adapterIdSchema,
+    /** With `farm.url`: the farm device of this target, its fingerprint or a part of its device name. */
+    farmDevice: z.string().min(1).optional(),
+  })
+  .catchall(z.unknown());
+
+/** The `targets` block: target names (which name folders and hints) to adapter instances. */
+export const targetsSchema = z.record(z.string(), targetSchema).superRefine((t, ctx) => {
+  if (Object.keys(t).length === 0)
+    ctx.addIssue({ code: 'custom', message: 'name at least one target, or remove the block and use hardware' });
+  for (const name of Object.keys(t))
+    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'rename the target: lower-case letters, digits, _ and - only (it names a folder)',
+      });
+});
+
 /** The core keys of a config besides `plugins`, each with its default; blocks default to their leaves' defaults. */
 const settingsSchema = z
   .object({
-    hardware: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]*$/, 'an adapter id such as "arm-cpu" or "snpe-dsp"')
-      .default('arm-cpu'),
+    /** The one-target shorthand: the adapter id of the run's only target (named after it). */
+    hardware: adapterIdSchema.default('arm-cpu'),
+    /** Several targets, by name: each an adapter instance with its own options (replaces `hardware`). */
+    targets: targetsSchema.optional(),
     preset: z.enum(PRESET_NAMES).default('cifar'),
     seed: z
       .number()

@@ -31,6 +31,8 @@ export interface FarmAdapterOptions {
    * to `farm.timeoutMs` for one.
    */
   readonly memoryFile?: string;
+  /** The key of this adapter's device in `memoryFile` (default its id; the target's name when a run has several targets). */
+  readonly memoryKey?: string;
 }
 
 /** `adapter device (fingerprint …, runtime …)` for a device kind. */
@@ -118,14 +120,15 @@ export class FarmAdapter implements HardwareAdapter {
 
   /** The device this project last used for this adapter, when it still fits `farm.device`. */
   private remembered(): FarmTarget | undefined {
-    const t = this.memory()[this.id];
+    const t = this.memory()[this.o.memoryKey ?? this.id];
     const want = this.o.farm.device;
     if (!t || typeof t.queue !== 'string' || t.queue !== queueName(t)) return undefined;
     return want === undefined || t.deviceFingerprint === want || t.device.includes(want) ? t : undefined;
   }
 
   private remember(t: FarmTarget): void {
-    if (this.o.memoryFile) writeFileAtomicSync(this.o.memoryFile, `${JSON.stringify({ ...this.memory(), [this.id]: t }, null, 2)}\n`);
+    if (this.o.memoryFile)
+      writeFileAtomicSync(this.o.memoryFile, `${JSON.stringify({ ...this.memory(), [this.o.memoryKey ?? this.id]: t }, null, 2)}\n`);
   }
 
   /** The error when no agent serves the wanted device: names it and every device the farm has. */

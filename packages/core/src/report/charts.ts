@@ -23,27 +23,6 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** The candidates on the accuracy-versus-latency Pareto front (higher accuracy, lower latency), by index. */
-export function paretoFront(points: readonly { latencyMs: number; accuracy: number }[]): Set<number> {
-  const order = points
-    .map((_, i) => i)
-    .sort(
-      (a, b) =>
-        (points[a]?.latencyMs as number) - (points[b]?.latencyMs as number) ||
-        (points[b]?.accuracy as number) - (points[a]?.accuracy as number),
-    );
-  const front = new Set<number>();
-  let best = Number.NEGATIVE_INFINITY;
-  for (const i of order) {
-    const acc = points[i]?.accuracy as number;
-    if (acc > best) {
-      front.add(i);
-      best = acc;
-    }
-  }
-  return front;
-}
-
 /** Accuracy versus predicted latency of every evaluated candidate, with the budget line, the Pareto front and the winner. */
 export function candidatesChart(points: readonly PlottedCandidate[], budgetMs: number | undefined): TopLevelSpec {
   const values = points.map((p) => ({ ...p, accuracyPct: p.accuracy * 100, iterationLabel: `iteration ${p.iteration}` }));

@@ -7,7 +7,8 @@ import type { FitnessNoise } from '../search/fitness-noise.js';
 import type { RankAgreement } from '../search/rank-check.js';
 import type { Architecture } from '../space/architecture.js';
 import { type Backbone, layerContexts } from '../space/backbone.js';
-import { candidatesChart, paretoFront, renderSvg, stepsChart } from './charts.js';
+import { candidatesChart, renderSvg, stepsChart } from './charts.js';
+import { paretoFront } from '../search/pareto.js';
 import type { RankCheckSummary, RetrainSummary, Shortlist, VerifiedLimit, VerifySummary } from './search-summaries.js';
 
 /** What a search report shows: the run's record and results. */

@@ -17,6 +17,7 @@ export type { LatencyBudget, LatencyModel, LatencyVerdict } from './latency-cons
 export { assertReachable, evolve } from './evolution.js';
 export type { EvaluatedCandidate, EvolutionOptions, EvolutionResult, EvolutionState, EvolveInput } from './evolution.js';
 export { coordinateAscent, iterationSpace } from './coordinate-ascent.js';
+export { paretoFront } from './pareto.js';
 export { fitnessNoise, summarise as summariseFitnessNoise } from './fitness-noise.js';
 export { rankAgreement, rankCheckPaths } from './rank-check.js';
 export type { CheckedPath, RankAgreement } from './rank-check.js';

@@ -31,12 +31,12 @@ export interface RemoteAdapter extends HardwareAdapter {
  * What a session's plugins registered, by id, with the package that registered each (so two
  * plugins never claim one id) and the look-ups by id with a "did you mean". Adapters are built
  * once per session and wrapped with the one measure call ({@link MeasuringAdapter}); a remote
- * adapter set with {@link useRemote} stands in for the run's hardware.
+ * adapter set with {@link useRemote} stands in for a target of the run.
  */
 export class ServiceRegistry {
   private readonly owners: Record<Kind, Map<string, string>> = { adapter: new Map(), scorer: new Map(), predictor: new Map() };
   private cachedAdapters: MeasuringAdapter[] | undefined;
-  private remote: { id: string; adapter: RemoteAdapter; measuring: MeasuringAdapter } | undefined;
+  private readonly remotes = new Map<string, { adapter: RemoteAdapter; measuring: MeasuringAdapter }>();
 
   constructor(private readonly container: DependencyContainer) {}
 
@@ -105,14 +105,18 @@ export class ServiceRegistry {
     return this.cachedAdapters;
   }
 
-  /** Measure the run's hardware `id` with `adapter` (the device farm's requester) instead of a local adapter. */
-  useRemote(id: string, adapter: RemoteAdapter): void {
-    this.remote = { id, adapter, measuring: measuringAdapter(adapter) };
+  /** Measure the target named `target` with `adapter` (the device farm's requester) instead of a local adapter. */
+  useRemote(target: string, adapter: RemoteAdapter): void {
+    this.remotes.set(target, { adapter, measuring: measuringAdapter(adapter) });
   }
 
-  /** The adapter `id`: the remote one when set for it, else the local one, else a {@link ConfigError} built by `notFound`. */
+  /** The remote adapter that measures the target named `target`, if one was set. */
+  remote(target: string): MeasuringAdapter | undefined {
+    return this.remotes.get(target)?.measuring;
+  }
+
+  /** The local adapter `id`, or a {@link ConfigError} built by `notFound`. */
   adapter(id: string, notFound: (ids: readonly string[]) => string): MeasuringAdapter {
-    if (this.remote?.id === id) return this.remote.measuring;
     return findOrFail(this.adapters(), id, (a) => a.id, notFound);
   }
 
@@ -149,8 +153,8 @@ export class ServiceRegistry {
     );
   }
 
-  /** Closes the remote adapter, if any. */
+  /** Closes the remote adapters, if any. */
   async close(): Promise<void> {
-    await this.remote?.adapter.close();
+    for (const r of this.remotes.values()) await r.adapter.close();
   }
 }

@@ -5,12 +5,12 @@
 // adapter kit and `profile/eq4-scoring.ts`; never the farm, a workflow or the CLI (rule
 // `session-only-composes`). The device farm joins at the composition root (`create-session.ts`).
 import type { DependencyContainer } from 'tsyringe';
-import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from '../config/resolve.js';
+import { resolveConfig, type ConfigOverrides, type ResolvedConfig, type TargetSpec } from '../config/resolve.js';
 import { suggestion } from '../config/format-issues.js';
 import type { CoreConfig } from '../config/schema.js';
 import type { MeasuringAdapter } from '../adapter-kit/measuring-adapter.js';
 import { createRunContainer } from './container.js';
-import { describeError } from '../errors.js';
+import { ConfigError, describeError } from '../errors.js';
 import { StreamLogger } from './stderr-logger.js';
 import type { HealthReport } from '../contracts/hardware-adapter.js';
 import type { Environment } from '../contracts/environment.js';
@@ -20,6 +20,7 @@ import type { ScoringFunction } from '../contracts/scoring-function.js';
 import type { ToolRunner } from '../contracts/tool-runner.js';
 import { ExecaToolRunner } from './execa-tool-runner.js';
 import { ServiceRegistry } from './registry.js';
+import { type TargetRegistry, targetRegistries } from './targets.js';
 
 /** Options of {@link createSession}. */
 export interface SessionOptions {
@@ -52,12 +53,23 @@ export interface PluginSummary {
 
 /** The result of {@link HurricaneSession.doctor}. */
 export interface DoctorReport {
-  /** The adapter the config selects (`hardware`). */
+  /** The adapter the config selects (`hardware`), or the selected targets' names, comma-separated. */
   readonly selected: string;
-  /** True when the selected adapter is ready to measure. */
+  /** True when every selected target is ready to measure. */
   readonly selectedReady: boolean;
-  /** One report per registered adapter, in registration order. */
+  /**
+   * One report per registered adapter, in registration order; with a `targets` block, one per
+   * selected target instead (its `adapterId` is then `<target> (<adapter id>)`).
+   */
   readonly reports: readonly HealthReport[];
+}
+
+/** The targets of a session, shared by the session's views of each one ({@link HurricaneSession.forTarget}). */
+interface Targets {
+  /** The registries of targets with options of their own, by name. */
+  readonly registries: ReadonlyMap<string, TargetRegistry>;
+  /** The target this view works on. */
+  readonly current: TargetSpec;
 }
 
 /**
@@ -72,6 +84,7 @@ export class HurricaneSession {
     readonly registry: ServiceRegistry,
     /** The logger and environment the session's services were given. */
     readonly services: { readonly logger: Logger; readonly env: Environment },
+    private readonly targetsOf: Targets,
   ) {}
 
   /** Creates the session: resolves the config, then registers each plugin into a fresh child container. */
@@ -93,7 +106,9 @@ export class HurricaneSession {
       const ctx = { options: p.options, logger, rootDir: config.rootDir, workDir: config.workDir };
       await registry.register(p, () => p.plugin.register(container, ctx), where);
     }
-    return new HurricaneSession(config, container, registry, { logger, env });
+    const registries = await targetRegistries(config, registry, { logger, env, toolRunner: options.toolRunner ?? new ExecaToolRunner() });
+    const first = config.targets[0] as TargetSpec; // the schema keeps at least one
+    return new HurricaneSession(config, container, registry, { logger, env }, { registries, current: first });
   }
 
   /**
@@ -107,7 +122,36 @@ export class HurricaneSession {
       this.container,
       this.registry,
       this.services,
+      this.targetsOf,
     );
+  }
+
+  /** The target this session works on: the first of the config's unless chosen with {@link forTarget}. */
+  get target(): TargetSpec {
+    return this.targetsOf.current;
+  }
+
+  /** The config's targets, or those `names` picks (a {@link ConfigError} naming an unknown one, exit 2). */
+  targets(names?: readonly string[]): TargetSpec[] {
+    const all = this.config.targets;
+    if (names === undefined || names.length === 0) return [...all];
+    return names.map((n) => {
+      const t = all.find((x) => x.name === n);
+      if (t) return t;
+      const known = all.map((x) => x.name);
+      throw new ConfigError(`--target '${n}' is not a target of this run${suggestion(n, known)}; targets: ${known.join(', ')}`);
+    });
+  }
+
+  /** This session working on the target `name` (same config, plugins and preset). */
+  forTarget(name: string): HurricaneSession {
+    if (name === this.target.name) return this;
+    const [t] = this.targets([name]);
+    const command = this.config.targets.length > 1 ? [...this.config.commandLine, '--target', name] : this.config.commandLine;
+    return new HurricaneSession({ ...this.config, commandLine: command }, this.container, this.registry, this.services, {
+      ...this.targetsOf,
+      current: t as TargetSpec,
+    });
   }
 
   /** Every registered hardware adapter (built once per session). */
@@ -124,17 +168,27 @@ export class HurricaneSession {
   }
 
   /**
-   * The adapter `id` (default: the config's `hardware`) with the one measure call, or a
-   * {@link ConfigError} listing the available ids. With `farm.url` set, the run's hardware is the
-   * device farm's requester; this host then needs neither device nor plugin.
+   * The adapter of the session's target ({@link target}), or the installed adapter `id`, with the
+   * one measure call; a {@link ConfigError} listing the available ids when no plugin provides it.
+   * With `farm.url` set, a target is measured by the device farm's requester; this host then needs
+   * neither device nor plugin.
    */
-  adapter(id: string = this.config.core.hardware): MeasuringAdapter {
-    return this.registry.adapter(id, (ids) => {
-      const source = this.config.sources.get('hardware');
-      const from = source?.kind === 'flag' ? source.flag : source?.kind === 'file' ? `'hardware' in ${source.file}` : "'hardware'";
+  adapter(id?: string): MeasuringAdapter {
+    return (id === undefined ? this.registry.remote(this.target.name) : undefined) ?? this.localAdapter(id);
+  }
+
+  /** As {@link adapter}, but always this host's adapter, never the farm's requester (what an agent serves). */
+  localAdapter(id?: string): MeasuringAdapter {
+    const t = this.target;
+    const want = id ?? t.adapter;
+    const own = id === undefined ? this.targetsOf.registries.get(t.name)?.registry : undefined;
+    return (own ?? this.registry).adapter(want, (ids) => {
+      const source = this.config.sources.get(this.config.core.targets ? `targets.${t.name}.adapter` : 'hardware');
+      const key = this.config.core.targets ? `'targets.${t.name}.adapter'` : "'hardware'";
+      const from = source?.kind === 'flag' ? source.flag : source?.kind === 'file' ? `${key} in ${source.file}` : key;
       return ids.length === 0
-        ? `no hardware adapter is available (${from} asks for '${id}'): install one, e.g. 'npm install -D @hurricane/hw-arm-cpu'`
-        : `hardware '${id}' (from ${from}) is not provided by any loaded plugin${suggestion(id, ids)}; available: ${ids.join(', ')}`;
+        ? `no hardware adapter is available (${from} asks for '${want}'): install one, e.g. 'npm install -D @hurricane/hw-arm-cpu'`
+        : `hardware '${want}' (from ${from}) is not provided by any loaded plugin${suggestion(want, ids)}; available: ${ids.join(', ')}`;
     });
   }
 
@@ -180,34 +234,50 @@ export class HurricaneSession {
     }));
   }
 
-  /** Health checks of every adapter, run now (a crashing check is reported, not thrown). */
-  async doctor(): Promise<DoctorReport> {
-    const reports: HealthReport[] = [];
-    for (const adapter of this.adapters()) {
-      try {
-        reports.push(await adapter.healthCheck({ fresh: true }));
-      } catch (error) {
-        reports.push({
-          adapterId: adapter.id,
-          ready: false,
-          checks: [
-            {
-              name: 'health check',
-              status: 'error',
-              detail: `the health check itself failed: ${describeError(error).split('\n')[0]}`,
-              fix: `report this to the author of the plugin that provides '${adapter.id}'`,
-            },
-          ],
-        });
-      }
+  /**
+   * Health checks, run now (a crashing check is reported, not thrown): of every installed adapter
+   * for the one-target shorthand, of each target (or those `names` picks) with a `targets` block.
+   */
+  async doctor(names?: readonly string[]): Promise<DoctorReport> {
+    if (this.config.core.targets === undefined) {
+      const reports: HealthReport[] = [];
+      for (const adapter of this.adapters()) reports.push(await checkHealth(adapter));
+      const selected = this.config.core.hardware;
+      return { selected, selectedReady: reports.find((r) => r.adapterId === selected)?.ready ?? false, reports };
     }
-    const selected = this.config.core.hardware;
-    return { selected, selectedReady: reports.find((r) => r.adapterId === selected)?.ready ?? false, reports };
+    const targets = this.targets(names);
+    const reports: HealthReport[] = [];
+    for (const t of targets) {
+      const r = await checkHealth(this.forTarget(t.name).adapter());
+      reports.push({ ...r, adapterId: `${t.name} (${r.adapterId})` });
+    }
+    return { selected: targets.map((t) => t.name).join(', '), selectedReady: reports.every((r) => r.ready), reports };
   }
 
-  /** Disposes the run's container (and every disposable service in it) and closes a remote adapter. */
+  /** Disposes the run's containers (and every disposable service in them) and closes the remote adapters. */
   async dispose(): Promise<void> {
     await this.registry.close();
+    for (const t of this.targetsOf.registries.values()) await t.container.dispose();
     await this.container.dispose();
+  }
+}
+
+/** An adapter's health report; a check that itself crashes is reported as one failed check. */
+async function checkHealth(adapter: MeasuringAdapter): Promise<HealthReport> {
+  try {
+    return await adapter.healthCheck({ fresh: true });
+  } catch (error) {
+    return {
+      adapterId: adapter.id,
+      ready: false,
+      checks: [
+        {
+          name: 'health check',
+          status: 'error',
+          detail: `the health check itself failed: ${describeError(error).split('\n')[0]}`,
+          fix: `report this to the author of the plugin that provides '${adapter.id}'`,
+        },
+      ],
+    };
   }
 }

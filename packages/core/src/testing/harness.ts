@@ -57,6 +57,7 @@ export async function createPluginHarness(plugin: HurricanePlugin<unknown>, opts
   const workDir = opts.workDir ?? (await import('node:os')).tmpdir();
   const config: ResolvedConfig = {
     core: { ...coreDefaults(), plugins: [plugin.name] },
+    targets: [{ name: coreDefaults().hardware, adapter: coreDefaults().hardware, options: {} }],
     plugins: [],
     filepath: null,
     rootDir: process.cwd(),

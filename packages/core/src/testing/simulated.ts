@@ -166,6 +166,8 @@ export const simulatedDeviceSchema = z
     /** A runtime update's effect: every latency becomes runtimeScale · latency + runtimeOffsetMs. */
     runtimeScale: z.number().positive().default(1),
     runtimeOffsetMs: z.number().default(0),
+    /** Whether the health check passes. */
+    ready: z.boolean().default(true),
   })
   .strict();
 

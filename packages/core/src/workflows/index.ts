@@ -15,6 +15,7 @@ import type * as PredictorRun from './predictor-run.js';
 import type * as AgentRun from './agent-run.js';
 import type * as SearchRun from './search-run.js';
 import type * as RetrainArchitecture from './retrain-architecture.js';
+import type * as SearchPareto from './search-pareto.js';
 
 export type { TrainRunOptions, TrainRunSummary } from './train-run.js';
 export type { DatasetMeta, DatasetOptions, DatasetSummary } from './predictor-dataset.js';
@@ -22,6 +23,7 @@ export type { FitOptions, FitSummary, LatencyDataset } from './predictor-run.js'
 export type { IterationSummary, RetrainSummary, SearchOptions, SearchSummary, VerifySummary } from './search-run.js';
 export { SEARCH_PHASES, type SearchPhase } from './run-folder.js';
 export type { RetrainArchitectureOptions } from './retrain-architecture.js';
+export type { ParetoEntry, ParetoExportOptions, ParetoFile } from './search-pareto.js';
 
 /** Profiles every operator of the session's preset on its hardware (see `hurricane profile`). */
 export async function profile(...args: Parameters<typeof ProfileRun.profile>): ReturnType<typeof ProfileRun.profile> {
@@ -94,4 +96,11 @@ export async function retrainArchitecture(
   ...args: Parameters<typeof RetrainArchitecture.retrainArchitecture>
 ): ReturnType<typeof RetrainArchitecture.retrainArchitecture> {
   return (await import('./retrain-architecture.js')).retrainArchitecture(...args);
+}
+
+/** Retrains and exports a candidate of a search run's `pareto.json` (see `hurricane export --from-pareto`). */
+export async function exportFromPareto(
+  ...args: Parameters<typeof SearchPareto.exportFromPareto>
+): ReturnType<typeof SearchPareto.exportFromPareto> {
+  return (await import('./search-pareto.js')).exportFromPareto(...args);
 }

@@ -20,7 +20,7 @@ export function openLatencyStore(session: HurricaneSession): SqliteLatencyStore 
 
 /** Where the reduced space of the session's hardware and preset is written. */
 export function spacePath(session: HurricaneSession, presetName: string = session.config.core.preset): string {
-  return path.join(session.config.workDir, session.config.core.hardware, presetName, 'space.json');
+  return path.join(session.config.workDir, session.target.name, presetName, 'space.json');
 }
 
 /** Profiles every operator of the session's preset on its hardware (see {@link profileOperators}). */

@@ -37,6 +37,7 @@ import type { Architecture } from '../space/architecture.js';
 import { architectureCosts } from '../space/inspect.js';
 import { rankCheckPhase } from './search-rank-check.js';
 import { shortlistPhase } from './search-shortlist.js';
+import { PARETO_FILE, type ParetoFile, paretoOf } from './search-pareto.js';
 
 /** Measurement sessions of the winner in the verify phase (their median is reported). */
 const VERIFY_SESSIONS = 3;
@@ -228,7 +229,7 @@ async function exportPhase(c: RunContext): Promise<ExportSummary> {
   return { file, bytes, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
 }
 
-/** `report.md` (charts as SVG files beside it) and a self-contained `report.html`. */
+/** `report.md` (charts as SVG files beside it), a self-contained `report.html`, and `pareto.json`. */
 async function reportPhase(c: RunContext): Promise<{ markdown: string; html: string }> {
   const space = spaceOf(c);
   const { winner, shortlist } = resultOf<SearchResult>(c, 'search');
@@ -249,6 +250,9 @@ async function reportPhase(c: RunContext): Promise<{ markdown: string; html: str
     candidates: searchedCandidates(c, space),
     ...(shortlist ? { shortlist } : {}),
   });
+  const target = c.session.target.name;
+  const preset = c.backbone.name as ParetoFile['preset'];
+  c.run.writeJson(PARETO_FILE, paretoOf({ target, preset, winner, ...(shortlist ? { shortlist } : {}) }, iterations));
   for (const [name, svg] of Object.entries(rendered.charts)) writeFileAtomicSync(c.run.file(name), svg);
   writeFileAtomicSync(c.run.file('report.md'), rendered.markdown);
   writeFileAtomicSync(c.run.file('report.html'), rendered.html);
@@ -314,5 +318,5 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
   verify: { files: [], run: verifyPhase },
   export: { files: ['winner.onnx'], run: exportPhase },
   'rank-check': { files: ['rank-check-*.safetensors'], run: (c) => rankCheckPhase(c, engineRun(c)) },
-  report: { files: ['report.md', 'report.html', 'candidates.svg', 'supernet-steps.svg'], run: reportPhase },
+  report: { files: ['report.md', 'report.html', 'candidates.svg', 'supernet-steps.svg', PARETO_FILE], run: reportPhase },
 };

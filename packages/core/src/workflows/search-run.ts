@@ -2,6 +2,7 @@ import type { Shortlist } from '../report/search-summaries.js';
 import type { CostLimit } from '../search/constraint.js';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import { suggestion } from '../config/format-issues.js';
 import { type ProgressReporter, silentProgress } from '../progress.js';
 import type { RankCheckSummary, RetrainSummary, VerifySummary } from '../report/search-summaries.js';
 import type { HurricaneSession } from '../session/session.js';
@@ -28,6 +29,8 @@ export interface SearchOptions {
   readonly lossTarget?: number;
   /** The training side (default: TF.js on the configured dataset); unit tests pass a dummy one. */
   readonly engine?: SearchEngineFactory;
+  /** The target to search on, when the run has several (default: the one its latency limit names; see {@link searchTarget}). */
+  readonly target?: string;
 }
 
 /** What {@link search} did: the winner and where everything is. */
@@ -58,6 +61,31 @@ export interface SearchSummary {
   readonly wallMs: number;
 }
 
+/**
+ * The session on the target a search runs on: `name` (`--target`), else the one its latency limit
+ * names, else the run's only target. A search measures and predicts one target: with several and
+ * none chosen, or a latency limit on another target than `name`, it is a {@link ConfigError}.
+ */
+export function searchTarget(session: HurricaneSession, name?: string): HurricaneSession {
+  const latency = session.config.core.search.constraints?.find((c) => c.metric === 'latency');
+  const limitOn = latency?.metric === 'latency' ? latency.target : undefined;
+  const known = session.config.targets.map((t) => t.name);
+  if (limitOn !== undefined && !known.includes(limitOn))
+    throw new ConfigError(
+      `search.constraints: the latency limit is on target '${limitOn}', which is not a target of this run${suggestion(limitOn, known)}; targets: ${known.join(', ')}`,
+    );
+  if (name !== undefined && limitOn !== undefined && name !== limitOn)
+    throw new ConfigError(
+      `search.constraints: the latency limit is on target '${limitOn}', but --target asks for '${name}': a search holds a latency limit on its own target only (several targets in one search are not built yet); search on '${limitOn}', or move the limit`,
+    );
+  const chosen = name ?? limitOn ?? (known.length === 1 ? known[0] : undefined);
+  if (chosen === undefined)
+    throw new ConfigError(
+      `this run has ${known.length} targets (${known.join(', ')}) and a search measures one: pick it with --target <name>, or name it in the latency limit (search.constraints: [{ metric: 'latency', target: '${known[0]}', max: … }])`,
+    );
+  return session.forTarget(session.targets([chosen])[0]?.name ?? chosen);
+}
+
 /** Opens (or re-opens) the run folder on the preset the engine's data fits. */
 async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunContext> {
   const log = o.log ?? (() => {});
@@ -76,7 +104,7 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   const { rankCheck, rankCheckSteps, ...searchConfig } = core.search;
   const config = { ...core, search: searchConfig, plugins: undefined, farm: undefined };
   try {
-    run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware: core.hardware, preset: core.preset, config });
+    run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware: session.target.name, preset: core.preset, config });
     const files = Object.fromEntries(SEARCH_PHASES.map((p) => [p, PHASES[p].files])) as Record<SearchPhase, readonly string[]>;
     if (o.from) run.resetFrom(o.from, files);
     const checked = run.done<RankCheckSummary>('rank-check');
@@ -107,7 +135,7 @@ function rankCheckOf(c: RunContext): { rankCheck?: RankCheckSummary } {
  */
 export async function search(base: HurricaneSession, o: SearchOptions = {}): Promise<SearchSummary> {
   const started = performance.now();
-  const c = await openRun(base, o);
+  const c = await openRun(searchTarget(base, o.target), o);
   try {
     for (const p of SEARCH_PHASES) await step(c, p, () => PHASES[p].run(c));
   } finally {
@@ -120,7 +148,7 @@ export async function search(base: HurricaneSession, o: SearchOptions = {}): Pro
     ...{
       run: c.run.dir,
       preset: core.preset,
-      hardware: core.hardware,
+      hardware: c.session.target.name,
       ...(budget.budgetMs !== undefined ? { budgetMs: budget.budgetMs } : {}),
       ...(budget.costLimits ? { costLimits: budget.costLimits } : {}),
       ...(budget.admitted !== undefined ? { admitted: budget.admitted } : {}),

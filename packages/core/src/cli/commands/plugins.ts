@@ -7,8 +7,10 @@ import type { CliIO } from '../output.js';
 export function pluginsCommand(session: HurricaneSession, io: CliIO, opts: { json?: boolean }): number {
   const plugins = session.plugins();
   const selected = session.config.core.hardware;
+  const targets = session.config.core.targets === undefined ? undefined : session.targets();
+  const used = new Set(targets ? targets.map((t) => t.adapter) : [selected]);
   if (opts.json) {
-    io.out(JSON.stringify({ selected, plugins }, null, 2));
+    io.out(JSON.stringify({ ...(targets ? { targets } : { selected }), plugins }, null, 2));
     return ExitCode.Success;
   }
   if (plugins.length === 0) {
@@ -22,8 +24,7 @@ export function pluginsCommand(session: HurricaneSession, io: CliIO, opts: { jso
   for (const p of plugins) {
     lines.push(`${p.name}${p.version ? ` ${p.version}` : ''}  (${path.relative(process.cwd(), p.file) || p.file})`);
     if (p.description) lines.push(`  ${p.description}`);
-    for (const a of p.adapters)
-      lines.push(`  adapter    ${a.id.padEnd(idWidth)}  ${a.description}${a.id === selected ? '  [selected]' : ''}`);
+    for (const a of p.adapters) lines.push(`  adapter    ${a.id.padEnd(idWidth)}  ${a.description}${used.has(a.id) ? '  [selected]' : ''}`);
     for (const s of p.scorers) lines.push(`  scoring    ${s}`);
     for (const k of p.predictors) lines.push(`  predictor  ${k}`);
     if (p.configKey) lines.push(`  options    '${p.configKey}' block of the config`);
@@ -33,7 +34,11 @@ export function pluginsCommand(session: HurricaneSession, io: CliIO, opts: { jso
     .filter((s) => s.owner === '@hurricane/core')
     .map((s) => s.name);
   lines.push(`@hurricane/core  scoring: ${coreScorers.join(', ')}  (config 'scoring.name' = ${session.config.core.scoring.name})`);
-  lines.push(`selected hardware: ${selected}`);
+  lines.push(
+    targets
+      ? `targets: ${targets.map((t) => `${t.name} (${[t.adapter, ...Object.entries(t.options).map(([k, v]) => `${k} ${JSON.stringify(v)}`)].join(', ')})`).join('; ')}`
+      : `selected hardware: ${selected}`,
+  );
   io.out(lines.join('\n'));
   return ExitCode.Success;
 }

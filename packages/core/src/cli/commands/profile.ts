@@ -98,7 +98,7 @@ export async function latencyCommand(
     return ExitCode.Success;
   }
   io.out(
-    `${session.config.core.hardware} (${m.provenance.device}, ${m.provenance.runtime} ${m.provenance.runtimeVersion}): median ${m.medianMs.toFixed(3)} ms` +
+    `${session.target.name} (${m.provenance.device}, ${m.provenance.runtime} ${m.provenance.runtimeVersion}): median ${m.medianMs.toFixed(3)} ms` +
       `${m.uncertaintyMs !== undefined ? ` ± ${m.uncertaintyMs.toFixed(3)}` : ''}, mean ${m.meanMs.toFixed(3)}, p10 ${m.p10Ms.toFixed(3)}, p90 ${m.p90Ms.toFixed(3)}, CoV ${m.cov.toFixed(3)}, ` +
       `${m.runs ?? m.samplesMs.length} runs, ${m.outlierIndices.length} outlier samples`,
   );

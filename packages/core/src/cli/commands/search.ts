@@ -46,7 +46,7 @@ function noiseSummary(s: SearchSummary): string[] {
 export async function searchCommand(
   session: HurricaneSession,
   io: CliIO,
-  opts: { from?: string; name?: string; json?: boolean },
+  opts: { from?: string; name?: string; json?: boolean; target?: string },
 ): Promise<number> {
   const controller = new AbortController();
   onInterrupt(() => controller.abort());
@@ -55,6 +55,7 @@ export async function searchCommand(
     const s = await search(session, {
       ...(opts.from ? { from: opts.from as SearchPhase } : {}),
       ...(opts.name ? { name: opts.name } : {}),
+      ...(opts.target ? { target: opts.target } : {}),
       progress: cliProgress(io),
       signal: controller.signal,
       log: (line) => io.err(line),
