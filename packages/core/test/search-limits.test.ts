@@ -190,3 +190,47 @@ describe('a search under several limits (search.constraints)', () => {
     expect(ok(found)).toBe(true);
   });
 });
+
+describe('latency limits on two targets, each by its own predictor (issue 23: one network for several chips)', () => {
+  // a second chip whose operator latencies are drawn independently: what is fast on one is not on the other
+  const rng2 = new Rng(7);
+  const latency2T = candidates.map(() => OPS.map(() => 1 + rng2.next()));
+  const latency2 = (a: readonly string[]) => sum(at(latency2T, a));
+  const model2: LatencyModel = { predict: (archs) => ({ mean: archs.map(latency2) }) };
+  const twoTargets = (b1: number, b2: number, maxParams: number) =>
+    new LimitSet({
+      latency: new LatencyConstraint(model, { budgetMs: b1 }),
+      targets: [{ target: 'vpu', constraint: new LatencyConstraint(model2, { budgetMs: b2 }) }],
+      model,
+      limits: [{ metric: 'params', max: maxParams }],
+      costsOf,
+    });
+
+  it('admits exactly the architectures within both latency budgets and the params limit, and the evolution finds one of the best 0.1 % of them', async () => {
+    const [b1, b2] = [quantile(latency, 0.5), quantile(latency2, 0.5)];
+    const maxParams = quantile((a) => costsOf(a).params, 0.6);
+    const ok = (a: readonly string[]) => latency(a) <= b1 && latency2(a) <= b2 && costsOf(a).params <= maxParams;
+    const set = twoTargets(b1, b2, maxParams);
+    expect(set.check(ALL).map((v) => v.ok)).toEqual(ALL.map(ok));
+    // the second target's limit binds: without it more architectures pass
+    expect(ALL.filter(ok).length).toBeLessThan(ALL.filter((a) => latency(a) <= b1 && costsOf(a).params <= maxParams).length);
+    const r = await evolve({ space: SearchSpace.whole(candidates), evaluator, constraint: set, options });
+    for (const c of r.evaluated) expect(ok(c.arch)).toBe(true);
+    const admitted = ALL.filter(ok)
+      .map(fitness)
+      .sort((x, y) => y - x);
+    expect(admitted.findIndex((f) => f <= r.best.accuracy)).toBeLessThan(admitted.length / 1000);
+  });
+
+  it("a budget the second target cannot meet is one line naming that target's limit and the smallest latency it can reach", () => {
+    const min2 = minimum(latency2);
+    const set = twoTargets(
+      quantile(latency, 0.9),
+      min2 * 0.99,
+      quantile((a) => costsOf(a).params, 0.9),
+    );
+    expect(() => set.reach(SearchSpace.whole(candidates), [], 'the whole space')).toThrow(
+      `predicted latency on vpu (ms) ≤ ${(min2 * 0.99).toFixed(4)} cannot be met (the smallest it can reach is ${min2.toFixed(4)})`,
+    );
+  });
+});

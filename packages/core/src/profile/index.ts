@@ -17,3 +17,5 @@ export type { LatencyEvidence, ReducedLayer, ReducedSpace, ReductionOptions } fr
 export { isPaired, keepConfidence, rankOperators } from './operator-ranking.js';
 export type { OperatorEvidence, RankedEntry, RankingOptions } from './operator-ranking.js';
 export { readSpace, writeSpace } from './space-file.js';
+export { shareSpace } from './shared-space.js';
+export type { SharedSpace, SharedSpaceOptions, SharedSpaceRule } from './shared-space.js';

@@ -12,7 +12,7 @@ export { LatencyConstraint, smallestLatency, unreachableBudgetError } from './la
 export { smallestOf } from './constraint.js';
 export type { Constraint, CostLimit, CostMetric, Costs, CostsOf } from './constraint.js';
 export { LimitSet } from './limit-set.js';
-export type { LimitSetInput } from './limit-set.js';
+export type { LimitSetInput, TargetLatency } from './limit-set.js';
 export type { LatencyBudget, LatencyModel, LatencyVerdict } from './latency-constraint.js';
 export { assertReachable, evolve } from './evolution.js';
 export type { EvaluatedCandidate, EvolutionOptions, EvolutionResult, EvolutionState, EvolveInput } from './evolution.js';

@@ -22,10 +22,22 @@ interface Term {
   format(v: number): string;
 }
 
+/** A latency limit on one of several targets: its constraint (its target's predictor and budget) and the target's name. */
+export interface TargetLatency {
+  readonly target: string;
+  readonly constraint: LatencyConstraint;
+}
+
 /** Inputs of a {@link LimitSet}. */
 export interface LimitSetInput {
   /** The latency limit, or none (a search under FLOPs, params or memory alone). */
   readonly latency?: LatencyConstraint;
+  /**
+   * Latency limits on further targets, each by its own predictor: a candidate must meet every one
+   * (each with its own confidence). Verdicts report `latency`'s prediction, and as
+   * `pWithinBudget` the product of every limit's probability (the targets' errors taken as independent).
+   */
+  readonly targets?: readonly TargetLatency[];
   /** The predictor every verdict reports the latency of (the latency limit's own when there is one). */
   readonly model: LatencyModel;
   readonly limits: readonly CostLimit[];
@@ -54,26 +66,29 @@ export class LimitSet implements Constraint {
         format: (v) => String(Math.round(v)),
       }),
     );
-    const latencyTerm: Term[] = latency
-      ? [
-          {
-            name: 'predicted latency (ms)',
-            max: latency.budget.budgetMs,
-            values: (archs) => [...latency.model.predict(archs).mean],
-            format: (v) => v.toFixed(4),
-          },
-        ]
-      : [];
-    this.terms = [...latencyTerm, ...costTerms];
+    const latencyTerm = (c: LatencyConstraint, on: string): Term => ({
+      name: `predicted latency${on} (ms)`,
+      max: c.budget.budgetMs,
+      values: (archs) => [...c.model.predict(archs).mean],
+      format: (v) => v.toFixed(4),
+    });
+    this.terms = [
+      ...(latency ? [latencyTerm(latency, '')] : []),
+      ...(input.targets ?? []).map((t) => latencyTerm(t.constraint, ` on ${t.target}`)),
+      ...costTerms,
+    ];
   }
 
   check(archs: readonly Architecture[]): LatencyVerdict[] {
     if (archs.length === 0) return [];
     const latency = this.input.latency?.check(archs) ?? pointVerdicts(this.input.model, archs);
+    const others = (this.input.targets ?? []).map((t) => t.constraint.check(archs));
     return archs.map((a, i) => {
       const v = latency[i] as LatencyVerdict;
       const costs = this.input.costsOf(a);
-      return { ...v, ok: v.ok && this.input.limits.every((l) => costs[l.metric] <= l.max) };
+      const more = others.map((o) => o[i] as LatencyVerdict);
+      const ok = v.ok && more.every((m) => m.ok) && this.input.limits.every((l) => costs[l.metric] <= l.max);
+      return { ...v, ok, pWithinBudget: more.reduce((p, m) => p * m.pWithinBudget, v.pWithinBudget) };
     });
   }
 
