@@ -144,22 +144,34 @@ describe('named targets: several adapter instances in one config', { timeout: 12
     ]);
   });
 
-  it('a search measures one target: with several it needs --target or a latency limit naming one (exit 2 before any work)', async () => {
+  it('a search on a run with several targets needs --target or latency limits naming them; a bad one is one line (exit 2 before any work)', async () => {
     const dir = project({ targets: TWO });
     expect(oneLine(await runCli(['search'], dir))).toEqual([
       2,
       1,
-      "hurricane: this run has 2 targets (fast, slow) and a search measures one: pick it with --target <name>, or name it in the latency limit (search.constraints: [{ metric: 'latency', target: 'fast', max: … }])",
+      "hurricane: this run has 2 targets (fast, slow): pick the one to search on with --target <name>, or put a latency limit on each target to search for all of them (search.constraints: [{ metric: 'latency', target: 'fast', max: … }, …])",
     ]);
     const limitOn = project({ targets: TWO, search: { constraints: [{ metric: 'latency', target: 'slwo', max: 1 }] } });
     expect(oneLine(await runCli(['search'], limitOn))).toEqual([
       2,
       1,
-      "hurricane: search.constraints: the latency limit is on target 'slwo', which is not a target of this run — did you mean 'slow'?; targets: fast, slow",
+      "hurricane: search.constraints: a latency limit is on target 'slwo', which is not a target of this run — did you mean 'slow'?; targets: fast, slow",
     ]);
     const other = project({ targets: TWO, search: { constraints: [{ metric: 'latency', target: 'slow', max: 1 }] } });
     expect(oneLine(await runCli(['search', '--target', 'fast'], other))[2]).toMatch(
-      /^hurricane: search\.constraints: the latency limit is on target 'slow', but --target asks for 'fast'/,
+      /^hurricane: search\.constraints: the latency limits are on 'slow', but --target asks for 'fast'/,
+    );
+    const unnamed = project({
+      targets: TWO,
+      search: {
+        constraints: [
+          { metric: 'latency', target: 'fast', max: 1 },
+          { metric: 'latency', max: 2 },
+        ],
+      },
+    });
+    expect(oneLine(await runCli(['search'], unnamed))[2]).toBe(
+      `hurricane: ${path.join(unnamed, 'hurricane.config.json')}: 'search.constraints[1].target': with a latency limit on each of several targets, every latency limit names its target (target: '<name>'), found nothing`,
     );
     expect(existsSync(path.join(dir, '.hurricane', 'runs'))).toBe(false);
   });

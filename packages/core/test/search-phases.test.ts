@@ -578,3 +578,70 @@ describe('a search under several limits (search.constraints)', () => {
     expect(readFileSync(path.join(summary.run, 'candidates.svg'), 'utf8')).not.toContain('budget');
   }, 120_000);
 });
+
+describe('a search under a latency limit on each of two targets (issue 23: one network for several chips)', () => {
+  it('profiles and measures both, searches their shared space with a predictor per target, admits only candidates within both budgets, and verifies the top candidates and the winner on both devices', async () => {
+    // two instances of the simulated device: `slow` takes exactly twice as long for every model
+    const dir = simProject(0, {
+      ...SMALL,
+      targets: { fast: { adapter: 'sim', fingerprint: 'sim-fast' }, slow: { adapter: 'sim', fingerprint: 'sim-slow', runtimeScale: 2 } },
+      search: {
+        ...SMALL.search,
+        rankCheck: 0,
+        constraints: [
+          { metric: 'latency', target: 'fast', max: 'auto' },
+          { metric: 'latency', target: 'slow', max: 'auto' },
+        ],
+      },
+    });
+    dirs.push(dir);
+    const file = path.join(dir, 'hurricane.config.json');
+    const { hardware, ...config } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify(config));
+    const { summary, lines } = await runSearch(dir, dummyEngine().factory);
+    const run = summary.run;
+    expect(summary.hardware).toBe('fast, slow');
+    const slowBudget = summary.targets?.[0]?.budgetMs as number;
+    expect([summary.targets?.[0]?.target, slowBudget > 0]).toEqual(['slow', true]);
+    for (const f of ['space.json', 'predictor-dataset.csv', 'predictor-dataset-on-slow.csv', 'predictor.json', 'predictor-on-slow.json'])
+      expect(existsSync(path.join(run, f)), f).toBe(true);
+    expect(lines.some((l) => l.startsWith('space: one space for fast, slow (search.sharedSpace: worst)'))).toBe(true);
+    // every evaluated candidate is within both budgets by its target's own predictor
+    const space = JSON.parse(readFileSync(path.join(run, 'space.json'), 'utf8'));
+    const session = await createSession({ cwd: dir });
+    const predictorFile = path.join(run, 'predictor-on-slow.json');
+    const slowModel = predictorLatencyModel(
+      restorePredictor(predictorFile, readPredictorFile(predictorFile), session.predictorFactories()),
+      space,
+    );
+    await session.dispose();
+    const evaluated = [1, 2].flatMap((i) => JSON.parse(readFileSync(path.join(run, `iteration-${i}.json`), 'utf8')).evaluated) as {
+      arch: string[];
+      latencyMs: number;
+    }[];
+    const onSlow = slowModel.predict(evaluated.map((c) => c.arch)).mean;
+    evaluated.forEach((c, i) => {
+      expect(c.latencyMs).toBeLessThanOrEqual(summary.budgetMs as number);
+      expect(onSlow[i]).toBeLessThanOrEqual(slowBudget);
+    });
+    // measured on both devices: the slow one twice as slow (±1 % wobble each)
+    for (const c of summary.shortlist?.candidates ?? []) {
+      const slow = c.targets?.[0];
+      expect(slow?.target).toBe('slow');
+      expect((slow?.measuredMs as number) / c.measuredMs).toBeGreaterThan(1.95);
+      expect((slow?.measuredMs as number) / c.measuredMs).toBeLessThan(2.05);
+      expect(c.met).toBe(c.measuredMs <= (summary.budgetMs as number) && (slow?.measuredMs as number) <= slowBudget);
+    }
+    const v = summary.verify;
+    expect(v.targets?.[0]?.target).toBe('slow');
+    expect((v.targets?.[0]?.measuredMs as number) / v.measuredMs).toBeGreaterThan(1.95);
+    expect(v.withinBudget).toBe(v.measuredMs <= (summary.budgetMs as number) && (v.targets?.[0]?.met ?? false));
+    expect(v.limits?.map((l) => [l.metric, l.target])).toEqual([
+      ['latency', 'fast'],
+      ['latency', 'slow'],
+    ]);
+    const report = readFileSync(summary.report.markdown, 'utf8');
+    expect(report).toContain(`latency budget on slow **${slowBudget} ms**`);
+    expect(report).toContain('measured on slow');
+  }, 180_000);
+});

@@ -121,13 +121,28 @@ export const constraintSchema = z.discriminatedUnion('metric', [
 ]);
 
 /** The checks across keys of the `search` block: one limit per metric, and `budgetMs` / `confidence` as shorthands only. */
-function checkLimits(s: { budgetMs: unknown; confidence?: number; constraints?: { metric: string }[] }, ctx: z.RefinementCtx): void {
+function checkLimits(
+  s: { budgetMs: unknown; confidence?: number; constraints?: { metric: string; target?: string }[] },
+  ctx: z.RefinementCtx,
+): void {
   if (!s.constraints) return;
   const seen = new Set<string>();
+  const latencies = s.constraints.filter((c) => c.metric === 'latency').length;
   s.constraints.forEach((c, k) => {
-    if (seen.has(c.metric))
-      ctx.addIssue({ code: 'custom', path: ['constraints', k], message: `a second ${c.metric} limit: keep one per metric` });
-    seen.add(c.metric);
+    const key = c.metric === 'latency' && latencies > 1 ? `latency on ${c.target}` : c.metric;
+    if (c.metric === 'latency' && latencies > 1 && c.target === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['constraints', k, 'target'],
+        message: "with a latency limit on each of several targets, every latency limit names its target (target: '<name>')",
+      });
+    else if (seen.has(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['constraints', k],
+        message: `a second ${key} limit: keep one per ${c.metric === 'latency' ? 'target' : 'metric'}`,
+      });
+    seen.add(key);
   });
   if (s.budgetMs !== 'auto')
     ctx.addIssue({
@@ -158,6 +173,13 @@ export const searchSchema = z
      * `confidence`, which stay the shorthand for one latency limit.
      */
     constraints: z.array(constraintSchema).min(1).optional(),
+    /**
+     * How the targets of a search under latency limits on several targets share one reduced space:
+     * `worst` keeps, per layer, the `reduction.keep` operators whose worst score over the targets
+     * (relative to each target's best in that layer) is highest; `union` merges the targets' kept
+     * sets by best rank, cut at `reduction.keep` (docs/search.md, "Several targets").
+     */
+    sharedSpace: z.enum(['worst', 'union']).default('worst'),
     /**
      * Search with a latency predictor that cannot rank the measured latencies (cross-validated
      * Kendall τ at chance, or no better than predicting the mean). Default: the run stops before

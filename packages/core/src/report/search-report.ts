@@ -27,7 +27,11 @@ export interface SearchReportData {
     readonly budgetMs?: number;
     readonly costLimits?: readonly { readonly metric: string; readonly max: number }[];
     readonly admitted?: number;
+    /** The latency budgets on the other targets of a search on several. */
+    readonly targets?: readonly { readonly target: string; readonly budgetMs: number }[];
   };
+  /** The name of the run's first target (the one the predicted latencies of the chart are on). */
+  readonly target?: string;
   readonly baseline: boolean;
   /** The baseline's space (`search.baselineSpace`), when it is the baseline. */
   readonly baselineSpace?: 'full' | 'reduced';
@@ -40,21 +44,29 @@ export interface SearchReportData {
 /** The top candidates of the last step as measured on the hardware, and which one was retrained. */
 function shortlistSections(s: Shortlist | undefined): string[] {
   if (!s) return [];
+  const others = (s.candidates[0]?.targets ?? []).map((t) => t.target);
   const rows = s.candidates.map((c, i) => [
     i === s.chosen ? `**${i + 1} (winner)**` : i + 1,
     pct(c.accuracy),
     ms(c.predictedMs),
     ms(c.measuredMs),
+    ...(c.targets ?? []).flatMap((t) => [ms(t.predictedMs), `${ms(t.measuredMs)}${t.met ? '' : ' (over)'}`]),
     c.met ? 'yes' : '**no**',
     `\`${c.arch.join(' ')}\``,
   ]);
+  const latencyHead = others.length === 0 ? ['predicted', 'measured'] : ['predicted', 'measured'].map((h) => `${h} (first target)`);
+  const more = others.flatMap((t) => [`predicted on ${mdText(t)}`, `measured on ${mdText(t)}`]);
+  const budgets = [`${s.budgetMs} ms`, ...others.map((t, k) => `${s.candidates[0]?.targets?.[k]?.budgetMs} ms on ${mdText(t)}`)].join(', ');
   const note = s.met
-    ? `The winner is the most accurate of the ${s.candidates.length} best candidates (by supernet fitness) that meets the ${s.budgetMs} ms budget as measured on the hardware.`
-    : `**None of the ${s.candidates.length} best candidates meets the ${s.budgetMs} ms budget as measured**: the fastest measured was retrained. Their measurements joined the predictor's data set: re-run with \`--from dataset\`, or raise \`search.verifyTopK\`.`;
+    ? `The winner is the most accurate of the ${s.candidates.length} best candidates (by supernet fitness) that meets ${others.length > 0 ? 'every budget' : 'the budget'} (${budgets}) as measured on the hardware.`
+    : `**None of the ${s.candidates.length} best candidates meets ${others.length > 0 ? 'every budget' : 'the budget'} (${budgets}) as measured**: the fastest measured was retrained. Their measurements joined the predictor's data set: re-run with \`--from dataset\`, or raise \`search.verifyTopK\`.`;
   return [
     '## Top candidates verified on the hardware',
     note,
-    table(['rank by fitness', 'fitness', 'predicted', 'measured', 'meets budget', 'architecture'], rows),
+    table(
+      ['rank by fitness', 'fitness', ...latencyHead, ...more, others.length > 0 ? 'meets every budget' : 'meets budget', 'architecture'],
+      rows,
+    ),
   ];
 }
 
@@ -133,10 +145,10 @@ const LIMIT_NAMES: Readonly<Record<VerifiedLimit['metric'], string>> = {
 
 /** The winner's value for every limit of a run with cost limits (latency measured, costs exact). */
 function limitsSections(limits: readonly VerifiedLimit[] | undefined): string[] {
-  if (!limits || limits.every((l) => l.metric === 'latency')) return [];
+  if (!limits || limits.every((l) => l.metric === 'latency' && l.target === undefined)) return [];
   const value = (l: VerifiedLimit, v: number) => (l.metric === 'latency' ? v.toFixed(3) : String(Math.round(v)));
   const rows = limits.map((l) => [
-    LIMIT_NAMES[l.metric],
+    `${LIMIT_NAMES[l.metric]}${l.target !== undefined ? ` on ${mdText(l.target)}` : ''}`,
     value(l, l.max),
     value(l, l.value),
     l.predicted !== undefined ? value(l, l.predicted) : '–',
@@ -294,9 +306,11 @@ async function content(ctx: SearchReportData) {
   const points = all.map((c, i) => ({ ...c, pareto: front.has(i), winner: c.arch.join(',') === winnerKey && c.iteration === last }));
   const steps = iterations.reduce((a, it) => a + it.training.steps, 0);
   const rejected = iterations.reduce((a, it) => a + it.rejected, 0);
-  const { budgetMs, admitted, costLimits = [] } = ctx.budget;
+  const { budgetMs, admitted, costLimits = [], targets = [] } = ctx.budget;
+  const first = targets.length > 0 ? ` on ${mdText(ctx.target ?? ctx.space.adapterId)}` : '';
   const limits = [
-    ...(budgetMs !== undefined ? [`latency budget **${budgetMs} ms**`] : []),
+    ...(budgetMs !== undefined ? [`latency budget${first} **${budgetMs} ms**`] : []),
+    ...targets.map((t) => `latency budget on ${mdText(t.target)} **${t.budgetMs} ms**`),
     ...costLimits.map((l) => `${l.metric} ≤ **${l.max}**`),
   ];
   const shares = admittedShares(admitted, iterations);

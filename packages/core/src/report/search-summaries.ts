@@ -27,11 +27,15 @@ export interface VerifySummary {
   readonly peakMemory?: number;
   /** Every limit of the run with the winner's value: latency measured (and predicted), costs exact (absent in runs recorded before it). */
   readonly limits?: readonly VerifiedLimit[];
+  /** The winner on each other target of a search on several (absent for one target); `withinBudget` is then true only when every target meets its budget. */
+  readonly targets?: readonly TargetLatency[];
 }
 
 /** One limit of a run and the winner's value for it. */
 export interface VerifiedLimit {
   readonly metric: 'latency' | 'flops' | 'params' | 'peakMemory';
+  /** The target of a latency limit, in a search on several targets. */
+  readonly target?: string;
   readonly max: number;
   /** Measured on the hardware for latency; exact for the costs. */
   readonly value: number;
@@ -53,18 +57,31 @@ export interface RankCheckSummary {
   readonly agreement: RankAgreement | null;
 }
 
+/** A candidate's latency on one of the other targets of a search on several: measured, predicted, and whether it meets that target's budget. */
+export interface TargetLatency {
+  readonly target: string;
+  readonly budgetMs: number;
+  readonly measuredMs: number;
+  readonly predictedMs: number;
+  readonly met: boolean;
+}
+
 /** One shortlisted candidate: its supernet fitness, predicted and measured latency. */
 export interface ShortlistedCandidate {
   readonly arch: Architecture;
   readonly accuracy: number;
+  /** Predicted and measured (the median of the shortlist's measurements) on the run's first target. */
   readonly predictedMs: number;
-  /** The median of the shortlist's measurements of it. */
   readonly measuredMs: number;
+  /** Whether it meets every latency budget by measurement: the first target's and each other target's. */
   readonly met: boolean;
+  /** On each other target of a search on several (absent for one target). */
+  readonly targets?: readonly TargetLatency[];
 }
 
 /** What the shortlist measured and which candidate it chose. */
 export interface Shortlist {
+  /** The budget on the run's first target (the others' are in each candidate's `targets`). */
   readonly budgetMs: number;
   /** Best fitness first. */
   readonly candidates: readonly ShortlistedCandidate[];

@@ -38,6 +38,8 @@ export interface LimitSetInput {
    * `pWithinBudget` the product of every limit's probability (the targets' errors taken as independent).
    */
   readonly targets?: readonly TargetLatency[];
+  /** The name of `latency`'s target, which messages give when there are `targets` too. */
+  readonly latencyTarget?: string;
   /** The predictor every verdict reports the latency of (the latency limit's own when there is one). */
   readonly model: LatencyModel;
   readonly limits: readonly CostLimit[];
@@ -73,7 +75,7 @@ export class LimitSet implements Constraint {
       format: (v) => v.toFixed(4),
     });
     this.terms = [
-      ...(latency ? [latencyTerm(latency, '')] : []),
+      ...(latency ? [latencyTerm(latency, input.targets?.length ? ` on ${input.latencyTarget ?? 'the first target'}` : '')] : []),
       ...(input.targets ?? []).map((t) => latencyTerm(t.constraint, ` on ${t.target}`)),
       ...costTerms,
     ];

@@ -61,6 +61,11 @@ export interface DatasetOptions {
   readonly signal?: AbortSignal;
   /** Where the canaries' line goes (see {@link checkCanaries}). */
   readonly log?: (line: string) => void;
+  /**
+   * The space to sample (default: the target's own `space.json`, profiling and reducing first when
+   * there is none): a search on several targets measures each one on the space they share.
+   */
+  readonly space?: ReducedSpace;
 }
 
 /** What {@link measureDataset} did. */
@@ -196,13 +201,13 @@ function operatorTable(store: SqliteLatencyStore, hw: DatasetHardware, backbone:
   );
 }
 
-/** The session's hardware, checked against the device the space was reduced for. */
-async function datasetHardware(session: HurricaneSession, space: ReducedSpace): Promise<DatasetHardware> {
+/** The session's hardware, checked against the device `space` was reduced for (when given). */
+async function datasetHardware(session: HurricaneSession, space: ReducedSpace | undefined): Promise<DatasetHardware> {
   const adapter = session.adapter();
   await assertReady(adapter, session.command('doctor'));
   const d = await adapter.describe();
   const hw = { adapterId: adapter.id, device: d.device, deviceFingerprint: d.deviceFingerprint, runtimeVersion: d.runtimeVersion };
-  if (hw.deviceFingerprint !== space.deviceFingerprint) {
+  if (space !== undefined && hw.deviceFingerprint !== space.deviceFingerprint) {
     throw new HurricaneError(
       `${spacePath(session)} was reduced for device ${space.deviceFingerprint}, but ${adapter.id} now measures ${hw.deviceFingerprint}: run '${session.command('space')}' again`,
     );
@@ -247,8 +252,9 @@ function writeDataset(
 export async function measureDataset(session: HurricaneSession, o: DatasetOptions): Promise<DatasetSummary> {
   const started = performance.now();
   const progress = o.progress ?? silentProgress;
-  const space = await spaceOrBuild(session, progress, o.signal);
-  const hw = await datasetHardware(session, space);
+  const space = o.space ?? (await spaceOrBuild(session, progress, o.signal));
+  // a space shared by several targets was reduced for none of them alone: no device to check it against
+  const hw = await datasetHardware(session, o.space ? undefined : space);
   await checkCanaries(session, { ...(o.log ? { log: o.log } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const seed = o.seed ?? session.config.core.seed;
   const sampled = sampleArchitectures(space, o.n, seed);

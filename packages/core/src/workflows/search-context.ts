@@ -49,7 +49,10 @@ export interface IterationSummary {
 
 /** What every phase of one run shares. */
 export interface RunContext {
+  /** The session on the run's first target (the one `--target` or the first latency limit names). */
   readonly session: HurricaneSession;
+  /** The other targets a latency limit is on, each a session on it (empty for a search on one target). */
+  readonly others: readonly HurricaneSession[];
   readonly run: RunFolder;
   readonly backbone: Backbone;
   readonly engine: SearchEngine;

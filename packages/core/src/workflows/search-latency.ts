@@ -18,6 +18,7 @@ import { iterationSpace } from '../search/coordinate-ascent.js';
 import type { SearchSpace } from '../search/search-space.js';
 import { openLatencyStore } from './profile-run.js';
 import { type RunContext, step } from './search-context.js';
+import type { HurricaneSession } from '../session/session.js';
 
 /** Whether the run is the SPOS baseline over every operator (`search.baselineSpace: full`), which the reduced space's predictor cannot encode. */
 function fullBaseline(c: RunContext): boolean {
@@ -25,9 +26,19 @@ function fullBaseline(c: RunContext): boolean {
   return sc.baseline && sc.baselineSpace === 'full';
 }
 
-/** The predictor the predictor phase fitted, over the reduced space's encoding. */
-export function predictorModel(c: RunContext, space: ReducedSpace): LatencyModel {
-  const file = c.run.file('predictor.json');
+/** The run folder's data set of target `s` (`predictor-dataset.csv` for the first target, `predictor-dataset-on-<name>.csv` for the others). */
+export function datasetFile(c: RunContext, s: HurricaneSession = c.session): string {
+  return s.target.name === c.session.target.name ? 'predictor-dataset.csv' : `predictor-dataset-on-${s.target.name}.csv`;
+}
+
+/** The run folder's predictor of target `s` (`predictor.json` for the first target, `predictor-on-<name>.json` for the others). */
+export function predictorFile(c: RunContext, s: HurricaneSession = c.session): string {
+  return s.target.name === c.session.target.name ? 'predictor.json' : `predictor-on-${s.target.name}.json`;
+}
+
+/** The predictor the predictor phase fitted for target `s` (default the first), over the reduced space's encoding. */
+export function predictorModel(c: RunContext, space: ReducedSpace, s: HurricaneSession = c.session): LatencyModel {
+  const file = c.run.file(predictorFile(c, s));
   return predictorLatencyModel(restorePredictor(file, readPredictorFile(file), c.session.predictorFactories()), space);
 }
 
@@ -66,8 +77,10 @@ const AUTO_BUDGET = {
 
 /** The budget the run answers to (recorded once, `search:budget`), and the share of the searched space it admits. */
 export interface RunBudget {
-  /** The latency limit in ms (absent when `search.constraints` has none). */
+  /** The latency limit in ms on the run's first target (absent when `search.constraints` has none). */
   readonly budgetMs?: number;
+  /** The latency limits on the other targets of a search on several (absent for one target). */
+  readonly targets?: readonly TargetBudget[];
   /** The exact cost limits of `search.constraints` (absent when there are none). */
   readonly costLimits?: readonly CostLimit[];
   /** Share (0–1) of 1,000 seeded uniform samples of the searched space that the constraint admits (absent in runs recorded before it). */
@@ -97,51 +110,86 @@ export function skipRemedy(backbone: Backbone, setting: boolean | readonly numbe
   return `offer the skip operator of the paper's Appendix B (reduction.skip: true, or a list of layers; Skip can take layers ${layerList(can)}, counting from 1${enabled.length > 0 ? `; it is offered now in ${layerList(enabled)}` : ''})`;
 }
 
+/** A latency limit as configured: ms or `auto`, with an optional confidence. */
+export interface LatencyLimit {
+  readonly max: 'auto' | number;
+  readonly confidence?: number;
+}
+
 /** The limits a run's config sets: `search.constraints`, or the one latency limit of `search.budgetMs` and `search.confidence`. */
 export interface RunLimits {
-  readonly latency: { readonly max: 'auto' | number; readonly confidence?: number } | null;
+  /** The latency limit on the run's first target. */
+  readonly latency: LatencyLimit | null;
+  /** Latency limits on the other targets of a search on several. */
+  readonly others: readonly (LatencyLimit & { readonly target: string })[];
   readonly costs: readonly CostLimit[];
 }
 
-/** The limits of the `search` block (the schema has already refused `budgetMs` beside `constraints`). */
-export function runLimits(sc: CoreConfig['search']): RunLimits {
+/** The limits of the `search` block (the schema has already refused `budgetMs` beside `constraints`); `first` is the run's first target. */
+export function runLimits(sc: CoreConfig['search'], first?: string): RunLimits {
   if (!sc.constraints)
-    return { latency: { max: sc.budgetMs, ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}) }, costs: [] };
+    return { latency: { max: sc.budgetMs, ...(sc.confidence !== undefined ? { confidence: sc.confidence } : {}) }, others: [], costs: [] };
   let latency: RunLimits['latency'] = null;
+  const others: (LatencyLimit & { target: string })[] = [];
   const costs: CostLimit[] = [];
-  for (const l of sc.constraints)
-    if (l.metric === 'latency') latency = { max: l.max, ...(l.confidence !== undefined ? { confidence: l.confidence } : {}) };
-    else costs.push({ metric: l.metric, max: l.max });
-  return { latency, costs };
+  for (const l of sc.constraints) {
+    if (l.metric !== 'latency') costs.push({ metric: l.metric, max: l.max });
+    else {
+      const limit = { max: l.max, ...(l.confidence !== undefined ? { confidence: l.confidence } : {}) };
+      if (l.target === undefined || l.target === first) latency = limit;
+      else others.push({ ...limit, target: l.target });
+    }
+  }
+  return { latency, others, costs };
 }
 
 /**
  * The run's constraint: the latency budget `budgetMs` (with the configured confidence and the skip
  * remedy) alone, as the paper has it, or with the exact cost limits of `search.constraints`.
  */
-export function runConstraint(c: RunContext, space: ReducedSpace, budgetMs: number | undefined): Constraint {
+export function runConstraint(
+  c: RunContext,
+  space: ReducedSpace,
+  budgetMs: number | undefined,
+  others: readonly TargetBudget[] = [],
+): Constraint {
   const core = c.session.config.core;
-  const limits = runLimits(core.search);
+  const limits = runLimits(core.search, c.session.target.name);
   const model = latencyModelOf(c, space);
   const remedy = skipRemedy(c.backbone, core.reduction.skip);
-  const latency =
-    budgetMs === undefined
-      ? undefined
-      : new LatencyConstraint(model, {
-          budgetMs,
-          ...(limits.latency?.confidence !== undefined ? { confidence: limits.latency.confidence } : {}),
-          skipRemedy: remedy,
-        });
-  if (latency && limits.costs.length === 0) return latency;
+  const constraint = (m: LatencyModel, ms: number, confidence: number | undefined) =>
+    new LatencyConstraint(m, { budgetMs: ms, ...(confidence !== undefined ? { confidence } : {}), skipRemedy: remedy });
+  const latency = budgetMs === undefined ? undefined : constraint(model, budgetMs, limits.latency?.confidence);
+  if (latency && limits.costs.length === 0 && others.length === 0) return latency;
+  const targets = others.map((o) => {
+    const s = c.others.find((x) => x.target.name === o.target);
+    if (!s)
+      throw new HurricaneError(
+        `the run folder's budget names target '${o.target}', which this run does not search on: use --name <new-run>`,
+      );
+    const confidence = limits.others.find((l) => l.target === o.target)?.confidence;
+    return { target: o.target, constraint: constraint(predictorModel(c, space, s), o.budgetMs, confidence) };
+  });
   return new LimitSet({
     ...(latency ? { latency } : {}),
-    ...{ model, limits: limits.costs, costsOf: architectureCosts(c.backbone), remedy },
+    ...{ targets, latencyTarget: c.session.target.name, model, limits: limits.costs, costsOf: architectureCosts(c.backbone), remedy },
   });
 }
 
-/** How the limits read in the log, e.g. "latency ≤ 0.2 ms, params ≤ 150000". */
-function limitsLine(budgetMs: number | undefined, costs: readonly CostLimit[]): string {
-  return [...(budgetMs !== undefined ? [`latency ≤ ${budgetMs} ms`] : []), ...costs.map((l) => `${l.metric} ≤ ${l.max}`)].join(', ');
+/** A latency budget on one of the other targets of a search on several. */
+export interface TargetBudget {
+  readonly target: string;
+  readonly budgetMs: number;
+}
+
+/** How the limits read in the log, e.g. "latency ≤ 0.2 ms, latency on two ≤ 0.3 ms, params ≤ 150000". */
+function limitsLine(budgetMs: number | undefined, costs: readonly CostLimit[], targets: readonly TargetBudget[] = [], first = ''): string {
+  const on = targets.length > 0 ? ` on ${first}` : '';
+  return [
+    ...(budgetMs !== undefined ? [`latency${on} ≤ ${budgetMs} ms`] : []),
+    ...targets.map((t) => `latency on ${t.target} ≤ ${t.budgetMs} ms`),
+    ...costs.map((l) => `${l.metric} ≤ ${l.max}`),
+  ].join(', ');
 }
 
 /** `a_win` at the start: each layer's best-scored operator, or for the SPOS baseline each layer's first candidate. */
@@ -164,13 +212,18 @@ export async function budgetOf(c: RunContext, space: ReducedSpace): Promise<numb
   return (await runBudget(c, space)).budgetMs;
 }
 
-/** The latency budget `budgetMs: auto` or the configured one, or none. */
-function latencyBudget(c: RunContext, space: ReducedSpace, latency: RunLimits['latency']): number | undefined {
+/** The latency budget `budgetMs: auto` or the configured one (of target `s`, default the first), or none. */
+function latencyBudget(
+  c: RunContext,
+  space: ReducedSpace,
+  latency: LatencyLimit | null,
+  s: HurricaneSession = c.session,
+): number | undefined {
   if (!latency) return undefined;
   if (latency.max !== 'auto') return latency.max;
   // auto: the median of what the first step draws (the baseline keeps the reduced space's, as Table 3 compares the two at one budget)
   const from = c.session.config.core.search.baseline ? space.candidates : firstStepSpace(c, space);
-  return autoBudget(from, predictorModel(c, space), c.session.config.core.seed);
+  return autoBudget(from, predictorModel(c, space, s), c.session.config.core.seed);
 }
 
 /** {@link budgetOf} with the cost limits and the share of the space the limits admit together; warns when that share is (nearly) all of it. */
@@ -178,24 +231,30 @@ export async function runBudget(c: RunContext, space: ReducedSpace): Promise<Run
   const sc = c.session.config.core.search;
   const seed = c.session.config.core.seed;
   return step(c, 'search:budget', async () => {
-    const limits = runLimits(sc);
+    const limits = runLimits(sc, c.session.target.name);
     const budgetMs = latencyBudget(c, space, limits.latency);
-    const constraint = runConstraint(c, space, budgetMs);
+    const targets = limits.others.map((l) => {
+      const s = c.others.find((x) => x.target.name === l.target) as HurricaneSession;
+      return { target: l.target, budgetMs: latencyBudget(c, space, l, s) as number };
+    });
+    const constraint = runConstraint(c, space, budgetMs, targets);
     const admitted = admittedShare(searchedCandidates(c, space), constraint, seed);
     const admittedFirstStep = admittedShare(firstStepSpace(c, space), constraint, seed);
     const auto = limits.latency?.max === 'auto';
     const how = auto ? ` (auto: ${AUTO_BUDGET[sc.baseline ? 'baseline' : 'hurricane']}; set search.budgetMs to choose one)` : '';
     const shares = `${pct(admitted)} of the searched space and ${pct(admittedFirstStep)} of the first step's sub-space`;
-    if (limits.costs.length === 0) c.log(`latency budget: ${budgetMs} ms${how}; it admits ${shares}`);
-    else c.log(`limits: ${limitsLine(budgetMs, limits.costs)}${how}; together they admit ${shares}`);
+    const line = limitsLine(budgetMs, limits.costs, targets, c.session.target.name);
+    if (limits.costs.length === 0 && targets.length === 0) c.log(`latency budget: ${budgetMs} ms${how}; it admits ${shares}`);
+    else c.log(`limits: ${line}${how}; together they admit ${shares}`);
     if (admittedFirstStep >= 0.99)
       c.log(
-        limits.costs.length === 0
+        limits.costs.length === 0 && targets.length === 0
           ? `WARNING: the latency budget of ${budgetMs} ms admits ${pct(admittedFirstStep)} of the first step's sub-space, so the constraint rejects almost nothing there: lower search.budgetMs${auto ? ' (auto took the median of near-identical predictions: check the predictor)' : ''}`
-          : `WARNING: the limits (${limitsLine(budgetMs, limits.costs)}) admit ${pct(admittedFirstStep)} of the first step's sub-space, so they reject almost nothing there: lower them in search.constraints`,
+          : `WARNING: the limits (${line}) admit ${pct(admittedFirstStep)} of the first step's sub-space, so they reject almost nothing there: lower them in search.constraints`,
       );
     return {
       ...(budgetMs !== undefined ? { budgetMs } : {}),
+      ...(targets.length > 0 ? { targets } : {}),
       ...(limits.costs.length > 0 ? { costLimits: limits.costs } : {}),
       ...{ admitted, admittedFirstStep },
     };

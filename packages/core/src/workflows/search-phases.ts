@@ -7,12 +7,16 @@ import type { LatencyMeasurement } from '../contracts/hardware-adapter.js';
 import { exportArchitecture } from '../onnx/model-files.js';
 import { unstableContexts } from '../profile/reduction.js';
 import { noiseFigures, noiseLine, renderSearchReport } from '../report/search-report.js';
-import type { RetrainSummary, VerifiedLimit, VerifySummary } from '../report/search-summaries.js';
+import type { RetrainSummary, TargetLatency, VerifiedLimit, VerifySummary } from '../report/search-summaries.js';
+import type { HurricaneSession } from '../session/session.js';
 import { type IterationResult, type SearchEvent, type SearchJournal, coordinateAscent } from '../search/coordinate-ascent.js';
 import type { EvolutionState } from '../search/evolution.js';
 import { addVerifiedArchitecture, measureDataset } from './predictor-dataset.js';
 import { fitPredictor } from './predictor-run.js';
-import { buildSpace, measureNetwork, profile } from './profile-run.js';
+import { buildSpace, measureNetwork, profile, spacePath } from './profile-run.js';
+import type { ReducedSpace } from '../profile/reduction.js';
+import { shareSpace } from '../profile/shared-space.js';
+import { writeSpace } from '../profile/space-file.js';
 import type { RunFolder, SearchPhase } from './run-folder.js';
 import {
   type ExportSummary,
@@ -25,9 +29,11 @@ import {
 } from './search-context.js';
 import type { EngineRun } from './search-engine.js';
 import {
-  budgetOf,
+  datasetFile,
   initialArchitecture,
+  predictorFile,
   latencyModelOf,
+  predictorModel,
   runBudget,
   runConstraint,
   runLimits,
@@ -121,16 +127,79 @@ function engineRun(c: RunContext): EngineRun {
  */
 async function predictorPhase(c: RunContext) {
   const sc = c.session.config.core.search;
-  const f = await fitPredictor(c.session, {
-    ...{ train: c.run.file('predictor-dataset.csv'), output: c.run.file('predictor.json') },
-    onStage: (s) => c.log(`predictor: ${s}`),
-    allowWeak: sc.allowWeakPredictor || (sc.baseline && sc.baselineSpace === 'full'),
-    weakOverride: 'set search.allowWeakPredictor: true with an explicit search.budgetMs',
+  const out: Record<string, unknown>[] = [];
+  for (const s of [c.session, ...c.others]) {
+    const on = c.others.length > 0 ? ` on ${s.target.name}` : '';
+    const f = await fitPredictor(s, {
+      ...{ train: c.run.file(datasetFile(c, s)), output: c.run.file(predictorFile(c, s)) },
+      onStage: (x) => c.log(`predictor${on}: ${x}`),
+      allowWeak: sc.allowWeakPredictor || (sc.baseline && sc.baselineSpace === 'full'),
+      weakOverride: 'set search.allowWeakPredictor: true with an explicit search.budgetMs',
+    });
+    const ranking = f.predictor.metrics.ranking;
+    if (ranking && !ranking.ok && !(sc.baseline && sc.baselineSpace === 'full'))
+      c.log(
+        `WARNING: the latency predictor${on} cannot rank these latencies (${ranking.reason}); searching anyway (search.allowWeakPredictor)`,
+      );
+    out.push({
+      target: s.target.name,
+      model: f.predictor.model.kind,
+      holdout: f.predictor.metrics.holdout,
+      reason: f.selection?.reason ?? null,
+      ranking,
+    });
+  }
+  const { target, ...first } = out[0] as Record<string, unknown>;
+  return { ...first, ...(c.others.length > 0 ? { targets: out } : {}) };
+}
+
+/**
+ * Each target's reduced space, and for a search on several targets the one they share
+ * (`search.sharedSpace`, written to the run folder's `space.json`): the shared kept operators of
+ * each layer, plus the first target's exploring operator and Skip where its space has them.
+ */
+async function spacePhase(c: RunContext): Promise<{ file: string; unstable: string[]; shared?: SharedSpaceRecord }> {
+  const spaces: ReducedSpace[] = [];
+  for (const s of [c.session, ...c.others]) {
+    const { space } = await buildSpace(s);
+    const unstable = unstableContexts(space);
+    if (unstable.length > 0)
+      c.log(
+        `space: unstable kept sets in ${unstable.map((u) => `${u.contextId} (${u.weakest})`).join(', ')}: '${s.command('profile --until-stable')}' measures more rounds of them`,
+      );
+    spaces.push(space);
+  }
+  const first = spaces[0] as ReducedSpace;
+  const unstable = [...new Set(spaces.flatMap((sp) => unstableContexts(sp).map((u) => u.contextId)))];
+  if (c.others.length === 0) return { file: spacePath(c.session), unstable };
+  const { rule, keep } = { rule: c.session.config.core.search.sharedSpace, keep: c.session.config.core.reduction.keep };
+  const shared = shareSpace(spaces, { rule, keep, cap: keep });
+  const candidates = shared.candidates.map((ops, l) => {
+    const extra = (first.candidates[l] ?? []).filter((op) => !(first.layers[l]?.kept ?? []).includes(op) && !ops.includes(op));
+    return [...ops, ...extra];
   });
-  const ranking = f.predictor.metrics.ranking;
-  if (ranking && !ranking.ok && !(sc.baseline && sc.baselineSpace === 'full'))
-    c.log(`WARNING: the latency predictor cannot rank these latencies (${ranking.reason}); searching anyway (search.allowWeakPredictor)`);
-  return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null, ranking };
+  const space: ReducedSpace = {
+    ...first,
+    layers: first.layers.map((l, i) => ({ ...l, kept: [...(shared.candidates[i] ?? [])] })),
+    candidates,
+    initialArch: shared.initialArch,
+  };
+  writeSpace(c.run.file('space.json'), space);
+  const targets = [c.session, ...c.others].map((s) => s.target.name);
+  const kept = targets.map((t, k) => ({
+    target: t,
+    ownKeptShared: shared.candidates.reduce((a, ops, l) => a + ops.filter((op) => spaces[k]?.layers[l]?.kept.includes(op)).length, 0),
+  }));
+  c.log(
+    `space: one space for ${targets.join(', ')} (search.sharedSpace: ${rule}); of each target's own kept operators it holds ${kept.map((x) => `${x.ownKeptShared} (${x.target})`).join(', ')} of ${keep * first.layers.length}`,
+  );
+  return { file: c.run.file('space.json'), unstable, shared: { rule, targets: kept } };
+}
+
+/** What the space phase records about a shared space: the rule, and per target how many of its own kept operators the shared space holds. */
+interface SharedSpaceRecord {
+  readonly rule: 'worst' | 'union';
+  readonly targets: readonly { readonly target: string; readonly ownKeptShared: number }[];
 }
 
 /** Coordinate ascent over the engine's supernets (or the SPOS baseline), resumed from the run folder's journal. */
@@ -138,8 +207,9 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
   const core = c.session.config.core;
   const sc = core.search;
   const space = spaceOf(c);
-  const budgetMs = await budgetOf(c, space);
-  const constraint = runConstraint(c, space, budgetMs);
+  const budget = await runBudget(c, space);
+  const budgetMs = budget.budgetMs;
+  const constraint = runConstraint(c, space, budgetMs, budget.targets);
   const candidates = searchedCandidates(c, space);
   const trainer = c.engine.trainer(engineRun(c));
   try {
@@ -160,7 +230,7 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
       ...c.signal,
       onEvent: searchEvents(c, sc.population * sc.generations),
     });
-    const shortlist = await shortlistPhase(c, r.iterations.at(-1) as IterationResult, budgetMs);
+    const shortlist = await shortlistPhase(c, r.iterations.at(-1) as IterationResult, budgetMs, budget.targets);
     const winner = shortlist ? (shortlist.candidates[shortlist.chosen] as { arch: Architecture }).arch : r.winner;
     return {
       ...{ winner, supernetSteps: r.supernetSteps, iterations: r.iterations.map(iterationSummary) },
@@ -171,45 +241,82 @@ async function searchPhase(c: RunContext): Promise<SearchResult> {
   }
 }
 
-/** Every limit of the run with the winner's value: latency as measured (and predicted), the costs exact. */
-function verifiedLimits(c: RunContext, budgetMs: number | undefined, measuredMs: number, predictedMs: number, winner: Architecture) {
+/** Every limit of the run with the winner's value: latency as measured (and predicted) on each target, the costs exact. */
+function verifiedLimits(
+  c: RunContext,
+  budgetMs: number | undefined,
+  measured: { measuredMs: number; predictedMs: number; targets: readonly TargetLatency[] },
+  winner: Architecture,
+) {
   const costs = architectureCosts(c.backbone)(winner);
+  const first = measured.targets.length > 0 ? { target: c.session.target.name } : {};
+  const { measuredMs, predictedMs } = measured;
   const latency: VerifiedLimit[] =
     budgetMs === undefined
       ? []
-      : [{ metric: 'latency', max: budgetMs, value: measuredMs, predicted: predictedMs, met: measuredMs <= budgetMs }];
+      : [{ metric: 'latency', ...first, max: budgetMs, value: measuredMs, predicted: predictedMs, met: measuredMs <= budgetMs }];
+  const others = measured.targets.map(
+    (t): VerifiedLimit => ({
+      metric: 'latency',
+      target: t.target,
+      max: t.budgetMs,
+      value: t.measuredMs,
+      predicted: t.predictedMs,
+      met: t.met,
+    }),
+  );
   const rest = runLimits(c.session.config.core.search).costs.map(
     (l): VerifiedLimit => ({ metric: l.metric, max: l.max, value: costs[l.metric], met: costs[l.metric] <= l.max }),
   );
-  // the limits are listed for runs with cost limits (search.constraints); a budget alone is `withinBudget`
-  return { costs, limits: rest.length > 0 ? [...latency, ...rest] : undefined };
+  // the limits are listed for runs with cost limits or several targets (search.constraints); a budget alone is `withinBudget`
+  return { costs, limits: rest.length + others.length > 0 ? [...latency, ...others, ...rest] : undefined };
 }
 
-/** Measures the retrained winner on the hardware (the median of three sessions), compares it with the prediction and every limit, and adds it to the data set. */
+/** The median of {@link VERIFY_SESSIONS} separate measurement sessions of the winner on target `s` (one session on a busy device can be far off). */
+async function measuredWinner(c: RunContext, s: HurricaneSession, winner: Architecture, weightsFile: string) {
+  const sessions: LatencyMeasurement[] = [];
+  for (let k = 0; k < VERIFY_SESSIONS; k++) sessions.push(await measureNetwork(s, winner, { weightsFile, ...c.signal }));
+  addVerifiedArchitecture(s, winner);
+  const sessionsMs = sessions.map((x) => x.medianMs).sort((a, b) => a - b);
+  return {
+    sessionsMs,
+    measuredMs: sessionsMs[Math.floor(VERIFY_SESSIONS / 2)] as number,
+    device: (sessions[0] as LatencyMeasurement).provenance.device,
+  };
+}
+
+/** Measures the retrained winner on the hardware (on every target of a search on several), compares it with the prediction and every limit, and adds it to the data set. */
 async function verifyPhase(c: RunContext): Promise<VerifySummary> {
   const { winner } = resultOf<SearchResult>(c, 'search');
   const { weights } = resultOf<RetrainSummary>(c, 'retrain');
   const space = spaceOf(c);
-  const budgetMs = await budgetOf(c, space);
-  // separate measurement sessions, their median: one session on a busy device can be far off
-  const sessions: LatencyMeasurement[] = [];
-  for (let k = 0; k < VERIFY_SESSIONS; k++) sessions.push(await measureNetwork(c.session, winner, { weightsFile: weights, ...c.signal }));
-  const sessionsMs = sessions.map((s) => s.medianMs).sort((a, b) => a - b);
-  const measuredMs = sessionsMs[Math.floor(VERIFY_SESSIONS / 2)] as number;
-  addVerifiedArchitecture(c.session, winner);
+  const budget = await runBudget(c, space);
+  const budgetMs = budget.budgetMs;
+  const { sessionsMs, measuredMs, device } = await measuredWinner(c, c.session, winner, weights);
+  const targets: TargetLatency[] = [];
+  for (const b of budget.targets ?? []) {
+    const s = c.others.find((x) => x.target.name === b.target) as HurricaneSession;
+    const m = await measuredWinner(c, s, winner, weights);
+    const predictedMs = predictorModel(c, space, s).predict([winner]).mean[0] as number;
+    targets.push({ target: b.target, budgetMs: b.budgetMs, measuredMs: m.measuredMs, predictedMs, met: m.measuredMs <= b.budgetMs });
+  }
   const p = latencyModelOf(c, space).predict([winner]);
-  const device = (sessions[0] as LatencyMeasurement).provenance.device;
   const predicted = { predictedMs: p.mean[0] as number, ...(p.std ? { predictedStdMs: p.std[0] as number } : {}) };
-  const { costs, limits } = verifiedLimits(c, budgetMs, measuredMs, predicted.predictedMs, winner);
+  const { costs, limits } = verifiedLimits(c, budgetMs, { measuredMs, predictedMs: predicted.predictedMs, targets }, winner);
   const summary = {
     ...{ measuredMs, sessionsMs, ...predicted },
-    withinBudget: budgetMs === undefined || measuredMs <= budgetMs,
+    withinBudget: (budgetMs === undefined || measuredMs <= budgetMs) && targets.every((t) => t.met),
     ...{ device, flops: costs.flops, params: costs.params, peakMemory: costs.peakMemory },
     ...(limits ? { limits } : {}),
+    ...(targets.length > 0 ? { targets } : {}),
   };
-  if (!summary.withinBudget)
+  if (budgetMs !== undefined && measuredMs > budgetMs)
     c.log(
       `WARNING: the winner measures ${measuredMs.toFixed(3)} ms on ${device}, OVER the ${budgetMs} ms budget (predicted ${summary.predictedMs.toFixed(3)} ms); its measurement now joins the predictor's data set: re-run with --from dataset, or lower search.budgetMs / set search.confidence`,
+    );
+  for (const t of targets.filter((x) => !x.met))
+    c.log(
+      `WARNING: the winner measures ${t.measuredMs.toFixed(3)} ms on ${t.target}, OVER its ${t.budgetMs} ms budget (predicted ${t.predictedMs.toFixed(3)} ms); its measurement now joins that target's data set: re-run with --from dataset, or lower that limit in search.constraints`,
     );
   return summary;
 }
@@ -243,6 +350,7 @@ async function reportPhase(c: RunContext): Promise<{ markdown: string; html: str
       space,
       backbone: c.backbone,
       budget: await runBudget(c, space),
+      target: c.session.target.name,
       baseline: c.session.config.core.search.baseline,
       baselineSpace: c.session.config.core.search.baselineSpace,
       winner,
@@ -268,44 +376,46 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
   profile: {
     files: [],
     run: async (c) => {
-      const p = await profile(c.session, {
-        progress: c.progress,
-        log: (l) => c.log(l),
-        ...c.signal,
-        ...(c.o.from === 'profile' ? { force: true } : {}),
-      });
-      return { device: p.device, total: p.total, measured: p.measured, reused: p.reused };
+      const out: Record<string, unknown>[] = [];
+      for (const s of [c.session, ...c.others]) {
+        if (c.others.length > 0) c.log(`profile: target ${s.target.name}`);
+        const p = await profile(s, {
+          progress: c.progress,
+          log: (l) => c.log(l),
+          ...c.signal,
+          ...(c.o.from === 'profile' ? { force: true } : {}),
+        });
+        out.push({ target: s.target.name, device: p.device, total: p.total, measured: p.measured, reused: p.reused });
+      }
+      const { target, ...first } = out[0] as Record<string, unknown>;
+      return { ...first, ...(c.others.length > 0 ? { targets: out } : {}) };
     },
   },
-  space: {
-    files: [],
-    run: async (c) => {
-      const { space, file } = await buildSpace(c.session);
-      const unstable = unstableContexts(space);
-      if (unstable.length > 0)
-        c.log(
-          `space: unstable kept sets in ${unstable.map((u) => `${u.contextId} (${u.weakest})`).join(', ')}: '${c.session.command('profile --until-stable')}' measures more rounds of them`,
-        );
-      return { file, unstable: unstable.map((u) => u.contextId) };
-    },
-  },
+  space: { files: ['space.json'], run: spacePhase },
   dataset: {
-    files: ['predictor-dataset.csv', 'predictor-dataset.meta.json'],
+    files: ['predictor-dataset.csv', 'predictor-dataset.meta.json', 'predictor-dataset-on-*.csv', 'predictor-dataset-on-*.meta.json'],
     run: async (c) => {
       const sc = c.session.config.core.search;
-      const output = c.run.file('predictor-dataset.csv');
-      const d = await measureDataset(c.session, {
-        n: sc.datasetSize,
-        repeats: sc.datasetRepeats,
-        output,
-        progress: c.progress,
-        log: (l) => c.log(l),
-        ...c.signal,
-      });
-      return { rows: d.meta.architectures.length, measured: d.measured, reused: d.reused, noiseFloor: d.meta.noiseFloor };
+      const shared = c.others.length > 0 ? { space: spaceOf(c) } : {};
+      const out: Record<string, unknown>[] = [];
+      for (const s of [c.session, ...c.others]) {
+        const d = await measureDataset(s, {
+          ...{ n: sc.datasetSize, repeats: sc.datasetRepeats, output: c.run.file(datasetFile(c, s)), ...shared },
+          ...{ progress: c.progress, log: (l: string) => c.log(l), ...c.signal },
+        });
+        out.push({
+          target: s.target.name,
+          rows: d.meta.architectures.length,
+          measured: d.measured,
+          reused: d.reused,
+          noiseFloor: d.meta.noiseFloor,
+        });
+      }
+      const { target, ...first } = out[0] as Record<string, unknown>;
+      return { ...first, ...(c.others.length > 0 ? { targets: out } : {}) };
     },
   },
-  predictor: { files: ['predictor.json'], run: predictorPhase },
+  predictor: { files: ['predictor.json', 'predictor-on-*.json'], run: predictorPhase },
   search: { files: ['supernet-*.safetensors', 'evolution-*.json', 'iteration-*.json'], run: searchPhase },
   retrain: {
     files: ['retrain.safetensors', 'winner.safetensors'],

@@ -13,7 +13,7 @@ import { RunFolder, SEARCH_PHASES, type SearchPhase } from './run-folder.js';
 import { type ExportSummary, type IterationSummary, type RunContext, type SearchResult, resultOf, step } from './search-context.js';
 import type { SearchEngineFactory } from './search-engine.js';
 import { PHASES } from './search-phases.js';
-import type { RunBudget } from './search-latency.js';
+import type { RunBudget, TargetBudget } from './search-latency.js';
 
 /** Options of {@link search}. */
 export interface SearchOptions {
@@ -40,6 +40,8 @@ export interface SearchSummary {
   readonly hardware: string;
   /** The latency limit in ms (absent when `search.constraints` has none). */
   readonly budgetMs?: number;
+  /** The latency budgets on the other targets of a search on several (absent for one target). */
+  readonly targets?: readonly TargetBudget[];
   /** The exact cost limits of `search.constraints` (absent when there are none). */
   readonly costLimits?: readonly CostLimit[];
   /** Share (0–1) of the searched space the limits admit (absent in runs recorded before it). */
@@ -61,29 +63,47 @@ export interface SearchSummary {
   readonly wallMs: number;
 }
 
+/** The targets the latency limits of `search.constraints` name, in order. */
+function limitTargets(session: HurricaneSession): string[] {
+  return (session.config.core.search.constraints ?? []).flatMap((c) =>
+    c.metric === 'latency' && c.target !== undefined ? [c.target] : [],
+  );
+}
+
 /**
- * The session on the target a search runs on: `name` (`--target`), else the one its latency limit
- * names, else the run's only target. A search measures and predicts one target: with several and
- * none chosen, or a latency limit on another target than `name`, it is a {@link ConfigError}.
+ * The session on the target a search runs on first: `name` (`--target`), else the first one a
+ * latency limit names, else the run's only target. A {@link ConfigError} when a limit names an
+ * unknown target, `--target` is not one the limits name, or a run with several targets names none.
  */
 export function searchTarget(session: HurricaneSession, name?: string): HurricaneSession {
-  const latency = session.config.core.search.constraints?.find((c) => c.metric === 'latency');
-  const limitOn = latency?.metric === 'latency' ? latency.target : undefined;
+  const named = limitTargets(session);
   const known = session.config.targets.map((t) => t.name);
-  if (limitOn !== undefined && !known.includes(limitOn))
+  for (const n of named)
+    if (!known.includes(n))
+      throw new ConfigError(
+        `search.constraints: a latency limit is on target '${n}', which is not a target of this run${suggestion(n, known)}; targets: ${known.join(', ')}`,
+      );
+  if (name !== undefined && named.length > 0 && !named.includes(name))
     throw new ConfigError(
-      `search.constraints: the latency limit is on target '${limitOn}', which is not a target of this run${suggestion(limitOn, known)}; targets: ${known.join(', ')}`,
+      `search.constraints: the latency limits are on ${named.map((n) => `'${n}'`).join(', ')}, but --target asks for '${name}': give one of them (it comes first in the report), or drop --target`,
     );
-  if (name !== undefined && limitOn !== undefined && name !== limitOn)
+  if (named.length > 1 && session.config.core.search.baseline)
     throw new ConfigError(
-      `search.constraints: the latency limit is on target '${limitOn}', but --target asks for '${name}': a search holds a latency limit on its own target only (several targets in one search are not built yet); search on '${limitOn}', or move the limit`,
+      `the SPOS baseline (search.baseline) searches one target, but the latency limits name ${named.join(', ')}: keep one latency limit, or run HURRICANE`,
     );
-  const chosen = name ?? limitOn ?? (known.length === 1 ? known[0] : undefined);
+  const chosen = name ?? named[0] ?? (known.length === 1 ? known[0] : undefined);
   if (chosen === undefined)
     throw new ConfigError(
-      `this run has ${known.length} targets (${known.join(', ')}) and a search measures one: pick it with --target <name>, or name it in the latency limit (search.constraints: [{ metric: 'latency', target: '${known[0]}', max: … }])`,
+      `this run has ${known.length} targets (${known.join(', ')}): pick the one to search on with --target <name>, or put a latency limit on each target to search for all of them (search.constraints: [{ metric: 'latency', target: '${known[0]}', max: … }, …])`,
     );
   return session.forTarget(session.targets([chosen])[0]?.name ?? chosen);
+}
+
+/** The other targets a search measures: those its latency limits name besides the session's own. */
+export function otherTargets(session: HurricaneSession): HurricaneSession[] {
+  return limitTargets(session)
+    .filter((n) => n !== session.target.name)
+    .map((n) => session.forTarget(n));
 }
 
 /** Opens (or re-opens) the run folder on the preset the engine's data fits. */
@@ -101,10 +121,18 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   const run = await RunFolder.acquire(path.join(session.config.workDir, 'runs', name));
   // where latencies are measured (this machine or a farm) does not change the run; the farm URL may hold a password;
   // the rank check adds a check without changing the search (a new setting re-runs it below)
-  const { rankCheck, rankCheckSteps, ...searchConfig } = core.search;
-  const config = { ...core, search: searchConfig, plugins: undefined, farm: undefined };
+  // how several targets share a space does not concern a run on one (and runs recorded before it)
+  const others = otherTargets(session);
+  const { rankCheck, rankCheckSteps, sharedSpace, ...searchConfig } = core.search;
+  const config = {
+    ...core,
+    search: { ...searchConfig, ...(others.length > 0 ? { sharedSpace } : {}) },
+    plugins: undefined,
+    farm: undefined,
+  };
+  const hardware = [session.target.name, ...others.map((t) => t.target.name)].join(', ');
   try {
-    run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware: session.target.name, preset: core.preset, config });
+    run.open({ createdBy: `@hurricane/core ${CORE_VERSION}`, seed: core.seed, hardware, preset: core.preset, config });
     const files = Object.fromEntries(SEARCH_PHASES.map((p) => [p, PHASES[p].files])) as Record<SearchPhase, readonly string[]>;
     if (o.from) run.resetFrom(o.from, files);
     const checked = run.done<RankCheckSummary>('rank-check');
@@ -118,7 +146,18 @@ async function openRun(base: HurricaneSession, o: SearchOptions): Promise<RunCon
   }
   log(`run folder: ${path.relative(process.cwd(), run.dir) || '.'}`);
   const progress = o.progress ?? silentProgress;
-  return { session, run, backbone: preset(core.preset), engine, o, log, progress, signal: o.signal ? { signal: o.signal } : {} };
+  const signal = o.signal ? { signal: o.signal } : {};
+  return {
+    session,
+    others: others.map((t) => t.withPreset(core.preset)),
+    run,
+    backbone: preset(core.preset),
+    engine,
+    o,
+    log,
+    progress,
+    signal,
+  };
 }
 
 /** The rank check's summary when it ran. */
@@ -148,8 +187,9 @@ export async function search(base: HurricaneSession, o: SearchOptions = {}): Pro
     ...{
       run: c.run.dir,
       preset: core.preset,
-      hardware: c.session.target.name,
+      hardware: [c.session, ...c.others].map((t) => t.target.name).join(', '),
       ...(budget.budgetMs !== undefined ? { budgetMs: budget.budgetMs } : {}),
+      ...(budget.targets ? { targets: budget.targets } : {}),
       ...(budget.costLimits ? { costLimits: budget.costLimits } : {}),
       ...(budget.admitted !== undefined ? { admitted: budget.admitted } : {}),
       rejected: found.iterations.reduce((a, it) => a + it.rejected, 0),

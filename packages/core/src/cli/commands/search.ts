@@ -20,10 +20,33 @@ function constraintLine(s: SearchSummary): string {
 /** The run's limits, e.g. "budget 0.2 ms, params ≤ 150000". */
 function limitsOf(s: SearchSummary): string {
   const parts = [
-    ...(s.budgetMs !== undefined ? [`budget ${s.budgetMs} ms`] : []),
+    ...(s.budgetMs !== undefined ? [`budget ${s.budgetMs} ms${s.targets ? ` on ${s.hardware.split(', ')[0]}` : ''}`] : []),
+    ...(s.targets ?? []).map((t) => `${t.budgetMs} ms on ${t.target}`),
     ...(s.costLimits ?? []).map((l) => `${l.metric} ≤ ${l.max}`),
   ];
   return parts.join(', ');
+}
+
+/** The winner's latency: on the one target against the budget, or on each target against its own. */
+function latencyLines(s: SearchSummary): string[] {
+  const v = s.verify;
+  const line = (on: string, measured: number, predicted: number, verdict: string) =>
+    `latency${on} ${measured.toFixed(3)} ms measured, ${predicted.toFixed(3)} ms predicted${verdict}`;
+  if (!v.targets)
+    return [
+      line(
+        '',
+        v.measuredMs,
+        v.predictedMs,
+        s.budgetMs === undefined ? '' : ` — ${v.withinBudget ? 'within the budget' : 'OVER THE BUDGET'}`,
+      ),
+    ];
+  const first = s.hardware.split(', ')[0];
+  const met = s.budgetMs === undefined || v.measuredMs <= s.budgetMs;
+  return [
+    line(` on ${first}`, v.measuredMs, v.predictedMs, ` — ${met ? 'within its budget' : 'OVER ITS BUDGET'}`),
+    ...v.targets.map((t) => line(` on ${t.target}`, t.measuredMs, t.predictedMs, ` — ${t.met ? 'within its budget' : 'OVER ITS BUDGET'}`)),
+  ];
 }
 
 /** Which of the verified top candidates was retrained, when they were measured. */
@@ -32,7 +55,9 @@ function shortlistLine(s: SearchSummary): string[] {
   if (!l) return [];
   const met = l.candidates.filter((c) => c.met).length;
   return [
-    `verified top ${l.candidates.length} on the hardware: ${met} meet the budget; retrained #${l.chosen + 1}${l.met ? '' : ' (the fastest measured: NONE meets the budget)'}`,
+    s.targets
+      ? `verified top ${l.candidates.length} on ${s.hardware}: ${met} meet every budget; retrained #${l.chosen + 1}${l.met ? '' : ' (the fastest measured: NONE meets every budget)'}`
+      : `verified top ${l.candidates.length} on the hardware: ${met} meet the budget; retrained #${l.chosen + 1}${l.met ? '' : ' (the fastest measured: NONE meets the budget)'}`,
   ];
 }
 
@@ -70,7 +95,7 @@ export async function searchCommand(
         `${s.baseline ? 'SPOS baseline' : 'HURRICANE'} on ${s.hardware} (${v.device}), preset ${s.preset}, ${limitsOf(s)}`,
         `winner: ${s.winner.join(' ')}`,
         `test accuracy ${(s.retrain.testAccuracy * 100).toFixed(2)} % (${s.retrain.testImages} images, retrained ${s.retrain.steps} steps)`,
-        `latency ${v.measuredMs.toFixed(3)} ms measured, ${v.predictedMs.toFixed(3)} ms predicted${s.budgetMs === undefined ? '' : ` — ${v.withinBudget ? 'within the budget' : 'OVER THE BUDGET'}`}`,
+        ...latencyLines(s),
         ...(v.limits ?? [])
           .filter((l) => l.metric !== 'latency')
           .map((l) => `${l.metric} ${Math.round(l.value)} (limit ${l.max}) — ${l.met ? 'met' : 'NOT MET'}`),
