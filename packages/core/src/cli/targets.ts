@@ -1,6 +1,6 @@
 // `--target <name>` of the commands that measure or read one target's data (`profile`, `space`,
 // `latency`, `predictor dataset`): the command runs once per target it picks, every target of the
-// run by default. With several targets each one's output comes under a heading, and `--json`
+// run by default. With several picked, each one's output comes under a heading, and `--json`
 // prints one object keyed by target name.
 import { Option } from 'commander';
 import type { HurricaneSession } from '../session/session.js';
@@ -21,7 +21,8 @@ export async function eachTarget(
   fn: (s: HurricaneSession, io: CliIO) => Promise<number>,
 ): Promise<number> {
   const targets = session.targets(opts.target);
-  if (session.config.targets.length === 1) return fn(session.forTarget((targets[0] ?? session.target).name), io);
+  // one target (the config's only one, or the one --target picks): its output as it is
+  if (targets.length === 1) return fn(session.forTarget((targets[0] ?? session.target).name), io);
   let code = 0;
   const json: Record<string, unknown> = {};
   for (const t of targets) {
