@@ -67,7 +67,8 @@ export class ArmCpuAdapter implements HardwareAdapter {
 
   private fingerprint(): string {
     const cpu = hostCpu();
-    return `${cpu.model}|${cpu.cores} cores|${cpu.arch}|threads=${this.options.threads}`;
+    const opt = (this.options.graphOptimization ?? 'all') === 'all' ? '' : `|opt=${this.options.graphOptimization}`;
+    return `${cpu.model}|${cpu.cores} cores|${cpu.arch}|threads=${this.options.threads}${opt}`;
   }
 
   private async ort(): Promise<OrtApi> {
@@ -145,7 +146,8 @@ export class ArmCpuAdapter implements HardwareAdapter {
   }
 
   private sessionOptions(): Record<string, unknown> {
-    return { intraOpNumThreads: this.options.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    const graphOptimizationLevel = this.options.graphOptimization ?? 'all';
+    return { intraOpNumThreads: this.options.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel };
   }
 
   async measure(model: PreparedModel, options: MeasureOptions = {}): Promise<LatencyMeasurement> {
@@ -226,6 +228,7 @@ export class ArmCpuAdapter implements HardwareAdapter {
             ...{ adapterId: this.id, device, deviceFingerprint, runtime, runtimeVersion, commands: [], timestamp },
             settings: {
               threads: this.options.threads,
+              graphOptimization: this.options.graphOptimization ?? 'all',
               timing,
               groupSize: r.groupSize,
               floorMs: r.floorMs,

@@ -49,6 +49,11 @@ export const armCpuOptionsSchema = z
     /** ONNX Runtime intra-op threads (the paper measures single-threaded mobile CPUs). */
     threads: z.number().int().min(1).max(256).default(1),
     /**
+     * ONNX Runtime's graph optimisation level (`all`, the default, fuses the most). Another level is
+     * another device kind: it joins the device fingerprint (`…|opt=basic`).
+     */
+    graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+    /**
      * ONNX Runtime sessions per model, measured side by side in the same rounds (a session has a
      * speed of its own; more sessions make a model's figure depend less on which ones it got, at the
      * cost of creating them).

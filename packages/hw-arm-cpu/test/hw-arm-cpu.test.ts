@@ -195,6 +195,15 @@ describe('@hurricane/hw-arm-cpu', () => {
     }
   });
 
+  it('armCpu.graphOptimization is another device kind: its own fingerprint (unchanged for the default level) and its level in the provenance', async () => {
+    const all = await (await createPluginHarness(plugin)).adapter('arm-cpu').describe();
+    expect(all.deviceFingerprint).toMatch(/\|threads=1$/);
+    const a = (await createPluginHarness(plugin, { options: { graphOptimization: 'disabled' } })).adapter('arm-cpu');
+    expect((await a.describe()).deviceFingerprint).toBe(`${all.deviceFingerprint}|opt=disabled`);
+    const [m] = (await a.measureBatch?.([await a.prepare(tinyModel)])) ?? [];
+    expect(m?.provenance.settings).toMatchObject({ threads: 1, graphOptimization: 'disabled' });
+  });
+
   it('records each session’s value per round beside the fastest; armCpu.sessions and minSessions set how many sessions', async () => {
     const h = await createPluginHarness(plugin, { options: { sessions: 2 } });
     const a = h.adapter('arm-cpu');

@@ -147,8 +147,7 @@ export class HurricaneSession {
   forTarget(name: string): HurricaneSession {
     if (name === this.target.name) return this;
     const [t] = this.targets([name]);
-    const command = this.config.targets.length > 1 ? [...this.config.commandLine, '--target', name] : this.config.commandLine;
-    return new HurricaneSession({ ...this.config, commandLine: command }, this.container, this.registry, this.services, {
+    return new HurricaneSession(this.config, this.container, this.registry, this.services, {
       ...this.targetsOf,
       current: t as TargetSpec,
     });
@@ -164,7 +163,9 @@ export class HurricaneSession {
    * `--hardware`, … repeated), for hints such as "run 'hurricane profile --preset imagenet' first".
    */
   command(name: string, ...extra: string[]): string {
-    return ['hurricane', name, ...this.config.commandLine, ...extra].join(' ');
+    // with several targets, the hint is for this session's target
+    const target = this.config.targets.length > 1 ? ['--target', this.target.name] : [];
+    return ['hurricane', name, ...this.config.commandLine, ...target, ...extra].join(' ');
   }
 
   /**
