@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:shared-space — how two targets share one reduced space (issue 23, item 3), on two
-// real targets of this machine: the host CPU at 1 and at 2 ONNX Runtime threads (arm-cpu). Both are
+// real targets of this machine: the host CPU at 1 and at 2 ONNX Runtime threads (arm-cpu), or with
+// `--pair fusion` at one thread with and without ONNX Runtime's graph fusions. Both are
 // profiled for real (resumable, in --work-dir), each reduced on its own, and the two rules of
 // profile/shared-space.ts build the shared space: `worst` (each operator by its worst score relative
 // to its layer's best, keep 4) and `union` (the kept sets merged by best rank, cut at 4; and uncut).
@@ -9,7 +10,7 @@
 // fastest of the target's own reduced space, the median of 2,000 seeded random networks, and the
 // share of them that meets both targets' budgets at once (each budget the median of the target's
 // own space). The fastest network of each space on each target is then measured for real.
-// Usage: node bench/shared-space.mjs [--preset cifar] [--work-dir DIR] [--samples N] [--json]
+// Usage: node bench/shared-space.mjs [--pair threads|fusion] [--preset cifar] [--work-dir DIR] [--samples N] [--json]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +30,17 @@ if (!Number.isInteger(samples) || samples < 10) {
 }
 const dir = arg('--work-dir', undefined) ?? mkdtempSync(path.join(os.tmpdir(), 'hurricane-shared-space-'));
 mkdirSync(dir, { recursive: true });
-const TARGETS = { one: { adapter: 'arm-cpu', threads: 1 }, two: { adapter: 'arm-cpu', threads: 2 } };
+// --pair threads (default): the host at 1 and 2 threads; --pair fusion: one thread with and without ONNX Runtime's graph fusions
+const pair = arg('--pair', 'threads');
+const PAIRS = {
+  threads: { one: { adapter: 'arm-cpu', threads: 1 }, two: { adapter: 'arm-cpu', threads: 2 } },
+  fusion: { one: { adapter: 'arm-cpu', threads: 1 }, two: { adapter: 'arm-cpu', threads: 1, graphOptimization: 'disabled' } },
+};
+const TARGETS = PAIRS[pair];
+if (!TARGETS) {
+  process.stderr.write(`bench:shared-space: --pair takes threads or fusion, got '${pair}'\n`);
+  process.exit(2);
+}
 writeFileSync(
   path.join(dir, 'hurricane.config.json'),
   JSON.stringify({ plugins: ['@hurricane/hw-arm-cpu'], preset: presetName, targets: TARGETS }, null, 2),
@@ -39,7 +50,7 @@ const log = (s) => process.stderr.write(`${s}\n`);
 const hurricane = (extra) =>
   execFileSync(process.execPath, [cli, ...extra], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 2 ** 26 });
 
-log(`profiling preset ${presetName} on targets one (1 thread) and two (2 threads) in ${dir} (resumable)`);
+log(`profiling preset ${presetName} on targets one and two (${JSON.stringify(TARGETS)}) in ${dir} (resumable)`);
 hurricane(['profile', '--json']);
 const own = JSON.parse(hurricane(['space', '--json']));
 const names = Object.keys(TARGETS);

@@ -241,7 +241,9 @@ export async function runBudget(c: RunContext, space: ReducedSpace): Promise<Run
     const admitted = admittedShare(searchedCandidates(c, space), constraint, seed);
     const admittedFirstStep = admittedShare(firstStepSpace(c, space), constraint, seed);
     const auto = limits.latency?.max === 'auto';
-    const how = auto ? ` (auto: ${AUTO_BUDGET[sc.baseline ? 'baseline' : 'hurricane']}; set search.budgetMs to choose one)` : '';
+    const how = auto
+      ? ` (auto: ${AUTO_BUDGET[sc.baseline ? 'baseline' : 'hurricane']}; ${sc.constraints ? 'give a number as max in search.constraints' : 'set search.budgetMs'} to choose one)`
+      : '';
     const shares = `${pct(admitted)} of the searched space and ${pct(admittedFirstStep)} of the first step's sub-space`;
     const line = limitsLine(budgetMs, limits.costs, targets, c.session.target.name);
     if (limits.costs.length === 0 && targets.length === 0) c.log(`latency budget: ${budgetMs} ms${how}; it admits ${shares}`);
