@@ -96,7 +96,9 @@ export class HurricaneSession {
     });
     const logger = options.logger ?? new StreamLogger(config.core.logLevel);
     const env = options.env ?? process.env;
-    const container = createRunContainer(config, { logger, toolRunner: options.toolRunner ?? new ExecaToolRunner(), env });
+    // one tool runner for the session and every target's container
+    const toolRunner = options.toolRunner ?? new ExecaToolRunner();
+    const container = createRunContainer(config, { logger, toolRunner, env });
     const registry = new ServiceRegistry(container);
     registry.claimCore();
     for (const p of config.plugins) {
@@ -106,7 +108,7 @@ export class HurricaneSession {
       const ctx = { options: p.options, logger, rootDir: config.rootDir, workDir: config.workDir };
       await registry.register(p, () => p.plugin.register(container, ctx), where);
     }
-    const registries = await targetRegistries(config, registry, { logger, env, toolRunner: options.toolRunner ?? new ExecaToolRunner() });
+    const registries = await targetRegistries(config, registry, { logger, env, toolRunner });
     const first = config.targets[0] as TargetSpec; // the schema keeps at least one
     return new HurricaneSession(config, container, registry, { logger, env }, { registries, current: first });
   }

@@ -96,3 +96,24 @@ export async function step<T>(c: RunContext, name: string, fn: () => Promise<T>)
 export function spaceOf(c: RunContext): ReducedSpace {
   return readSpace(resultOf<{ file?: string }>(c, 'space').file ?? spacePath(c.session));
 }
+
+/** The session on the other target `name` of a search on several (a {@link HurricaneError} when the run does not search on it). */
+export function otherTarget(c: RunContext, name: string): HurricaneSession {
+  const s = c.others.find((x) => x.target.name === name);
+  if (!s) throw new HurricaneError(`the run folder names target '${name}', which this run does not search on: use --name <new-run>`);
+  return s;
+}
+
+/**
+ * Runs `fn` on the run's first target, then on each other one, and records the first's summary as
+ * a one-target run does, with every target's (named) under `targets` when there are several.
+ */
+export async function perTarget(
+  c: RunContext,
+  fn: (s: HurricaneSession) => Promise<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown>[] = [];
+  for (const s of [c.session, ...c.others]) out.push({ target: s.target.name, ...(await fn(s)) });
+  const { target, ...first } = out[0] as Record<string, unknown>;
+  return { ...first, ...(c.others.length > 0 ? { targets: out } : {}) };
+}

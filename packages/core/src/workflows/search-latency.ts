@@ -17,7 +17,7 @@ import { SKIP } from '../space/operators.js';
 import { iterationSpace } from '../search/coordinate-ascent.js';
 import type { SearchSpace } from '../search/search-space.js';
 import { openLatencyStore } from './profile-run.js';
-import { type RunContext, step } from './search-context.js';
+import { type RunContext, otherTarget, step } from './search-context.js';
 import type { HurricaneSession } from '../session/session.js';
 
 /** Whether the run is the SPOS baseline over every operator (`search.baselineSpace: full`), which the reduced space's predictor cannot encode. */
@@ -162,11 +162,7 @@ export function runConstraint(
   const latency = budgetMs === undefined ? undefined : constraint(model, budgetMs, limits.latency?.confidence);
   if (latency && limits.costs.length === 0 && others.length === 0) return latency;
   const targets = others.map((o) => {
-    const s = c.others.find((x) => x.target.name === o.target);
-    if (!s)
-      throw new HurricaneError(
-        `the run folder's budget names target '${o.target}', which this run does not search on: use --name <new-run>`,
-      );
+    const s = otherTarget(c, o.target);
     const confidence = limits.others.find((l) => l.target === o.target)?.confidence;
     return { target: o.target, constraint: constraint(predictorModel(c, space, s), o.budgetMs, confidence) };
   });
@@ -234,8 +230,7 @@ export async function runBudget(c: RunContext, space: ReducedSpace): Promise<Run
     const limits = runLimits(sc, c.session.target.name);
     const budgetMs = latencyBudget(c, space, limits.latency);
     const targets = limits.others.map((l) => {
-      const s = c.others.find((x) => x.target.name === l.target) as HurricaneSession;
-      return { target: l.target, budgetMs: latencyBudget(c, space, l, s) as number };
+      return { target: l.target, budgetMs: latencyBudget(c, space, l, otherTarget(c, l.target)) as number };
     });
     const constraint = runConstraint(c, space, budgetMs, targets);
     const admitted = admittedShare(searchedCandidates(c, space), constraint, seed);

@@ -24,6 +24,8 @@ import {
   type Phase,
   type RunContext,
   type SearchResult,
+  otherTarget,
+  perTarget,
   resultOf,
   spaceOf,
 } from './search-context.js';
@@ -127,8 +129,7 @@ function engineRun(c: RunContext): EngineRun {
  */
 async function predictorPhase(c: RunContext) {
   const sc = c.session.config.core.search;
-  const out: Record<string, unknown>[] = [];
-  for (const s of [c.session, ...c.others]) {
+  return perTarget(c, async (s) => {
     const on = c.others.length > 0 ? ` on ${s.target.name}` : '';
     const f = await fitPredictor(s, {
       ...{ train: c.run.file(datasetFile(c, s)), output: c.run.file(predictorFile(c, s)) },
@@ -141,16 +142,8 @@ async function predictorPhase(c: RunContext) {
       c.log(
         `WARNING: the latency predictor${on} cannot rank these latencies (${ranking.reason}); searching anyway (search.allowWeakPredictor)`,
       );
-    out.push({
-      target: s.target.name,
-      model: f.predictor.model.kind,
-      holdout: f.predictor.metrics.holdout,
-      reason: f.selection?.reason ?? null,
-      ranking,
-    });
-  }
-  const { target, ...first } = out[0] as Record<string, unknown>;
-  return { ...first, ...(c.others.length > 0 ? { targets: out } : {}) };
+    return { model: f.predictor.model.kind, holdout: f.predictor.metrics.holdout, reason: f.selection?.reason ?? null, ranking };
+  });
 }
 
 /**
@@ -295,7 +288,7 @@ async function verifyPhase(c: RunContext): Promise<VerifySummary> {
   const { sessionsMs, measuredMs, device } = await measuredWinner(c, c.session, winner, weights);
   const targets: TargetLatency[] = [];
   for (const b of budget.targets ?? []) {
-    const s = c.others.find((x) => x.target.name === b.target) as HurricaneSession;
+    const s = otherTarget(c, b.target);
     const m = await measuredWinner(c, s, winner, weights);
     const predictedMs = predictorModel(c, space, s).predict([winner]).mean[0] as number;
     targets.push({ target: b.target, budgetMs: b.budgetMs, measuredMs: m.measuredMs, predictedMs, met: m.measuredMs <= b.budgetMs });
@@ -375,9 +368,8 @@ async function reportPhase(c: RunContext): Promise<{ markdown: string; html: str
 export const PHASES: { readonly [P in SearchPhase]: Phase } = {
   profile: {
     files: [],
-    run: async (c) => {
-      const out: Record<string, unknown>[] = [];
-      for (const s of [c.session, ...c.others]) {
+    run: (c) =>
+      perTarget(c, async (s) => {
         if (c.others.length > 0) c.log(`profile: target ${s.target.name}`);
         const p = await profile(s, {
           progress: c.progress,
@@ -385,11 +377,8 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
           ...c.signal,
           ...(c.o.from === 'profile' ? { force: true } : {}),
         });
-        out.push({ target: s.target.name, device: p.device, total: p.total, measured: p.measured, reused: p.reused });
-      }
-      const { target, ...first } = out[0] as Record<string, unknown>;
-      return { ...first, ...(c.others.length > 0 ? { targets: out } : {}) };
-    },
+        return { device: p.device, total: p.total, measured: p.measured, reused: p.reused };
+      }),
   },
   space: { files: ['space.json'], run: spacePhase },
   dataset: {
@@ -397,22 +386,13 @@ export const PHASES: { readonly [P in SearchPhase]: Phase } = {
     run: async (c) => {
       const sc = c.session.config.core.search;
       const shared = c.others.length > 0 ? { space: spaceOf(c) } : {};
-      const out: Record<string, unknown>[] = [];
-      for (const s of [c.session, ...c.others]) {
+      return perTarget(c, async (s) => {
         const d = await measureDataset(s, {
           ...{ n: sc.datasetSize, repeats: sc.datasetRepeats, output: c.run.file(datasetFile(c, s)), ...shared },
           ...{ progress: c.progress, log: (l: string) => c.log(l), ...c.signal },
         });
-        out.push({
-          target: s.target.name,
-          rows: d.meta.architectures.length,
-          measured: d.measured,
-          reused: d.reused,
-          noiseFloor: d.meta.noiseFloor,
-        });
-      }
-      const { target, ...first } = out[0] as Record<string, unknown>;
-      return { ...first, ...(c.others.length > 0 ? { targets: out } : {}) };
+        return { rows: d.meta.architectures.length, measured: d.measured, reused: d.reused, noiseFloor: d.meta.noiseFloor };
+      });
     },
   },
   predictor: { files: ['predictor.json', 'predictor-on-*.json'], run: predictorPhase },

@@ -6,7 +6,7 @@ import type { IterationResult } from '../search/coordinate-ascent.js';
 import { addVerifiedArchitecture } from './predictor-dataset.js';
 import { measureNetworks } from './profile-run.js';
 import type { Shortlist, ShortlistedCandidate, TargetLatency } from '../report/search-summaries.js';
-import { type RunContext, spaceOf } from './search-context.js';
+import { type RunContext, otherTarget, spaceOf } from './search-context.js';
 import { type TargetBudget, predictorModel } from './search-latency.js';
 import type { HurricaneSession } from '../session/session.js';
 import type { Architecture } from '../space/architecture.js';
@@ -48,7 +48,7 @@ async function otherTargets(c: RunContext, archs: readonly Architecture[], budge
   const per: TargetLatency[][] = archs.map(() => []);
   const space = spaceOf(c);
   for (const b of budgets) {
-    const s = c.others.find((x) => x.target.name === b.target) as HurricaneSession;
+    const s = otherTarget(c, b.target);
     const measured = await measuredTogether(c, s, archs);
     const predicted = predictorModel(c, space, s).predict(archs).mean;
     for (const [i, m] of measured.entries())
